@@ -1,0 +1,110 @@
+//! Small shared components: toasts for results, badges, page headers and error boxes.
+
+use crate::server_fns::AppError;
+use leptos::prelude::*;
+
+/// How a toast looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    /// Something worked.
+    Success,
+    /// Something failed.
+    Error,
+}
+
+/// The toast list, provided once by `App`.
+#[derive(Debug, Clone, Copy)]
+pub struct Toasts(RwSignal<Vec<(u64, ToastKind, String)>>);
+
+impl Toasts {
+    /// Shows a message; it disappears by itself after a few seconds.
+    pub fn push(&self, kind: ToastKind, message: String) {
+        let list = self.0;
+        let id = list.with_untracked(|l| l.iter().map(|t| t.0).max().unwrap_or(0) + 1);
+        list.update(|l| l.push((id, kind, message)));
+        set_timeout(
+            move || list.update(|l| l.retain(|t| t.0 != id)),
+            std::time::Duration::from_secs(6),
+        );
+    }
+}
+
+/// Provides the toast list.
+pub fn provide_toasts() {
+    provide_context(Toasts(RwSignal::new(Vec::new())));
+}
+
+/// The toast list.
+pub fn use_toasts() -> Toasts {
+    expect_context::<Toasts>()
+}
+
+/// Shows a toast for each result of an action: `ok` words the success, errors speak for
+/// themselves.
+pub fn report<O, S>(value: S, ok: impl Fn(&O) -> String + Send + Sync + 'static)
+where
+    O: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<O, AppError>>> + Send + Sync + 'static,
+{
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(result) = value.get() {
+            match result {
+                Ok(v) => toasts.push(ToastKind::Success, ok(&v)),
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        }
+    });
+}
+
+/// The toast area (a polite live region).
+#[component]
+pub fn Toaster() -> impl IntoView {
+    let toasts = use_toasts();
+    view! {
+        <div class="toaster" role="status" aria-live="polite">
+            <For each=move || toasts.0.get() key=|t| t.0 let:t>
+                <div class=match t.1 {
+                    ToastKind::Success => "toast success",
+                    ToastKind::Error => "toast error",
+                }>
+                    <span>{t.2.clone()}</span>
+                    <button
+                        class="toast-close"
+                        aria-label="Dismiss"
+                        on:click=move |_| toasts.0.update(|l| l.retain(|x| x.0 != t.0))
+                    >
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
+
+/// A page title with an optional description line.
+#[component]
+pub fn PageHeader(
+    #[prop(into)] title: String,
+    #[prop(optional, into)] subtitle: Option<String>,
+) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title.clone()/>
+        <header class="page-header">
+            <h1>{title}</h1>
+            {subtitle.map(|s| view! { <p class="muted">{s}</p> })}
+        </header>
+    }
+}
+
+/// A yes/no badge.
+#[component]
+pub fn FlagBadge(on: bool, #[prop(into)] yes: String, #[prop(into)] no: String) -> impl IntoView {
+    view! { <span class=if on { "badge ok" } else { "badge off" }>{if on { yes } else { no }}</span> }
+}
+
+/// An error box for a failed load.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    view! { <div class="error-box" role="alert">{error.to_string()}</div> }
+}

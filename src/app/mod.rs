@@ -1,0 +1,58 @@
+//! The Leptos dashboard (server-rendered, hydrated in the browser): the HTML shell, the routes,
+//! the layout with top bar and side navigation, shared components and the pages.
+
+pub mod components;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: routes and the providers every page uses.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    components::provide_toasts();
+    let hydrated = RwSignal::new(false);
+    // Effects run only in the browser, so this marks the moment hydration is complete.
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/glimpse.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <Routes fallback=|| view! { <pages::NotFoundPage/> }>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <ParentRoute path=path!("") view=layout::Shell>
+                        <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
+                        <Route path=path!("/project") view=pages::overview::OverviewPage/>
+                        <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>
+                        <Route path=path!("/accounts/users") view=pages::users::UsersPage/>
+                    </ParentRoute>
+                </Routes>
+            </Router>
+            <components::Toaster/>
+        </div>
+    }
+}

@@ -1,0 +1,53 @@
+//! The login page.
+
+use crate::server_fns::auth::Login;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// User name and password; errors are shown in the form.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let show = RwSignal::new(false);
+    let error = move || login.value().get().and_then(|r| r.err());
+    view! {
+        <Title text="Log in"/>
+        <div class="login-page">
+            <div class="login-card">
+                <div class="login-brand">
+                    <span class="logo" aria-hidden="true">"◐"</span>
+                    <h1>"Glimpse"</h1>
+                </div>
+                <p class="muted">"Log in to manage your images."</p>
+                <ActionForm action=login>
+                    <input type="hidden" name="next" value=next/>
+                    <div class="field">
+                        <label for="username">"User name"</label>
+                        <input id="username" name="username" autocomplete="username" required autofocus/>
+                    </div>
+                    <div class="field">
+                        <label for="password">"Password"</label>
+                        <input
+                            id="password"
+                            name="password"
+                            type=move || if show.get() { "text" } else { "password" }
+                            autocomplete="current-password"
+                            required
+                        />
+                    </div>
+                    <label class="checkbox">
+                        <input type="checkbox" on:change=move |ev| show.set(event_target_checked(&ev))/>
+                        "Show password"
+                    </label>
+                    {move || error().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                    <button type="submit" class="btn primary wide" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,277 @@
+//! Identity > Users (admins): list, create, reset passwords, enable and disable users, and add
+//! or remove their role assignments.
+
+use crate::app::components::{report, ErrorBox, FlagBadge, PageHeader};
+use crate::domain::identity::{validate_name, validate_password, Project, Role};
+use crate::server_fns::identity::{
+    list_projects, list_users, AddRole, CreateUser, RemoveRole, ResetPassword, SetUserEnabled,
+    UserRow,
+};
+use leptos::prelude::*;
+
+/// The users table with its create form.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let toggle = ServerAction::<SetUserEnabled>::new();
+    let add = ServerAction::<AddRole>::new();
+    let remove = ServerAction::<RemoveRole>::new();
+    report(create.value(), |u: &crate::domain::identity::User| {
+        format!("User {} was created.", u.name)
+    });
+    report(reset.value(), |_| {
+        "Password changed; the user's API tokens were revoked.".to_string()
+    });
+    report(toggle.value(), |_| "User updated.".to_string());
+    report(add.value(), |_| "Role added.".to_string());
+    report(remove.value(), |_| "Role removed.".to_string());
+    let versions = move || {
+        (
+            create.version().get(),
+            reset.version().get(),
+            toggle.version().get(),
+            add.version().get(),
+            remove.version().get(),
+        )
+    };
+    let users = Resource::new(versions, |_| list_users());
+    let projects = Resource::new(move || create.version().get(), |_| list_projects());
+    let actions = RowActions {
+        reset,
+        toggle,
+        add,
+        remove,
+    };
+
+    view! {
+        <PageHeader title="Users" subtitle="People who log in, and the roles they hold on projects."/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let projects = projects.await;
+                let users = users.await;
+                match (projects, users) {
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+                    (Ok(projects), Ok(users)) => {
+                        view! {
+                            <CreateUserForm action=create projects=projects.clone()/>
+                            <UsersTable users projects actions/>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn role_options() -> impl IntoView {
+    Role::ALL
+        .into_iter()
+        .rev()
+        .map(|r| view! { <option value=r.name() selected=r == Role::Member>{r.name()}</option> })
+        .collect_view()
+}
+
+fn project_options(projects: &[Project]) -> impl IntoView {
+    projects
+        .iter()
+        .map(|p| view! { <option value=p.id.to_string()>{p.name.clone()}</option> })
+        .collect_view()
+}
+
+#[component]
+fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let name_error = move || {
+        let n = name.get();
+        if n.is_empty() {
+            None
+        } else {
+            validate_name("Name", n.trim())
+                .err()
+                .map(|e| format!("{} {}", e.field, e.message))
+        }
+    };
+    let password_error = move || {
+        let p = password.get();
+        if p.is_empty() {
+            None
+        } else {
+            validate_password(&p)
+                .err()
+                .map(|e| format!("Password {}", e.message))
+        }
+    };
+    let invalid = move || {
+        name.get().trim().is_empty()
+            || password.get().is_empty()
+            || name_error().is_some()
+            || password_error().is_some()
+    };
+    view! {
+        <section class="card" aria-labelledby="create-user-h">
+            <h2 id="create-user-h">"Create User"</h2>
+            <ActionForm action>
+                <div class="form-row">
+                    <div class="field">
+                        <label for="user-name">"User name"</label>
+                        <input
+                            id="user-name"
+                            name="name"
+                            required
+                            maxlength="64"
+                            autocomplete="off"
+                            on:input=move |ev| name.set(event_target_value(&ev))
+                            aria-invalid=move || name_error().is_some().to_string()
+                        />
+                        {move || name_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="user-password">"Password"</label>
+                        <input
+                            id="user-password"
+                            name="password"
+                            type="password"
+                            required
+                            autocomplete="new-password"
+                            on:input=move |ev| password.set(event_target_value(&ev))
+                            aria-invalid=move || password_error().is_some().to_string()
+                        />
+                        {move || password_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="user-project">"Primary project"</label>
+                        <select id="user-project" name="project_id">
+                            <option value="">"— none —"</option>
+                            {project_options(&projects)}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="user-role">"Role"</label>
+                        <select id="user-role" name="role">
+                            {role_options()}
+                        </select>
+                    </div>
+                    <div class="field actions">
+                        <button type="submit" class="btn primary" disabled=move || invalid() || action.pending().get()>
+                            "Create User"
+                        </button>
+                    </div>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct RowActions {
+    reset: ServerAction<ResetPassword>,
+    toggle: ServerAction<SetUserEnabled>,
+    add: ServerAction<AddRole>,
+    remove: ServerAction<RemoveRole>,
+}
+
+#[component]
+fn UsersTable(users: Vec<UserRow>, projects: Vec<Project>, actions: RowActions) -> impl IntoView {
+    let count = users.len();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption>{format!("{count} users")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Enabled"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {users.into_iter().map(|row| view! { <UserRowView row projects=projects.clone() actions/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> impl IntoView {
+    let u = row.user;
+    let uid = u.id.to_string();
+    let enable = !u.enabled;
+    let toggle_label = if u.enabled { "Disable" } else { "Enable" };
+    let chips = row
+        .assignments
+        .into_iter()
+        .map(|a| {
+            let label = format!("Remove role {} on {} from {}", a.role, a.project_name, a.user_name);
+            view! {
+                <span class="chip">
+                    <span>{format!("{}: {}", a.project_name, a.role)}</span>
+                    <ActionForm action=actions.remove>
+                        <input type="hidden" name="user_id" value=a.user_id.to_string()/>
+                        <input type="hidden" name="project_id" value=a.project_id.to_string()/>
+                        <input type="hidden" name="role" value=a.role.name()/>
+                        <button type="submit" class="chip-remove" aria-label=label.clone() title=label>"×"</button>
+                    </ActionForm>
+                </span>
+            }
+        })
+        .collect_view();
+    let (uid1, uid2, uid3) = (uid.clone(), uid.clone(), uid.clone());
+    let name = u.name.clone();
+    let (name1, name2) = (name.clone(), name.clone());
+    let pw_id = format!("pw-{uid}");
+    let proj_id = format!("proj-{uid}");
+    let role_id = format!("role-{uid}");
+    view! {
+        <tr>
+            <th scope="row">{name}</th>
+            <td class="chips">{chips}</td>
+            <td>
+                <FlagBadge on=u.enabled yes="Yes" no="No"/>
+            </td>
+            <td class="row-actions">
+                <ActionForm action=actions.toggle>
+                    <input type="hidden" name="user_id" value=uid1/>
+                    <input type="hidden" name="enabled" value=enable.to_string()/>
+                    <button type="submit" class="btn small" aria-label=format!("{toggle_label} user {name1}")>
+                        {toggle_label}
+                    </button>
+                </ActionForm>
+                <details class="popover">
+                    <summary class="btn small">"Reset password"</summary>
+                    <div class="popover-body">
+                        <ActionForm action=actions.reset>
+                            <input type="hidden" name="user_id" value=uid2/>
+                            <div class="field">
+                                <label for=pw_id.clone()>{format!("New password for {name2}")}</label>
+                                <input id=pw_id name="password" type="password" required minlength="8" autocomplete="new-password"/>
+                            </div>
+                            <button type="submit" class="btn primary small">"Set password"</button>
+                        </ActionForm>
+                    </div>
+                </details>
+                <details class="popover">
+                    <summary class="btn small">"Add role"</summary>
+                    <div class="popover-body">
+                        <ActionForm action=actions.add>
+                            <input type="hidden" name="user_id" value=uid3/>
+                            <div class="field">
+                                <label for=proj_id.clone()>"Project"</label>
+                                <select id=proj_id name="project_id">{project_options(&projects)}</select>
+                            </div>
+                            <div class="field">
+                                <label for=role_id.clone()>"Role"</label>
+                                <select id=role_id name="role">{role_options()}</select>
+                            </div>
+                            <button type="submit" class="btn primary small">"Add role"</button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </td>
+        </tr>
+    }
+}

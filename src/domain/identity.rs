@@ -1,0 +1,297 @@
+//! Identity rules: the three roles and how they imply each other, and what makes a valid project
+//! name, user name or password. Both the server and the browser forms call these.
+
+use crate::domain::ids::{ProjectId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A role a user holds on a project. `Admin` implies `Member`, which implies `Reader`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read-only access to the project's resources.
+    Reader,
+    /// Create, change and delete the project's resources.
+    Member,
+    /// Everything, in every project, including identity administration.
+    Admin,
+}
+
+impl Role {
+    /// Every role, weakest first.
+    pub const ALL: [Role; 3] = [Role::Reader, Role::Member, Role::Admin];
+
+    /// The role's name as Keystone spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Member => "member",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a role name (case-insensitive, as Keystone lower-cases role names).
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The roles this role implies, itself included.
+    pub fn implied(self) -> RoleSet {
+        let mut set = RoleSet::EMPTY;
+        for r in Role::ALL {
+            if r <= self {
+                set.insert(r);
+            }
+        }
+        set
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of effective roles (implied roles included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    /// No role at all.
+    pub const EMPTY: RoleSet = RoleSet(0);
+
+    fn bit(role: Role) -> u8 {
+        match role {
+            Role::Reader => 1,
+            Role::Member => 2,
+            Role::Admin => 4,
+        }
+    }
+
+    /// Effective roles of a user assigned `assigned` directly: each role with what it implies.
+    pub fn effective(assigned: impl IntoIterator<Item = Role>) -> RoleSet {
+        let mut set = RoleSet::EMPTY;
+        for role in assigned {
+            set.0 |= role.implied().0;
+        }
+        set
+    }
+
+    /// Adds one role (without its implications).
+    pub fn insert(&mut self, role: Role) {
+        self.0 |= Self::bit(role);
+    }
+
+    /// Whether the set holds `role`.
+    pub fn contains(self, role: Role) -> bool {
+        self.0 & Self::bit(role) != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The roles in the set, weakest first.
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+
+    /// The strongest role in the set.
+    pub fn highest(self) -> Option<Role> {
+        self.iter().last()
+    }
+}
+
+/// A project (tenant), as every layer shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    /// Its id.
+    pub id: ProjectId,
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Disabled projects cannot be logged into.
+    pub enabled: bool,
+    /// Creation time (stored form).
+    pub created_at: String,
+}
+
+/// A user, as every layer shows it. The password hash never leaves the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// Unique login name.
+    pub name: String,
+    /// Disabled users cannot log in and their tokens stop working.
+    pub enabled: bool,
+    /// The project a login without a scope lands in.
+    pub default_project_id: Option<ProjectId>,
+    /// Optional e-mail address.
+    pub email: Option<String>,
+    /// Free text.
+    pub description: String,
+    /// Creation time (stored form).
+    pub created_at: String,
+}
+
+/// One role a user holds on one project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The user.
+    pub user_id: UserId,
+    /// The user's name.
+    pub user_name: String,
+    /// The project.
+    pub project_id: ProjectId,
+    /// The project's name.
+    pub project_name: String,
+    /// The role assigned directly.
+    pub role: Role,
+}
+
+/// Why a name or password is refused. The message is shown to users as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// The field at fault, as the form and the API name it.
+    pub field: String,
+    /// What is wrong, in words a user understands.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// A new error for `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Longest project or user name (Keystone's limit).
+pub const MAX_NAME_LEN: usize = 64;
+/// Shortest password Glimpse accepts.
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password (argon2 would take more, but nobody types more).
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// A project or user name: 1 to 64 characters, no control characters, no surrounding spaces.
+pub fn validate_name(field: &str, name: &str) -> Result<(), ValidationError> {
+    if name.trim().is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {MAX_NAME_LEN} characters"),
+        ));
+    }
+    if name.trim() != name {
+        return Err(ValidationError::new(
+            field,
+            "must not start or end with a space",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A password: at least 8 and at most 1024 characters.
+pub fn validate_password(password: &str) -> Result<(), ValidationError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    if n > MAX_PASSWORD_LEN {
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at most {MAX_PASSWORD_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Longest project description.
+pub const MAX_DESCRIPTION_LEN: usize = 255;
+
+/// A description: at most 255 characters.
+pub fn validate_description(description: &str) -> Result<(), ValidationError> {
+    if description.chars().count() > MAX_DESCRIPTION_LEN {
+        return Err(ValidationError::new(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_implies_member_implies_reader() {
+        let cases = [
+            (Role::Admin, [true, true, true]),
+            (Role::Member, [true, true, false]),
+            (Role::Reader, [true, false, false]),
+        ];
+        for (role, expect) in cases {
+            let set = role.implied();
+            for (r, want) in Role::ALL.into_iter().zip(expect) {
+                assert_eq!(set.contains(r), want, "{role} implies {r}: {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn effective_roles_union_implications() {
+        let set = RoleSet::effective([Role::Reader, Role::Member]);
+        assert!(set.contains(Role::Member) && set.contains(Role::Reader));
+        assert!(!set.contains(Role::Admin));
+        assert_eq!(set.highest(), Some(Role::Member));
+        assert!(RoleSet::effective([]).is_empty());
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.name()), Some(r));
+        }
+        assert_eq!(Role::parse("ADMIN"), Some(Role::Admin));
+        assert_eq!(Role::parse("service"), None);
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert!(validate_name("name", "demo").is_ok());
+        assert!(validate_name("name", "Ünïcode project 1").is_ok());
+        assert!(validate_name("name", &"x".repeat(64)).is_ok());
+        for bad in ["", "   ", " lead", "trail ", "tab\there", &"x".repeat(65)] {
+            let err = validate_name("name", bad).unwrap_err();
+            assert_eq!(err.field, "name");
+        }
+    }
+
+    #[test]
+    fn passwords_are_validated() {
+        assert!(validate_password("12345678").is_ok());
+        assert!(validate_password("1234567").is_err());
+        assert!(validate_password(&"p".repeat(1025)).is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure rules shared by the server and the browser: ids, identity roles, the access policy.
+//! No I/O here: nothing in `domain` may touch sqlx, axum or the file system.
+
+pub mod identity;
+pub mod ids;
+pub mod policy;

@@ -1,0 +1,362 @@
+//! The `glimpse` command line: `serve` (the default), `migrate`, and the operator's `user`,
+//! `project` and `role` commands, which act on the database directly through the same
+//! identity service the APIs use.
+
+use super::config::{Config, LogFormat, Settings};
+use super::identity::service::{NewProject, NewUser, UserPatch};
+use super::identity::IdentityError;
+use super::{operator, Backend};
+use crate::domain::identity::Role;
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Glimpse: an OpenStack-compatible image service and dashboard in one binary.
+///
+/// With no command it serves the dashboard at /, the OpenStack Image API at /image and the
+/// identity API at /identity/v3. Settings come from built-in defaults, then the TOML file given
+/// with --config, then GLIMPSE_* environment variables, then flags.
+#[derive(Debug, Parser)]
+#[command(name = "glimpse", version)]
+pub struct Cli {
+    /// Read settings from this TOML file (keys as the long flags, with underscores)
+    #[arg(long, env = "GLIMPSE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the APIs (the default)
+    Serve,
+    /// Create or upgrade the database schema, then exit
+    Migrate,
+    /// Manage users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage projects
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Grant or revoke roles (admin, member, reader) on projects
+    #[command(subcommand)]
+    Role(RoleCommand),
+}
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints a generated password unless one is given
+    Create {
+        /// Login name
+        name: String,
+        /// Read the password from standard input (first line)
+        #[arg(long)]
+        password_stdin: bool,
+        /// Give the user this role on --project
+        #[arg(long, requires = "project", value_parser = parse_role)]
+        role: Option<Role>,
+        /// Project (name or id) for --role; also the user's default project
+        #[arg(long)]
+        project: Option<String>,
+        /// E-mail address
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List users with their role assignments
+    List,
+    /// Set a user's password (prints a generated one unless --password-stdin); revokes their tokens
+    Passwd {
+        /// Login name
+        name: String,
+        /// Read the password from standard input (first line)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Project commands.
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project
+    Create {
+        /// Project name
+        name: String,
+        /// Description
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List projects
+    List,
+}
+
+/// Role commands.
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Give USER the role ROLE on PROJECT
+    Add {
+        /// User name or id
+        user: String,
+        /// Project name or id
+        project: String,
+        /// admin, member or reader
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Take the role ROLE on PROJECT away from USER
+    Remove {
+        /// User name or id
+        user: String,
+        /// Project name or id
+        project: String,
+        /// admin, member or reader
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("unknown role {s:?}: use admin, member or reader"))
+}
+
+/// Parses the command line and runs it.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    let config = Config::resolve(file.overlay(cli.settings))?;
+    init_tracing(&config, matches!(cli.command, None | Some(Command::Serve)));
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => super::serve(config).await,
+        Command::Migrate => {
+            Backend::open(&config).await?;
+            println!("Database {} is up to date.", config.database_url);
+            Ok(())
+        }
+        Command::User(cmd) => user(&config, cmd).await,
+        Command::Project(cmd) => project(&config, cmd).await,
+        Command::Role(cmd) => role(&config, cmd).await,
+    }
+}
+
+fn init_tracing(config: &Config, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving {
+        config.log.clone()
+    } else {
+        "warn".to_string()
+    };
+    let filter = EnvFilter::try_new(&default).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        let pw = s.lines().next().unwrap_or_default().to_string();
+        Ok((pw, false))
+    } else {
+        Ok((super::identity::password::generate(20), true))
+    }
+}
+
+fn cli_error(e: IdentityError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn find_project(
+    b: &Backend,
+    name_or_id: &str,
+) -> anyhow::Result<crate::domain::identity::Project> {
+    let op = operator();
+    if let Ok(id) = name_or_id.parse() {
+        if let Ok(p) = b.identity.get_project(&op, &id).await {
+            return Ok(p);
+        }
+    }
+    b.identity
+        .find_project(&op, name_or_id)
+        .await
+        .map_err(cli_error)?
+        .ok_or_else(|| anyhow::anyhow!("no project named {name_or_id:?}"))
+}
+
+async fn find_user(b: &Backend, name_or_id: &str) -> anyhow::Result<crate::domain::identity::User> {
+    let op = operator();
+    if let Ok(id) = name_or_id.parse() {
+        if let Ok(u) = b.identity.get_user(&op, &id).await {
+            return Ok(u);
+        }
+    }
+    b.identity
+        .find_user(&op, name_or_id)
+        .await
+        .map_err(cli_error)?
+        .ok_or_else(|| anyhow::anyhow!("no user named {name_or_id:?}"))
+}
+
+async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let b = Backend::open(config).await?;
+    let op = operator();
+    match cmd {
+        UserCommand::Create {
+            name,
+            password_stdin,
+            role,
+            project,
+            email,
+        } => {
+            let project = match &project {
+                Some(p) => Some(find_project(&b, p).await?),
+                None => None,
+            };
+            let (password, generated) = read_password(password_stdin)?;
+            let new = NewUser {
+                name: name.clone(),
+                password: password.clone(),
+                enabled: true,
+                default_project_id: project.as_ref().map(|p| p.id.clone()),
+                email,
+                description: String::new(),
+            };
+            let u = b.identity.create_user(&op, new).await.map_err(cli_error)?;
+            if let (Some(p), Some(r)) = (&project, role) {
+                b.identity
+                    .assign_role(&op, &u.id, &p.id, r)
+                    .await
+                    .map_err(cli_error)?;
+            }
+            println!("Created user {} ({})", u.name, u.id);
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+        UserCommand::List => {
+            let users = b.identity.list_users(&op).await.map_err(cli_error)?;
+            println!("{:<32}  {:<24}  {:<8}  roles", "id", "name", "enabled");
+            for u in users {
+                let roles = b
+                    .identity
+                    .list_assignments(&op, Some(&u.id), None, None)
+                    .await
+                    .map_err(cli_error)?;
+                let roles: Vec<String> = roles
+                    .iter()
+                    .map(|a| format!("{}:{}", a.project_name, a.role))
+                    .collect();
+                println!(
+                    "{:<32}  {:<24}  {:<8}  {}",
+                    u.id,
+                    u.name,
+                    u.enabled,
+                    roles.join(" ")
+                );
+            }
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let u = find_user(&b, &name).await?;
+            let (password, generated) = read_password(password_stdin)?;
+            let patch = UserPatch {
+                password: Some(password.clone()),
+                ..Default::default()
+            };
+            b.identity
+                .update_user(&op, &u.id, patch)
+                .await
+                .map_err(cli_error)?;
+            println!("Password changed for {}; their tokens are revoked.", u.name);
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn project(config: &Config, cmd: ProjectCommand) -> anyhow::Result<()> {
+    let b = Backend::open(config).await?;
+    let op = operator();
+    match cmd {
+        ProjectCommand::Create { name, description } => {
+            let p = b
+                .identity
+                .create_project(
+                    &op,
+                    NewProject {
+                        name,
+                        description,
+                        enabled: true,
+                    },
+                )
+                .await
+                .map_err(cli_error)?;
+            println!("Created project {} ({})", p.name, p.id);
+        }
+        ProjectCommand::List => {
+            println!(
+                "{:<32}  {:<24}  {:<8}  description",
+                "id", "name", "enabled"
+            );
+            for p in b.identity.list_projects(&op).await.map_err(cli_error)? {
+                println!(
+                    "{:<32}  {:<24}  {:<8}  {}",
+                    p.id, p.name, p.enabled, p.description
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn role(config: &Config, cmd: RoleCommand) -> anyhow::Result<()> {
+    let b = Backend::open(config).await?;
+    let op = operator();
+    match cmd {
+        RoleCommand::Add {
+            user,
+            project,
+            role,
+        } => {
+            let (u, p) = (
+                find_user(&b, &user).await?,
+                find_project(&b, &project).await?,
+            );
+            b.identity
+                .assign_role(&op, &u.id, &p.id, role)
+                .await
+                .map_err(cli_error)?;
+            println!("{} now holds {role} on {}", u.name, p.name);
+        }
+        RoleCommand::Remove {
+            user,
+            project,
+            role,
+        } => {
+            let (u, p) = (
+                find_user(&b, &user).await?,
+                find_project(&b, &project).await?,
+            );
+            b.identity
+                .unassign_role(&op, &u.id, &p.id, role)
+                .await
+                .map_err(cli_error)?;
+            println!("{} no longer holds {role} on {}", u.name, p.name);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,442 @@
+//! All identity SQL. Rows become domain types here; "no row" becomes `None` and unique violations
+//! become `Conflict` at the query that can cause them.
+
+use super::error::{conflict_on_unique, IdentityError};
+use crate::domain::identity::{Assignment, Project, Role, User};
+use crate::domain::ids::{ProjectId, UserId};
+use sqlx::SqlitePool;
+
+type ProjectRow = (String, String, String, bool, String);
+type UserRow = (
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+const PROJECT_COLS: &str = "id, name, description, enabled, created_at";
+const USER_COLS: &str = "id, name, enabled, default_project_id, email, description, created_at";
+
+fn project(r: ProjectRow) -> Project {
+    Project {
+        id: ProjectId::parse(&r.0).expect("stored project ids are valid"),
+        name: r.1,
+        description: r.2,
+        enabled: r.3,
+        created_at: r.4,
+    }
+}
+
+fn user(r: UserRow) -> User {
+    User {
+        id: UserId::parse(&r.0).expect("stored user ids are valid"),
+        name: r.1,
+        enabled: r.2,
+        default_project_id: r.3.and_then(|p| ProjectId::parse(&p).ok()),
+        email: r.4,
+        description: r.5,
+        created_at: r.6,
+    }
+}
+
+/// A stored API token, found by the hash of its secret.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Owner.
+    pub user_id: UserId,
+    /// Scope, if any.
+    pub project_id: Option<ProjectId>,
+    /// Auth methods ("password", "token").
+    pub methods: Vec<String>,
+    /// Keystone's audit id.
+    pub audit_id: String,
+    /// Issue time (stored form).
+    pub issued_at: String,
+    /// Expiry (stored form).
+    pub expires_at: String,
+}
+
+/// Identity queries over one pool.
+#[derive(Debug, Clone)]
+pub struct IdentityRepo {
+    pool: SqlitePool,
+}
+
+impl IdentityRepo {
+    /// A repository over `pool`.
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    // --- projects ---
+
+    /// Every project, by name.
+    pub async fn projects(&self) -> Result<Vec<Project>, IdentityError> {
+        let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
+            "SELECT {PROJECT_COLS} FROM projects ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(project).collect())
+    }
+
+    /// One project by id.
+    pub async fn project(&self, id: &ProjectId) -> Result<Option<Project>, IdentityError> {
+        let row: Option<ProjectRow> =
+            sqlx::query_as(&format!("SELECT {PROJECT_COLS} FROM projects WHERE id = ?"))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(project))
+    }
+
+    /// One project by name.
+    pub async fn project_by_name(&self, name: &str) -> Result<Option<Project>, IdentityError> {
+        let row: Option<ProjectRow> = sqlx::query_as(&format!(
+            "SELECT {PROJECT_COLS} FROM projects WHERE name = ?"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(project))
+    }
+
+    /// Stores a new project.
+    pub async fn insert_project(&self, p: &Project) -> Result<(), IdentityError> {
+        sqlx::query("INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(p.id.as_str())
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(p.enabled)
+            .bind(&p.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, format!("A project named {:?} already exists.", p.name)))?;
+        Ok(())
+    }
+
+    /// Saves a project's name, description and enabled flag.
+    pub async fn update_project(&self, p: &Project) -> Result<(), IdentityError> {
+        sqlx::query("UPDATE projects SET name = ?, description = ?, enabled = ? WHERE id = ?")
+            .bind(&p.name)
+            .bind(&p.description)
+            .bind(p.enabled)
+            .bind(p.id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                conflict_on_unique(e, format!("A project named {:?} already exists.", p.name))
+            })?;
+        Ok(())
+    }
+
+    /// Deletes a project (its role assignments and tokens go with it).
+    pub async fn delete_project(&self, id: &ProjectId) -> Result<bool, IdentityError> {
+        let r = sqlx::query("DELETE FROM projects WHERE id = ?")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    // --- users ---
+
+    /// Every user, by name.
+    pub async fn users(&self) -> Result<Vec<User>, IdentityError> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY name"))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(user).collect())
+    }
+
+    /// One user by id.
+    pub async fn user(&self, id: &UserId) -> Result<Option<User>, IdentityError> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = ?"))
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(user))
+    }
+
+    /// One user by name, with the password hash (for login only).
+    pub async fn user_with_hash(
+        &self,
+        name: &str,
+    ) -> Result<Option<(User, String)>, IdentityError> {
+        let row: Option<(
+            String,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+        )> = sqlx::query_as(&format!(
+            "SELECT {USER_COLS}, password_hash FROM users WHERE name = ?"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (user((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), r.7)))
+    }
+
+    /// The password hash of a user by id.
+    pub async fn password_hash(&self, id: &UserId) -> Result<Option<String>, IdentityError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Stores a new user.
+    pub async fn insert_user(&self, u: &User, password_hash: &str) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT INTO users (id, name, password_hash, enabled, default_project_id, email, description, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(u.id.as_str())
+        .bind(&u.name)
+        .bind(password_hash)
+        .bind(u.enabled)
+        .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
+        .bind(&u.email)
+        .bind(&u.description)
+        .bind(&u.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict_on_unique(e, format!("A user named {:?} already exists.", u.name)))?;
+        Ok(())
+    }
+
+    /// Saves a user's profile fields (not the password).
+    pub async fn update_user(&self, u: &User) -> Result<(), IdentityError> {
+        sqlx::query(
+            "UPDATE users SET name = ?, enabled = ?, default_project_id = ?, email = ?, description = ? WHERE id = ?",
+        )
+        .bind(&u.name)
+        .bind(u.enabled)
+        .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
+        .bind(&u.email)
+        .bind(&u.description)
+        .bind(u.id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict_on_unique(e, format!("A user named {:?} already exists.", u.name)))?;
+        Ok(())
+    }
+
+    /// Replaces a user's password hash and revokes their tokens, in one transaction.
+    pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<(), IdentityError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM tokens WHERE user_id = ?")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a user (assignments and tokens go with it).
+    pub async fn delete_user(&self, id: &UserId) -> Result<bool, IdentityError> {
+        let r = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Whether any user exists (bootstrap runs only on an empty database).
+    pub async fn any_user(&self) -> Result<bool, IdentityError> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.0 > 0)
+    }
+
+    // --- roles and assignments ---
+
+    /// The role's stored id.
+    pub async fn role_id(&self, role: Role) -> Result<String, IdentityError> {
+        let r: (String,) = sqlx::query_as("SELECT id FROM roles WHERE name = ?")
+            .bind(role.name())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.0)
+    }
+
+    /// Every role with its id.
+    pub async fn roles(&self) -> Result<Vec<(String, Role)>, IdentityError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM roles ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, n)| Role::parse(&n).map(|r| (id, r)))
+            .collect())
+    }
+
+    /// Assigns a role; assigning it twice is not an error.
+    pub async fn assign(
+        &self,
+        user: &UserId,
+        project: &ProjectId,
+        role: Role,
+    ) -> Result<(), IdentityError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id)
+             SELECT ?, ?, id FROM roles WHERE name = ?",
+        )
+        .bind(user.as_str())
+        .bind(project.as_str())
+        .bind(role.name())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a role assignment; returns whether it existed.
+    pub async fn unassign(
+        &self,
+        user: &UserId,
+        project: &ProjectId,
+        role: Role,
+    ) -> Result<bool, IdentityError> {
+        let r = sqlx::query(
+            "DELETE FROM role_assignments WHERE user_id = ? AND project_id = ?
+               AND role_id = (SELECT id FROM roles WHERE name = ?)",
+        )
+        .bind(user.as_str())
+        .bind(project.as_str())
+        .bind(role.name())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Roles assigned directly to `user` on `project`.
+    pub async fn roles_on(
+        &self,
+        user: &UserId,
+        project: &ProjectId,
+    ) -> Result<Vec<Role>, IdentityError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
+             WHERE a.user_id = ? AND a.project_id = ?",
+        )
+        .bind(user.as_str())
+        .bind(project.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(|r| Role::parse(&r.0)).collect())
+    }
+
+    /// Assignments, optionally narrowed to one user, project and/or role.
+    pub async fn assignments(
+        &self,
+        user: Option<&UserId>,
+        project: Option<&ProjectId>,
+        role: Option<Role>,
+    ) -> Result<Vec<Assignment>, IdentityError> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.name, p.id, p.name, r.name
+               FROM role_assignments a
+               JOIN users u ON u.id = a.user_id
+               JOIN projects p ON p.id = a.project_id
+               JOIN roles r ON r.id = a.role_id
+              WHERE (?1 IS NULL OR a.user_id = ?1)
+                AND (?2 IS NULL OR a.project_id = ?2)
+                AND (?3 IS NULL OR r.name = ?3)
+              ORDER BY u.name, p.name, r.name",
+        )
+        .bind(user.map(|u| u.as_str()))
+        .bind(project.map(|p| p.as_str()))
+        .bind(role.map(|r| r.name()))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(Assignment {
+                    user_id: UserId::parse(&r.0).ok()?,
+                    user_name: r.1,
+                    project_id: ProjectId::parse(&r.2).ok()?,
+                    project_name: r.3,
+                    role: Role::parse(&r.4)?,
+                })
+            })
+            .collect())
+    }
+
+    // --- tokens ---
+
+    /// Stores a token under the hash of its secret; expired tokens are purged on the way.
+    pub async fn insert_token(
+        &self,
+        hash: &str,
+        t: &TokenRow,
+        now: &str,
+    ) -> Result<(), IdentityError> {
+        sqlx::query("DELETE FROM tokens WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (hash, user_id, project_id, methods, audit_id, issued_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(hash)
+        .bind(t.user_id.as_str())
+        .bind(t.project_id.as_ref().map(|p| p.as_str()))
+        .bind(t.methods.join(","))
+        .bind(&t.audit_id)
+        .bind(&t.issued_at)
+        .bind(&t.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A token that has not expired at `now`.
+    pub async fn token(&self, hash: &str, now: &str) -> Result<Option<TokenRow>, IdentityError> {
+        let row: Option<(String, Option<String>, String, String, String, String)> = sqlx::query_as(
+            "SELECT user_id, project_id, methods, audit_id, issued_at, expires_at
+               FROM tokens WHERE hash = ? AND expires_at > ?",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|r| {
+            Some(TokenRow {
+                user_id: UserId::parse(&r.0).ok()?,
+                project_id: r.1.and_then(|p| ProjectId::parse(&p).ok()),
+                methods: r.2.split(',').map(str::to_string).collect(),
+                audit_id: r.3,
+                issued_at: r.4,
+                expires_at: r.5,
+            })
+        }))
+    }
+
+    /// Deletes a token; returns whether it existed.
+    pub async fn delete_token(&self, hash: &str) -> Result<bool, IdentityError> {
+        let r = sqlx::query("DELETE FROM tokens WHERE hash = ?")
+            .bind(hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,210 @@
+//! Everything that only runs on the server: configuration, the database, identity, the HTTP
+//! layers, the router and the CLI. `router()` builds the whole application without binding a
+//! port, so tests drive it in-process or on 127.0.0.1:0; `serve()` binds and runs it.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod identity;
+pub mod state;
+
+use crate::app::{shell, App};
+use crate::domain::identity::{Role, RoleSet};
+use crate::domain::ids::{ProjectId, UserId};
+use crate::domain::policy::Actor;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Extension, Router};
+use config::Config;
+use identity::throttle::{LoginThrottle, DELAY_STEP};
+use identity::{repo::IdentityRepo, IdentityService};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use state::{AppState, Services};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// The operator: who the `glimpse` CLI acts as. It has direct database access anyway, so it
+/// holds the admin role; it is never produced from a request.
+pub fn operator() -> Actor {
+    Actor {
+        user_id: UserId::parse("00000000000000000000000000000000").expect("valid id"),
+        user_name: "operator".into(),
+        project_id: ProjectId::parse("00000000000000000000000000000000").expect("valid id"),
+        project_name: "operator".into(),
+        roles: RoleSet::effective([Role::Admin]),
+    }
+}
+
+/// A database that is open and migrated, with the identity service over it.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// The pool.
+    pub pool: SqlitePool,
+    /// The identity service.
+    pub identity: IdentityService,
+}
+
+impl Backend {
+    /// Creates the data directory, opens the database and applies the migrations.
+    pub async fn open(config: &Config) -> anyhow::Result<Backend> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let pool = db::connect(&config.database_url).await?;
+        db::migrate(&pool).await?;
+        let throttle = LoginThrottle::new(
+            config.login_max_failures,
+            Duration::from_secs(config.login_lockout),
+            DELAY_STEP,
+        );
+        let identity = IdentityService::new(
+            IdentityRepo::new(pool.clone()),
+            throttle,
+            Duration::from_secs(config.token_lifetime),
+        );
+        Ok(Backend { pool, identity })
+    }
+}
+
+/// Leptos' options for a server with `config`.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(env!("CARGO_PKG_NAME"))
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .build()
+}
+
+/// Builds the whole application: dashboard, server functions, `/identity` and `/healthcheck`.
+pub async fn router(
+    config: Arc<Config>,
+    backend: &Backend,
+    public_url: &str,
+) -> anyhow::Result<Router> {
+    let store = SqliteStore::new(backend.pool.clone());
+    store.migrate().await?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("glimpse_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.cookie_secure)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            config.session_lifetime as i64,
+        )));
+
+    let services = Services {
+        identity: backend.identity.clone(),
+        config: config.clone(),
+        public_url: public_url.trim_end_matches('/').into(),
+    };
+    let options = leptos_options(&config);
+    let state = AppState {
+        leptos_options: options.clone(),
+        services: services.clone(),
+    };
+    let routes = generate_route_list(App);
+
+    let ctx_services = services.clone();
+    let app = Router::new()
+        .route("/healthcheck", get(http::healthcheck))
+        .nest("/identity", identity::keystone::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_services.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(config.max_json_body))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(http::REQUEST_ID, http::MakeReqId))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(http::make_span)
+                        .on_response(http::on_response),
+                )
+                .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
+                .layer(axum::middleware::from_fn(http::cross_site_guard))
+                .layer(sessions)
+                .layer(Extension(services)),
+        );
+    Ok(app)
+}
+
+/// Opens the backend, creates the bootstrap admin on an empty database, binds and serves until
+/// SIGTERM or Ctrl-C; in-flight requests finish before it returns.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let backend = Backend::open(&config).await?;
+    let admin_password = std::env::var("GLIMPSE_ADMIN_PASSWORD").ok();
+    if let Some(generated) = backend.identity.bootstrap(admin_password).await? {
+        // Printed once, on the console only (never logged): it is needed to log in the first time.
+        println!("\nCreated user 'admin' in project 'admin' with password: {generated}\n");
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let local = listener.local_addr()?;
+    let public_url = config.public_url_for(local);
+    let app = router(config.clone(), &backend, &public_url).await?;
+
+    let store = SqliteStore::new(backend.pool.clone());
+    tokio::spawn(async move {
+        use tower_sessions::ExpiredDeletion;
+        if let Err(e) = store
+            .continuously_delete_expired(Duration::from_secs(300))
+            .await
+        {
+            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+
+    tracing::info!(%local, %public_url, data_dir = %config.data_dir.display(), "Glimpse is listening");
+    println!("Glimpse is serving {public_url} (dashboard at /, Image API at /image, identity at /identity/v3)");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    backend.pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,83 @@
+//! `AppError`: the one error type server functions return, serialisable so the browser can match
+//! on it and show the message. Internal failures are logged on the server and cross as `Internal`
+//! with no detail.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A server function's failure, as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in (or the session ended).
+    #[error("Your session has ended. Please log in again.")]
+    Unauthenticated,
+    /// Login refused: wrong credentials or too many attempts; the message says which.
+    #[error("{0}")]
+    LoginRefused(String),
+    /// Not allowed, with the reason.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not found.
+    #[error("{0}")]
+    NotFound(String),
+    /// A conflict (name taken, wrong state).
+    #[error("{0}")]
+    Conflict(String),
+    /// A field failed validation.
+    #[error("{field} {message}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Something failed on the server; details are in its log.
+    #[error("Something went wrong on the server. Please try again; if it keeps happening, tell your administrator.")]
+    Internal,
+    /// The request did not get through.
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+impl From<crate::domain::identity::ValidationError> for AppError {
+    fn from(e: crate::domain::identity::ValidationError) -> Self {
+        AppError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<crate::domain::ids::IdError> for AppError {
+    fn from(e: crate::domain::ids::IdError) -> Self {
+        AppError::Invalid {
+            field: format!("{} id", e.kind),
+            message: "is not valid".into(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::identity::IdentityError> for AppError {
+    fn from(e: crate::server::identity::IdentityError) -> Self {
+        use crate::server::identity::IdentityError as E;
+        e.log_if_internal();
+        match e {
+            E::Unauthenticated | E::Locked(_) => AppError::LoginRefused(e.to_string()),
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::NotFound(m) => AppError::NotFound(m),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Invalid(v) => v.into(),
+            E::Db(_) | E::Internal(_) => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The `glimpse` binary's operator commands and the settings layers, run as a user would.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn glimpse(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("GLIMPSE_CONFIG")
+        .env_remove("GLIMPSE_DATA_DIR");
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn operator_commands_manage_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(ok(&glimpse(d, &["migrate"], None)).contains("up to date"));
+    assert!(d.join("glimpse.db").exists());
+    assert!(ok(&glimpse(
+        d,
+        &["project", "create", "demo", "--description", "Demo project"],
+        None
+    ))
+    .contains("Created project demo"));
+    assert!(ok(&glimpse(d, &["project", "list"], None)).contains("Demo project"));
+
+    let out = ok(&glimpse(
+        d,
+        &[
+            "user",
+            "create",
+            "alice",
+            "--password-stdin",
+            "--project",
+            "demo",
+            "--role",
+            "member",
+        ],
+        Some("alice-password\n"),
+    ));
+    assert!(
+        out.contains("Created user alice") && !out.contains("Password:"),
+        "{out}"
+    );
+    let list = ok(&glimpse(d, &["user", "list"], None));
+    assert!(
+        list.contains("alice") && list.contains("demo:member"),
+        "{list}"
+    );
+
+    ok(&glimpse(
+        d,
+        &["role", "add", "alice", "demo", "reader"],
+        None,
+    ));
+    ok(&glimpse(
+        d,
+        &["role", "remove", "alice", "demo", "member"],
+        None,
+    ));
+    let list = ok(&glimpse(d, &["user", "list"], None));
+    assert!(
+        list.contains("demo:reader") && !list.contains("demo:member"),
+        "{list}"
+    );
+
+    // A generated password is printed once, and works.
+    let out = ok(&glimpse(d, &["user", "passwd", "alice"], None));
+    let pw = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Password: "))
+        .expect("generated password")
+        .to_string();
+    assert_eq!(pw.len(), 20);
+
+    let bad = glimpse(d, &["role", "add", "alice", "demo", "superuser"], None);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+    let bad = glimpse(
+        d,
+        &["user", "create", "bob", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at least 8"));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = glimpse::server::config::Config::resolve(glimpse::server::config::Settings {
+            data_dir: Some(d.to_path_buf()),
+            ..Default::default()
+        })
+        .unwrap();
+        let b = glimpse::server::Backend::open(&config).await.unwrap();
+        assert!(b.identity.authenticate("alice", &pw, None).await.is_ok());
+        assert!(b
+            .identity
+            .authenticate("alice", "alice-password", None)
+            .await
+            .is_err());
+    });
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = ok(&glimpse(dir.path(), &["--help"], None));
+    for word in [
+        "serve",
+        "migrate",
+        "user",
+        "project",
+        "role",
+        "--bind",
+        "--public-url",
+        "GLIMPSE_DATA_DIR",
+    ] {
+        assert!(help.contains(word), "--help mentions {word}:\n{help}");
+    }
+}
+
+#[test]
+fn flags_beat_environment_beats_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file_dir, env_dir, flag_dir) = (
+        dir.path().join("file"),
+        dir.path().join("env"),
+        dir.path().join("flag"),
+    );
+    let toml = dir.path().join("glimpse.toml");
+    std::fs::write(
+        &toml,
+        format!("data_dir = {:?}\n", file_dir.display().to_string()),
+    )
+    .unwrap();
+    let run = |env: Option<&Path>, flag: Option<&Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
+        cmd.arg("--config").arg(&toml);
+        if let Some(f) = flag {
+            cmd.arg("--data-dir").arg(f);
+        }
+        cmd.env_remove("GLIMPSE_DATA_DIR");
+        if let Some(e) = env {
+            cmd.env("GLIMPSE_DATA_DIR", e);
+        }
+        ok(&cmd.arg("migrate").output().unwrap());
+    };
+    run(None, None);
+    assert!(file_dir.join("glimpse.db").exists());
+    run(Some(&env_dir), None);
+    assert!(env_dir.join("glimpse.db").exists());
+    run(Some(&env_dir), Some(&flag_dir));
+    assert!(flag_dir.join("glimpse.db").exists());
+
+    std::fs::write(&toml, "no_such_setting = 1\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_glimpse"))
+        .arg("--config")
+        .arg(&toml)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no_such_setting"));
+}
