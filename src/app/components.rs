@@ -108,3 +108,22 @@ pub fn FlagBadge(on: bool, #[prop(into)] yes: String, #[prop(into)] no: String) 
 pub fn ErrorBox(error: AppError) -> impl IntoView {
     view! { <div class="error-box" role="alert">{error.to_string()}</div> }
 }
+
+/// Clears a form after its action succeeded (ActionForm keeps the typed values otherwise).
+pub fn reset_on_success<O, S>(
+    value: S,
+    form: NodeRef<leptos::html::Form>,
+    after: impl Fn() + Send + Sync + 'static,
+) where
+    O: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<O, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            if let Some(f) = form.get_untracked() {
+                f.reset();
+            }
+            after();
+        }
+    });
+}

@@ -39,7 +39,7 @@ pub async fn create_project(name: String, description: String) -> Result<Project
         .create_project(
             &actor,
             NewProject {
-                name: name.trim().to_string(),
+                name,
                 description,
                 enabled: true,
             },
@@ -109,7 +109,7 @@ pub async fn create_user(
         None
     };
     let new = NewUser {
-        name: name.trim().to_string(),
+        name,
         password,
         enabled: true,
         default_project_id: project.clone(),

@@ -1,6 +1,6 @@
 //! Identity > Projects (admins): list, create, enable and disable projects.
 
-use crate::app::components::{report, ErrorBox, FlagBadge, PageHeader};
+use crate::app::components::{report, reset_on_success, ErrorBox, FlagBadge, PageHeader};
 use crate::domain::identity::{validate_description, validate_name};
 use crate::server_fns::identity::{list_projects, CreateProject, SetProjectEnabled};
 use leptos::prelude::*;
@@ -26,7 +26,7 @@ pub fn ProjectsPage() -> impl IntoView {
         if n.is_empty() {
             None
         } else {
-            validate_name("Name", n.trim())
+            validate_name("Name", &n)
                 .err()
                 .map(|e| format!("{} {}", e.field, e.message))
         }
@@ -36,6 +36,11 @@ pub fn ProjectsPage() -> impl IntoView {
             .err()
             .map(|e| format!("Description {}", e.message))
     };
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_on_success(create.value(), form, move || {
+        name.set(String::new());
+        description.set(String::new());
+    });
     let invalid = move || {
         name.get().trim().is_empty() || name_error().is_some() || description_error().is_some()
     };
@@ -44,7 +49,7 @@ pub fn ProjectsPage() -> impl IntoView {
         <PageHeader title="Projects" subtitle="Projects own images; users work in projects through their roles."/>
         <section class="card" aria-labelledby="create-project-h">
             <h2 id="create-project-h">"Create Project"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <div class="form-row">
                     <div class="field">
                         <label for="project-name">"Name"</label>

@@ -1,7 +1,7 @@
 //! Identity > Users (admins): list, create, reset passwords, enable and disable users, and add
 //! or remove their role assignments.
 
-use crate::app::components::{report, ErrorBox, FlagBadge, PageHeader};
+use crate::app::components::{report, reset_on_success, ErrorBox, FlagBadge, PageHeader};
 use crate::domain::identity::{validate_name, validate_password, Project, Role};
 use crate::server_fns::identity::{
     list_projects, list_users, AddRole, CreateUser, RemoveRole, ResetPassword, SetUserEnabled,
@@ -89,7 +89,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
         if n.is_empty() {
             None
         } else {
-            validate_name("Name", n.trim())
+            validate_name("Name", &n)
                 .err()
                 .map(|e| format!("{} {}", e.field, e.message))
         }
@@ -104,6 +104,11 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
                 .map(|e| format!("Password {}", e.message))
         }
     };
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_on_success(action.value(), form, move || {
+        name.set(String::new());
+        password.set(String::new());
+    });
     let invalid = move || {
         name.get().trim().is_empty()
             || password.get().is_empty()
@@ -113,7 +118,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
     view! {
         <section class="card" aria-labelledby="create-user-h">
             <h2 id="create-user-h">"Create User"</h2>
-            <ActionForm action>
+            <ActionForm action node_ref=form>
                 <div class="form-row">
                     <div class="field">
                         <label for="user-name">"User name"</label>
@@ -267,7 +272,7 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
                                 <label for=role_id.clone()>"Role"</label>
                                 <select id=role_id name="role">{role_options()}</select>
                             </div>
-                            <button type="submit" class="btn primary small">"Add role"</button>
+                            <button type="submit" class="btn primary small">"Save role"</button>
                         </ActionForm>
                     </div>
                 </details>

@@ -11,7 +11,7 @@ pub enum IdentityError {
     #[error("The user name or password is incorrect.")]
     Unauthenticated,
     /// Too many failed logins.
-    #[error("Too many failed login attempts. Try again in {} minute(s).", (.0.as_secs() + 59) / 60)]
+    #[error("Too many failed login attempts. Try again in {} minute(s).", .0.as_secs().div_ceil(60))]
     Locked(Duration),
     /// The caller may not do this.
     #[error("{0}")]

@@ -7,6 +7,16 @@ use crate::domain::ids::{ProjectId, UserId};
 use sqlx::SqlitePool;
 
 type ProjectRow = (String, String, String, bool, String);
+type UserHashRow = (
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
 type UserRow = (
     String,
     String,
@@ -168,16 +178,7 @@ impl IdentityRepo {
         &self,
         name: &str,
     ) -> Result<Option<(User, String)>, IdentityError> {
-        let row: Option<(
-            String,
-            String,
-            bool,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-        )> = sqlx::query_as(&format!(
+        let row: Option<UserHashRow> = sqlx::query_as(&format!(
             "SELECT {USER_COLS}, password_hash FROM users WHERE name = ?"
         ))
         .bind(name)

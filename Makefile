@@ -1,0 +1,70 @@
+# Glimpse: `make run` builds and serves on the embedded defaults; `make test` runs every suite.
+# Both install what is missing on a fresh machine (Rust wasm target, cargo-leptos, wasm-bindgen,
+# wasm-opt for release, Debian's chromium, the end2end npm packages, the python clients).
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_OPT_VERSION     := 0.116.1
+VENV                 := target/venv
+# cargo-leptos builds debug with this flag; using it for cargo test and clippy as well lets every
+# debug build share one set of compiled dependencies.
+export RUSTFLAGS     := --cfg erase_components
+
+.PHONY: run test tools tools-release chromium e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
+
+## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
+run: tools tools-release
+	RUSTFLAGS= cargo leptos build --release
+	RUSTFLAGS= ./target/release/glimpse serve
+
+## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
+test: tools venv e2e-deps chromium fmt-check lint test-rust test-e2e
+	@echo "make test: every suite passed"
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)" || \
+		RUSTFLAGS= cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || \
+		RUSTFLAGS= cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
+
+# wasm-opt from crates.io (binaryen 116); Debian's binaryen breaks hydration, so never use it.
+tools-release:
+	@$(HOME)/.cargo/bin/wasm-opt --version 2>/dev/null | grep -q "version 116" || \
+		RUSTFLAGS= cargo install wasm-opt@$(WASM_OPT_VERSION) --locked
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+e2e-deps:
+	cd end2end && npm ci --no-audit --no-fund --loglevel=error
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: src/tests/clients-requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r src/tests/clients-requirements.txt
+	touch $@
+
+fmt-check:
+	cargo fmt --check
+
+lint:
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+test-rust: venv
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
+
+build-debug: tools
+	cargo leptos build
+
+test-e2e: build-debug e2e-deps chromium
+	cd end2end && npx playwright test
+
+clean-data:
+	rm -rf data target/e2e-data

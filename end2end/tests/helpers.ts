@@ -1,0 +1,39 @@
+import { expect, Page } from '@playwright/test';
+
+export const ADMIN_PASSWORD = 'e2e-admin-password';
+
+/** Waits until the page has hydrated (an Effect flips this attribute in the browser only). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('#app')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export async function login(page: Page, user: string, password: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+  await hydrated(page);
+}
+
+/** The table row whose row header is exactly `name`. */
+export function row(page: Page, name: string) {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+/**
+ * Collects console errors and uncaught exceptions; tests assert the list is empty. `expected`
+ * names HTTP statuses the test provokes on purpose (the browser logs every 4xx answer).
+ */
+export function watchConsole(page: Page, expected: number[] = []): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (expected.some((s) => text.includes(`status of ${s} `))) return;
+    errors.push(text);
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
