@@ -17,8 +17,8 @@ export RUSTFLAGS     := --cfg erase_components
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
-	RUSTFLAGS= cargo leptos build --release
-	RUSTFLAGS= ./target/release/glimpse serve
+	env -u RUSTFLAGS cargo leptos build --release
+	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
 test: tools venv e2e-deps chromium fmt-check lint test-rust test-e2e
@@ -29,14 +29,14 @@ tools:
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $(CARGO_LEPTOS_VERSION)" || \
-		RUSTFLAGS= cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+		env -u RUSTFLAGS cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || \
-		RUSTFLAGS= cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
+		env -u RUSTFLAGS cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 
 # wasm-opt from crates.io (binaryen 116); Debian's binaryen breaks hydration, so never use it.
 tools-release:
 	@$(HOME)/.cargo/bin/wasm-opt --version 2>/dev/null | grep -q "version 116" || \
-		RUSTFLAGS= cargo install wasm-opt@$(WASM_OPT_VERSION) --locked
+		env -u RUSTFLAGS cargo install wasm-opt@$(WASM_OPT_VERSION) --locked
 
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -60,8 +60,10 @@ lint:
 test-rust: venv
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
 
+# cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
+# rebuild everything, so it runs without RUSTFLAGS.
 build-debug: tools
-	cargo leptos build
+	env -u RUSTFLAGS cargo leptos build
 
 test-e2e: build-debug e2e-deps chromium
 	cd end2end && npx playwright test

@@ -228,17 +228,22 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
     let (uid1, uid2, uid3) = (uid.clone(), uid.clone(), uid.clone());
     let name = u.name.clone();
     let (name1, name2) = (name.clone(), name.clone());
+    let pw_open = RwSignal::new(false);
+    let role_open = RwSignal::new(false);
     let pw_id = format!("pw-{uid}");
     let proj_id = format!("proj-{uid}");
     let role_id = format!("role-{uid}");
     view! {
         <tr>
             <th scope="row">{name}</th>
-            <td class="chips">{chips}</td>
+            <td>
+                <div class="chips">{chips}</div>
+            </td>
             <td>
                 <FlagBadge on=u.enabled yes="Yes" no="No"/>
             </td>
-            <td class="row-actions">
+            <td>
+                <div class="row-actions">
                 <ActionForm action=actions.toggle>
                     <input type="hidden" name="user_id" value=uid1/>
                     <input type="hidden" name="enabled" value=enable.to_string()/>
@@ -246,9 +251,11 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
                         {toggle_label}
                     </button>
                 </ActionForm>
-                <details class="popover">
-                    <summary class="btn small">"Reset password"</summary>
-                    <div class="popover-body">
+                <details class="popover" prop:open=move || pw_open.get()>
+                    <summary class="btn small" on:click=move |ev| toggle(ev, pw_open)>
+                        "Reset password"
+                    </summary>
+                    <div class="popover-body" on:submit=move |_| pw_open.set(false)>
                         <ActionForm action=actions.reset>
                             <input type="hidden" name="user_id" value=uid2/>
                             <div class="field">
@@ -259,9 +266,11 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
                         </ActionForm>
                     </div>
                 </details>
-                <details class="popover">
-                    <summary class="btn small">"Add role"</summary>
-                    <div class="popover-body">
+                <details class="popover" prop:open=move || role_open.get()>
+                    <summary class="btn small" on:click=move |ev| toggle(ev, role_open)>
+                        "Add role"
+                    </summary>
+                    <div class="popover-body" on:submit=move |_| role_open.set(false)>
                         <ActionForm action=actions.add>
                             <input type="hidden" name="user_id" value=uid3/>
                             <div class="field">
@@ -276,7 +285,14 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
                         </ActionForm>
                     </div>
                 </details>
+                </div>
             </td>
         </tr>
     }
+}
+
+/// Opens or closes a popover from its summary (the signal closes it again after a submit).
+fn toggle(ev: leptos::ev::MouseEvent, open: RwSignal<bool>) {
+    ev.prevent_default();
+    open.update(|o| *o = !*o);
 }
