@@ -84,8 +84,75 @@ hex_id!(
     "role"
 );
 
+/// An image id: a UUID in its canonical lowercase, dashed form (as Glance writes them).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ImageId(String);
+
+impl ImageId {
+    /// A new random id.
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Validates `s`: a UUID (any case, dashed); stored in canonical lowercase form.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        if s.len() != 36 {
+            return Err(IdError { kind: "image" });
+        }
+        uuid::Uuid::parse_str(s)
+            .map(|u| Self(u.to_string()))
+            .map_err(|_| IdError { kind: "image" })
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ImageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ImageId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<ImageId> for String {
+    fn from(id: ImageId) -> String {
+        id.0
+    }
+}
+
+impl std::str::FromStr for ImageId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        Self::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn image_ids_are_canonical_uuids() {
+        let id = ImageId::parse("0F8E3A2C-1B4D-4E5F-8A9B-0C1D2E3F4A5B").unwrap();
+        assert_eq!(id.as_str(), "0f8e3a2c-1b4d-4e5f-8a9b-0c1d2e3f4a5b");
+        for bad in [
+            "",
+            "0f8e3a2c1b4d4e5f8a9b0c1d2e3f4a5b",
+            "../0f8e3a2c-1b4d-4e5f-8a9b-0c1d2e3f4a5",
+            "not-a-uuid-at-all-not-a-uuid-at-all!",
+        ] {
+            assert!(ImageId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

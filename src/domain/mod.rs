@@ -3,4 +3,6 @@
 
 pub mod identity;
 pub mod ids;
+pub mod image;
+pub mod lifecycle;
 pub mod policy;

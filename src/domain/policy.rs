@@ -4,6 +4,7 @@
 
 use crate::domain::identity::{Role, RoleSet};
 use crate::domain::ids::{ProjectId, UserId};
+use crate::domain::image::{Image, ImageStatus, Visibility};
 use serde::{Deserialize, Serialize};
 
 /// The caller of a request: a user acting in one project with the roles they hold there.
@@ -58,6 +59,125 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
         Decision::Allow
     } else {
         Decision::Forbidden("Only administrators can manage projects, users and roles.".into())
+    }
+}
+
+/// Whether the caller's project is a member of an image (shared images), and with what status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Membership {
+    /// Not a member.
+    None,
+    /// Invited, not yet accepted.
+    Pending,
+    /// Accepted.
+    Accepted,
+    /// Rejected.
+    Rejected,
+}
+
+/// Whether the actor's project owns the image.
+pub fn owns(actor: &Actor, image: &Image) -> bool {
+    image.owner.as_ref() == Some(&actor.project_id)
+}
+
+/// `get_image`: admins see everything; others see their own, public and community images, and
+/// shared images they are a member of in any status. Anything else is hidden (404).
+pub fn can_see(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    if image.status == ImageStatus::Deleted {
+        return Decision::Hidden;
+    }
+    if actor.is_admin() || owns(actor, image) {
+        return Decision::Allow;
+    }
+    match image.visibility {
+        Visibility::Public | Visibility::Community => Decision::Allow,
+        Visibility::Shared if membership != Membership::None => Decision::Allow,
+        _ => Decision::Hidden,
+    }
+}
+
+fn owner_member(actor: &Actor, image: &Image, membership: Membership, what: &str) -> Decision {
+    match can_see(actor, image, membership) {
+        Decision::Allow => {}
+        other => return other,
+    }
+    if actor.is_admin() || (owns(actor, image) && actor.has_role(Role::Member)) {
+        Decision::Allow
+    } else if owns(actor, image) {
+        Decision::Forbidden(format!("Readers cannot {what} images."))
+    } else {
+        Decision::Forbidden(format!(
+            "You are not permitted to {what} this image: it belongs to another project."
+        ))
+    }
+}
+
+/// `add_image`: members (and admins) create images in their project.
+pub fn can_create(actor: &Actor) -> Decision {
+    if actor.has_role(Role::Member) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Readers cannot create images.".into())
+    }
+}
+
+/// `modify_image` (also tags, upload, delete, deactivate, reactivate): the owner's members, or
+/// an admin.
+pub fn can_modify(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    owner_member(actor, image, membership, "modify")
+}
+
+/// `delete_image`: like modify; protected images are refused by the service, not the policy.
+pub fn can_delete(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    owner_member(actor, image, membership, "delete")
+}
+
+/// `upload_image`.
+pub fn can_upload(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    owner_member(actor, image, membership, "upload data to")
+}
+
+/// `deactivate` / `reactivate`.
+pub fn can_deactivate(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    owner_member(actor, image, membership, "deactivate or reactivate")
+}
+
+/// `download_image`: a member role and sight of the image; deactivated images only for admins.
+pub fn can_download(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    match can_see(actor, image, membership) {
+        Decision::Allow => {}
+        other => return other,
+    }
+    if !actor.has_role(Role::Member) {
+        return Decision::Forbidden("Readers cannot download images.".into());
+    }
+    if image.status == ImageStatus::Deactivated && !actor.is_admin() {
+        return Decision::Forbidden(
+            "The requested image has been deactivated. Image data download is forbidden.".into(),
+        );
+    }
+    Decision::Allow
+}
+
+/// `publicize_image` / `communitize_image`: who may give an image this visibility.
+pub fn can_set_visibility(actor: &Actor, visibility: Visibility) -> Decision {
+    match visibility {
+        Visibility::Public if !actor.is_admin() => {
+            Decision::Forbidden("Only administrators can make images public.".into())
+        }
+        Visibility::Community if !actor.has_role(Role::Member) => {
+            Decision::Forbidden("Readers cannot make images community images.".into())
+        }
+        _ => Decision::Allow,
+    }
+}
+
+/// Setting `owner` to another project is admin-only.
+pub fn can_set_owner(actor: &Actor, owner: Option<&ProjectId>) -> Decision {
+    if actor.is_admin() || owner == Some(&actor.project_id) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Only administrators can change an image's owner.".into())
     }
 }
 

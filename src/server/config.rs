@@ -56,6 +56,9 @@ pub struct Settings {
     /// Largest JSON request body in bytes (API calls and dashboard forms) [default: 1048576]
     #[arg(long, env = "GLIMPSE_MAX_JSON_BODY", global = true)]
     pub max_json_body: Option<usize>,
+    /// Largest image, in bytes; bigger uploads are refused with 413 [default: 1099511627776 (1 TiB)]
+    #[arg(long, env = "GLIMPSE_IMAGE_SIZE_CAP", global = true)]
+    pub image_size_cap: Option<u64>,
     /// Failed logins for one user before it is locked for a while [default: 5]
     #[arg(long, env = "GLIMPSE_LOGIN_MAX_FAILURES", global = true)]
     pub login_max_failures: Option<u32>,
@@ -79,6 +82,7 @@ impl Settings {
             log_format: over.log_format.or(self.log_format),
             log: over.log.or(self.log),
             max_json_body: over.max_json_body.or(self.max_json_body),
+            image_size_cap: over.image_size_cap.or(self.image_size_cap),
             login_max_failures: over.login_max_failures.or(self.login_max_failures),
             login_lockout: over.login_lockout.or(self.login_lockout),
         }
@@ -118,6 +122,8 @@ pub struct Config {
     pub log: String,
     /// Largest JSON body.
     pub max_json_body: usize,
+    /// Largest image, bytes.
+    pub image_size_cap: u64,
     /// Failed logins before lockout.
     pub login_max_failures: u32,
     /// Lockout duration, seconds.
@@ -155,6 +161,7 @@ impl Config {
             log_format: s.log_format.unwrap_or_default(),
             log: s.log.unwrap_or_else(|| "info".into()),
             max_json_body: s.max_json_body.unwrap_or(1 << 20),
+            image_size_cap: s.image_size_cap.unwrap_or(1 << 40),
             login_max_failures: s.login_max_failures.unwrap_or(5).max(1),
             login_lockout: s.login_lockout.unwrap_or(300),
         })

@@ -6,9 +6,12 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod glance;
 pub mod http;
 pub mod identity;
+pub mod images;
 pub mod state;
+pub mod store;
 
 use crate::app::{shell, App};
 use crate::domain::identity::{Role, RoleSet};
@@ -20,6 +23,7 @@ use axum::{Extension, Router};
 use config::Config;
 use identity::throttle::{LoginThrottle, DELAY_STEP};
 use identity::{repo::IdentityRepo, IdentityService};
+use images::{repo::ImageRepo, ImageService};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -28,6 +32,7 @@ use state::{AppState, Services};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use store::FileStore;
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -54,6 +59,8 @@ pub struct Backend {
     pub pool: SqlitePool,
     /// The identity service.
     pub identity: IdentityService,
+    /// The image service.
+    pub images: ImageService,
 }
 
 impl Backend {
@@ -77,7 +84,20 @@ impl Backend {
             throttle,
             Duration::from_secs(config.token_lifetime),
         );
-        Ok(Backend { pool, identity })
+        let store = FileStore::open(config.data_dir.join("images"))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open the image store in {}: {e}",
+                    config.data_dir.display()
+                )
+            })?;
+        let images = ImageService::new(ImageRepo::new(pool.clone()), store, config.image_size_cap);
+        Ok(Backend {
+            pool,
+            identity,
+            images,
+        })
     }
 }
 
@@ -110,6 +130,7 @@ pub async fn router(
 
     let services = Services {
         identity: backend.identity.clone(),
+        images: backend.images.clone(),
         config: config.clone(),
         public_url: public_url.trim_end_matches('/').into(),
     };
@@ -124,6 +145,7 @@ pub async fn router(
     let app = Router::new()
         .route("/healthcheck", get(http::healthcheck))
         .nest("/identity", identity::keystone::router())
+        .nest("/image", glance::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -154,6 +176,14 @@ pub async fn router(
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let backend = Backend::open(&config).await?;
+    let (requeued, removed) = backend.images.recover().await?;
+    if requeued > 0 || removed > 0 {
+        tracing::warn!(
+            requeued,
+            removed,
+            "recovered from an interrupted run: uploads in flight went back to queued"
+        );
+    }
     let admin_password = std::env::var("GLIMPSE_ADMIN_PASSWORD").ok();
     if let Some(generated) = backend.identity.bootstrap(admin_password).await? {
         // Printed once, on the console only (never logged): it is needed to log in the first time.

@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct Services {
     /// Users, projects, roles, sessions and tokens.
     pub identity: IdentityService,
+    /// Images and their data.
+    pub images: crate::server::images::ImageService,
     /// The resolved configuration.
     pub config: Arc<Config>,
     /// Public base URL (no trailing slash), used in the links the APIs return.

@@ -5,4 +5,5 @@ mod cli;
 mod clients;
 mod dashboard;
 mod identity_api;
+mod images_api;
 mod support;

@@ -144,7 +144,10 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut b = Request::builder().method(method).uri(path);
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, "application/json");
         if let Some(t) = token {
             b = b.header("x-auth-token", t);
         }

@@ -194,7 +194,10 @@ fn UsersTable(users: Vec<UserRow>, projects: Vec<Project>, actions: RowActions) 
                     </tr>
                 </thead>
                 <tbody>
-                    {users.into_iter().map(|row| view! { <UserRowView row projects=projects.clone() actions/> }).collect_view()}
+                    {users
+                        .into_iter()
+                        .map(|row| view! { <UserRowView row projects=projects.clone() actions/> }.into_any())
+                        .collect_view()}
                 </tbody>
             </table>
         </div>

@@ -1,0 +1,383 @@
+//! Images as every layer sees them: `Image`, its status and visibility, the disk and container
+//! formats Glance accepts, and the rules for what a caller may set (read-only and reserved keys,
+//! lengths, enums). Pure: the service applies these, the browser forms reuse them.
+
+use crate::domain::ids::{ImageId, ProjectId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An image's status (Glance's enum; `killed` is never produced by v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageStatus {
+    /// Created, no data yet.
+    Queued,
+    /// Data is being uploaded.
+    Saving,
+    /// Data stored; usable.
+    Active,
+    /// Legacy failure state.
+    Killed,
+    /// Deleted (soft).
+    Deleted,
+    /// Data is being staged for import.
+    Uploading,
+    /// An import is running.
+    Importing,
+    /// Delayed delete.
+    PendingDelete,
+    /// Data may not be downloaded (except by admins).
+    Deactivated,
+}
+
+impl ImageStatus {
+    /// Every status.
+    pub const ALL: [ImageStatus; 9] = [
+        Self::Queued,
+        Self::Saving,
+        Self::Active,
+        Self::Killed,
+        Self::Deleted,
+        Self::Uploading,
+        Self::Importing,
+        Self::PendingDelete,
+        Self::Deactivated,
+    ];
+
+    /// The status as Glance spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Saving => "saving",
+            Self::Active => "active",
+            Self::Killed => "killed",
+            Self::Deleted => "deleted",
+            Self::Uploading => "uploading",
+            Self::Importing => "importing",
+            Self::PendingDelete => "pending_delete",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    /// Parses Glance's spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Whether the image is on its way somewhere (the dashboard refreshes such rows).
+    pub fn is_transitional(self) -> bool {
+        matches!(
+            self,
+            Self::Queued | Self::Saving | Self::Uploading | Self::Importing | Self::PendingDelete
+        )
+    }
+}
+
+impl fmt::Display for ImageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who can see an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Everyone, in default lists.
+    Public,
+    /// Everyone by id or when asking for community images.
+    Community,
+    /// The owner and the projects it is shared with (the default).
+    Shared,
+    /// The owner only.
+    Private,
+}
+
+impl Visibility {
+    /// Every visibility.
+    pub const ALL: [Visibility; 4] = [Self::Public, Self::Community, Self::Shared, Self::Private];
+
+    /// Glance's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Community => "community",
+            Self::Shared => "shared",
+            Self::Private => "private",
+        }
+    }
+
+    /// Parses Glance's spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Disk formats Glance accepts by default.
+pub const DISK_FORMATS: [&str; 11] = [
+    "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
+];
+/// Container formats Glance accepts by default.
+pub const CONTAINER_FORMATS: [&str; 8] = [
+    "ami",
+    "ari",
+    "aki",
+    "bare",
+    "ovf",
+    "ova",
+    "docker",
+    "compressed",
+];
+/// Longest name, tag, property key or property value.
+pub const MAX_FIELD_LEN: usize = 255;
+
+/// An image with everything Glance shows about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// Its id.
+    pub id: ImageId,
+    /// Optional name.
+    pub name: Option<String>,
+    /// Status.
+    pub status: ImageStatus,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Protected images cannot be deleted.
+    pub protected: bool,
+    /// Hidden from default lists.
+    pub os_hidden: bool,
+    /// Owning project.
+    pub owner: Option<ProjectId>,
+    /// Disk format.
+    pub disk_format: Option<String>,
+    /// Container format.
+    pub container_format: Option<String>,
+    /// Size of the data in bytes.
+    pub size: Option<i64>,
+    /// Virtual disk size in bytes.
+    pub virtual_size: Option<i64>,
+    /// MD5 of the data (hex).
+    pub checksum: Option<String>,
+    /// The secure hash algorithm (sha512).
+    pub os_hash_algo: Option<String>,
+    /// The secure hash (hex).
+    pub os_hash_value: Option<String>,
+    /// Minimum disk, GB.
+    pub min_disk: i64,
+    /// Minimum RAM, MB.
+    pub min_ram: i64,
+    /// Creation time (stored form).
+    pub created_at: String,
+    /// Last change (stored form).
+    pub updated_at: String,
+    /// Tags, sorted.
+    pub tags: Vec<String>,
+    /// Extra properties.
+    pub properties: BTreeMap<String, String>,
+}
+
+/// Why a requested image change is refused, with Glance's status class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum FieldError {
+    /// 403: the attribute cannot be set by anyone.
+    #[error("Attribute '{0}' is read-only.")]
+    ReadOnly(String),
+    /// 403: the attribute is reserved.
+    #[error("Attribute '{0}' is reserved.")]
+    Reserved(String),
+    /// 400: the value does not fit the schema.
+    #[error("Provided object does not match schema 'image': {0}")]
+    Schema(String),
+}
+
+/// Base properties a caller may set.
+pub const WRITABLE: [&str; 9] = [
+    "name",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "owner",
+    "disk_format",
+    "container_format",
+    "min_ram",
+    "min_disk",
+];
+/// Base properties nobody sets (the server computes them).
+pub const READ_ONLY: [&str; 15] = [
+    "id",
+    "status",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "size",
+    "virtual_size",
+    "created_at",
+    "updated_at",
+    "direct_url",
+    "self",
+    "file",
+    "schema",
+    "stores",
+    "tags",
+];
+/// Keys reserved by Glance.
+pub const RESERVED: [&str; 4] = ["location", "locations", "deleted", "deleted_at"];
+
+/// Classifies a key a caller wants to set: `Ok(true)` for a base property, `Ok(false)` for an
+/// extra property, or why it cannot be set. `tags` and `id` are handled by their callers.
+pub fn check_key(key: &str) -> Result<bool, FieldError> {
+    if WRITABLE.contains(&key) {
+        return Ok(true);
+    }
+    if READ_ONLY.contains(&key) {
+        return Err(FieldError::ReadOnly(key.to_string()));
+    }
+    if RESERVED.contains(&key) || key.starts_with("os_glance") {
+        return Err(FieldError::Reserved(key.to_string()));
+    }
+    if key.is_empty() || key.chars().count() > MAX_FIELD_LEN {
+        return Err(FieldError::Schema(format!(
+            "property name {key:?} must be 1 to 255 characters"
+        )));
+    }
+    Ok(false)
+}
+
+/// Checks an extra property's value.
+pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
+    if value.chars().count() > MAX_FIELD_LEN {
+        return Err(FieldError::Schema(format!(
+            "the value of {key:?} is longer than 255 characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a name.
+pub fn check_name(name: &str) -> Result<(), FieldError> {
+    if name.chars().count() > MAX_FIELD_LEN {
+        return Err(FieldError::Schema(format!("'{name}' is too long")));
+    }
+    Ok(())
+}
+
+/// Checks a tag.
+pub fn check_tag(tag: &str) -> Result<(), FieldError> {
+    if tag.chars().count() > MAX_FIELD_LEN {
+        return Err(FieldError::Schema(format!("'{tag}' is too long")));
+    }
+    Ok(())
+}
+
+/// Checks a disk format.
+pub fn check_disk_format(f: &str) -> Result<(), FieldError> {
+    if DISK_FORMATS.contains(&f) {
+        Ok(())
+    } else {
+        Err(FieldError::Schema(format!(
+            "'{f}' is not one of {DISK_FORMATS:?}"
+        )))
+    }
+}
+
+/// Checks a container format.
+pub fn check_container_format(f: &str) -> Result<(), FieldError> {
+    if CONTAINER_FORMATS.contains(&f) {
+        Ok(())
+    } else {
+        Err(FieldError::Schema(format!(
+            "'{f}' is not one of {CONTAINER_FORMATS:?}"
+        )))
+    }
+}
+
+/// Checks min_disk / min_ram.
+pub fn check_minimum(key: &str, v: i64) -> Result<(), FieldError> {
+    if v < 0 {
+        return Err(FieldError::Schema(format!(
+            "{v} is less than the minimum of 0 for {key}"
+        )));
+    }
+    Ok(())
+}
+
+/// Human units for a byte count, as the dashboard shows sizes ("1.5 GiB").
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_classified() {
+        assert_eq!(check_key("name"), Ok(true));
+        assert_eq!(check_key("os_distro"), Ok(false));
+        assert_eq!(check_key("owner_specified.openstack.md5"), Ok(false));
+        assert_eq!(
+            check_key("status"),
+            Err(FieldError::ReadOnly("status".into()))
+        );
+        assert_eq!(check_key("self"), Err(FieldError::ReadOnly("self".into())));
+        assert_eq!(
+            check_key("deleted"),
+            Err(FieldError::Reserved("deleted".into()))
+        );
+        assert_eq!(
+            check_key("os_glance_stage_host"),
+            Err(FieldError::Reserved("os_glance_stage_host".into()))
+        );
+        assert!(matches!(
+            check_key(&"k".repeat(256)),
+            Err(FieldError::Schema(_))
+        ));
+    }
+
+    #[test]
+    fn values_are_checked() {
+        assert!(check_disk_format("qcow2").is_ok());
+        assert!(check_disk_format("QCOW2").is_err());
+        assert!(check_container_format("bare").is_ok());
+        assert!(check_container_format("zip").is_err());
+        assert!(check_minimum("min_ram", -1).is_err());
+        assert!(check_name(&"n".repeat(255)).is_ok());
+        assert!(check_name(&"n".repeat(256)).is_err());
+        assert!(check_extra_value("k", &"v".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn statuses_and_visibilities_round_trip() {
+        for s in ImageStatus::ALL {
+            assert_eq!(ImageStatus::parse(s.as_str()), Some(s));
+        }
+        for v in Visibility::ALL {
+            assert_eq!(Visibility::parse(v.as_str()), Some(v));
+        }
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}

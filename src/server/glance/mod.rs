@@ -1,0 +1,101 @@
+//! The OpenStack Image API v2 under `/image`, as Glance serves it: version discovery, schemas,
+//! images, image data, tags and actions. Handlers are named after Glance's operations and stay
+//! thin: `ImageService` holds every rule. Error bodies are negotiated in `error`.
+
+pub mod error;
+pub mod image_data;
+pub mod images;
+pub mod schemas;
+pub mod wire;
+
+use crate::domain::ids::ImageId;
+use crate::domain::policy::Actor;
+use crate::server::identity::principal::MaybeActor;
+use crate::server::state::Services;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Json, Router};
+use error::GlanceError;
+use serde_json::{json, Value};
+
+/// The `/image` routes.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/", get(versions_root))
+        .route("/versions", get(versions))
+        .route("/v2/schemas/image", get(schemas::image))
+        .route("/v2/schemas/images", get(schemas::images))
+        .route("/v2/schemas/member", get(schemas::member))
+        .route("/v2/schemas/members", get(schemas::members))
+        .route("/v2/info/import", get(import_info))
+        .route("/v2/images", get(images::list).post(images::create))
+        .route(
+            "/v2/images/{id}",
+            get(images::show)
+                .patch(images::update)
+                .delete(images::delete),
+        )
+        .route(
+            "/v2/images/{id}/file",
+            put(image_data::upload)
+                .get(image_data::download)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/v2/images/{id}/tags/{tag}",
+            put(images::add_tag).delete(images::delete_tag),
+        )
+        .route(
+            "/v2/images/{id}/actions/deactivate",
+            post(images::deactivate),
+        )
+        .route(
+            "/v2/images/{id}/actions/reactivate",
+            post(images::reactivate),
+        )
+        .fallback(|| async { GlanceError::not_found("The resource could not be found.") })
+        .layer(axum::middleware::from_fn(error::negotiate))
+}
+
+/// The caller, or 401.
+pub fn actor(a: MaybeActor) -> Result<Actor, GlanceError> {
+    a.0.ok_or_else(GlanceError::unauthorized)
+}
+
+/// An image id from the path; anything that is not one is simply not found.
+pub fn image_id(s: &str) -> Result<ImageId, GlanceError> {
+    ImageId::parse(s).map_err(|_| GlanceError::not_found(format!("No image found with ID {s}")))
+}
+
+/// Versions this server speaks; v2.7 brings os_hidden and multihash, the newest feature served.
+const VERSIONS: [(&str, &str); 8] = [
+    ("v2.7", "CURRENT"),
+    ("v2.6", "SUPPORTED"),
+    ("v2.5", "SUPPORTED"),
+    ("v2.4", "SUPPORTED"),
+    ("v2.3", "SUPPORTED"),
+    ("v2.2", "SUPPORTED"),
+    ("v2.1", "SUPPORTED"),
+    ("v2.0", "SUPPORTED"),
+];
+
+fn version_doc(s: &Services) -> Value {
+    let href = format!("{}/image/v2/", s.public_url);
+    json!({"versions": VERSIONS.iter().map(|(id, status)| json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})).collect::<Vec<_>>()})
+}
+
+async fn versions_root(Extension(s): Extension<Services>) -> Response {
+    (StatusCode::MULTIPLE_CHOICES, Json(version_doc(&s))).into_response()
+}
+
+async fn versions(Extension(s): Extension<Services>) -> Json<Value> {
+    Json(version_doc(&s))
+}
+
+async fn import_info() -> Json<Value> {
+    Json(
+        json!({"import-methods": {"description": "Import methods available.", "type": "array", "value": []}}),
+    )
+}

@@ -1,0 +1,105 @@
+//! `GET /v2/schemas/{image,images,member,members}`: the JSON schemas glanceclient reads first
+//! and validates against.
+
+use crate::domain::image::{CONTAINER_FORMATS, DISK_FORMATS};
+use axum::Json;
+use serde_json::{json, Value};
+
+const UUID: &str =
+    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
+
+/// The image schema.
+pub fn image_schema() -> Value {
+    let mut disk: Vec<Value> = vec![Value::Null];
+    disk.extend(DISK_FORMATS.iter().map(|f| json!(f)));
+    let mut container: Vec<Value> = vec![Value::Null];
+    container.extend(CONTAINER_FORMATS.iter().map(|f| json!(f)));
+    json!({
+        "name": "image",
+        "properties": {
+            "id": {"type": "string", "description": "An identifier for the image", "pattern": UUID},
+            "name": {"type": ["null", "string"], "description": "Descriptive name for the image", "maxLength": 255},
+            "status": {"type": "string", "readOnly": true, "description": "Status of the image",
+                       "enum": ["queued", "saving", "active", "killed", "deleted", "uploading", "importing", "pending_delete", "deactivated"]},
+            "visibility": {"type": "string", "description": "Scope of image accessibility", "enum": ["community", "public", "private", "shared"]},
+            "protected": {"type": "boolean", "description": "If true, image will not be deletable."},
+            "os_hidden": {"type": "boolean", "description": "If true, image will not appear in default image list response."},
+            "checksum": {"type": ["null", "string"], "readOnly": true, "description": "md5 hash of image contents.", "maxLength": 32},
+            "os_hash_algo": {"type": ["null", "string"], "readOnly": true, "description": "Algorithm to calculate the os_hash_value", "maxLength": 64},
+            "os_hash_value": {"type": ["null", "string"], "readOnly": true, "description": "Hexdigest of the image contents using the algorithm specified by the os_hash_algo", "maxLength": 128},
+            "owner": {"type": ["null", "string"], "description": "Owner of the image", "maxLength": 255},
+            "size": {"type": ["null", "integer"], "readOnly": true, "description": "Size of image file in bytes"},
+            "virtual_size": {"type": ["null", "integer"], "readOnly": true, "description": "Virtual size of image in bytes"},
+            "container_format": {"type": ["null", "string"], "description": "Format of the container", "enum": container},
+            "disk_format": {"type": ["null", "string"], "description": "Format of the disk", "enum": disk},
+            "created_at": {"type": "string", "readOnly": true, "description": "Date and time of image registration"},
+            "updated_at": {"type": "string", "readOnly": true, "description": "Date and time of the last image modification"},
+            "tags": {"type": "array", "description": "List of strings related to the image", "items": {"type": "string", "maxLength": 255}},
+            "direct_url": {"type": "string", "readOnly": true, "description": "URL to access the image file kept in external store"},
+            "min_ram": {"type": "integer", "description": "Amount of ram (in MB) required to boot image."},
+            "min_disk": {"type": "integer", "description": "Amount of disk space (in GB) required to boot image."},
+            "self": {"type": "string", "readOnly": true, "description": "An image self url"},
+            "file": {"type": "string", "readOnly": true, "description": "An image file url"},
+            "stores": {"type": "string", "readOnly": true, "description": "Store in which image data resides."},
+            "schema": {"type": "string", "readOnly": true, "description": "An image schema url"},
+            "kernel_id": {"type": ["null", "string"], "pattern": UUID, "description": "ID of image stored in Glance that should be used as the kernel when booting an AMI-style image."},
+            "ramdisk_id": {"type": ["null", "string"], "pattern": UUID, "description": "ID of image stored in Glance that should be used as the ramdisk when booting an AMI-style image."},
+            "instance_uuid": {"type": "string", "description": "Metadata which can be used to record which instance this image is associated with."},
+            "architecture": {"type": "string", "description": "Operating system architecture"},
+            "os_distro": {"type": "string", "description": "Common name of operating system distribution"},
+            "os_version": {"type": "string", "description": "Operating system version as specified by the distributor."},
+            "description": {"type": "string", "description": "A human-readable string describing this image."},
+            "cinder_encryption_key_id": {"type": "string", "description": "Identifier in the OpenStack Key Management Service for the encryption key for the Block Storage Service to use when mounting a volume created from this image"},
+            "cinder_encryption_key_deletion_policy": {"type": "string", "enum": ["on_image_deletion", "do_not_delete"], "description": "States the condition under which the Image Service will delete the object associated with the 'cinder_encryption_key_id' image property."}
+        },
+        "additionalProperties": {"type": "string"},
+        "links": [{"rel": "self", "href": "{self}"}, {"rel": "enclosure", "href": "{file}"}, {"rel": "describedby", "href": "{schema}"}]
+    })
+}
+
+fn member_schema() -> Value {
+    json!({
+        "name": "member",
+        "properties": {
+            "created_at": {"type": "string", "description": "Date and time of image member creation"},
+            "image_id": {"type": "string", "description": "An identifier for the image", "pattern": UUID},
+            "member_id": {"type": "string", "description": "An identifier for the image member (tenantId)"},
+            "status": {"type": "string", "description": "The status of this image member", "enum": ["pending", "accepted", "rejected"]},
+            "updated_at": {"type": "string", "description": "Date and time of last modification of image member"},
+            "schema": {"type": "string", "readOnly": true}
+        }
+    })
+}
+
+/// `GET /v2/schemas/image`.
+pub async fn image() -> Json<Value> {
+    Json(image_schema())
+}
+
+/// `GET /v2/schemas/images`.
+pub async fn images() -> Json<Value> {
+    Json(json!({
+        "name": "images",
+        "properties": {
+            "images": {"type": "array", "items": image_schema()},
+            "schema": {"type": "string"},
+            "first": {"type": "string"},
+            "next": {"type": "string"}
+        },
+        "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]
+    }))
+}
+
+/// `GET /v2/schemas/member`.
+pub async fn member() -> Json<Value> {
+    Json(member_schema())
+}
+
+/// `GET /v2/schemas/members`.
+pub async fn members() -> Json<Value> {
+    Json(json!({
+        "name": "members",
+        "properties": {"members": {"type": "array", "items": member_schema()}, "schema": {"type": "string"}},
+        "links": [{"rel": "schema", "href": "{schema}"}]
+    }))
+}

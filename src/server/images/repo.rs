@@ -1,0 +1,560 @@
+//! All image SQL. Tags and properties are loaded in one batch per page; status changes that
+//! race (two uploads, a delete during an upload) are conditional updates.
+
+use super::error::ImageError;
+use super::query::{Cmp, ListQuery, MemberStatusFilter, SortKey, VisibilityFilter};
+use crate::domain::ids::{ImageId, ProjectId};
+use crate::domain::image::{Image, ImageStatus, Visibility};
+use crate::domain::policy::Membership;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::collections::BTreeMap;
+
+const COLS: &str = "i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden, i.owner, i.disk_format, \
+    i.container_format, i.size, i.virtual_size, i.checksum, i.os_hash_algo, i.os_hash_value, i.min_disk, i.min_ram, \
+    i.created_at, i.updated_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    name: Option<String>,
+    status: String,
+    visibility: String,
+    protected: bool,
+    os_hidden: bool,
+    owner: Option<String>,
+    disk_format: Option<String>,
+    container_format: Option<String>,
+    size: Option<i64>,
+    virtual_size: Option<i64>,
+    checksum: Option<String>,
+    os_hash_algo: Option<String>,
+    os_hash_value: Option<String>,
+    min_disk: i64,
+    min_ram: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl Row {
+    fn into_image(self) -> Option<Image> {
+        Some(Image {
+            id: ImageId::parse(&self.id).ok()?,
+            name: self.name,
+            status: ImageStatus::parse(&self.status)?,
+            visibility: Visibility::parse(&self.visibility)?,
+            protected: self.protected,
+            os_hidden: self.os_hidden,
+            owner: self.owner.and_then(|o| ProjectId::parse(&o).ok()),
+            disk_format: self.disk_format,
+            container_format: self.container_format,
+            size: self.size,
+            virtual_size: self.virtual_size,
+            checksum: self.checksum,
+            os_hash_algo: self.os_hash_algo,
+            os_hash_value: self.os_hash_value,
+            min_disk: self.min_disk,
+            min_ram: self.min_ram,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            tags: vec![],
+            properties: BTreeMap::new(),
+        })
+    }
+}
+
+/// What the upload computed.
+#[derive(Debug, Clone)]
+pub struct UploadResult {
+    /// Bytes stored.
+    pub size: i64,
+    /// MD5 hex.
+    pub checksum: String,
+    /// sha512 hex.
+    pub os_hash_value: String,
+    /// Virtual size, if known.
+    pub virtual_size: Option<i64>,
+}
+
+/// Image queries over one pool.
+#[derive(Debug, Clone)]
+pub struct ImageRepo {
+    pool: SqlitePool,
+}
+
+impl ImageRepo {
+    /// A repository over `pool`.
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// Whether an image with this id ever existed (deleted ones too: ids are never reused).
+    pub async fn id_taken(&self, id: &ImageId) -> Result<bool, ImageError> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM images WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.0 > 0)
+    }
+
+    /// Stores a new image with its tags and properties.
+    pub async fn insert(&self, img: &Image) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO images (id, name, status, visibility, protected, os_hidden, owner, disk_format, container_format,
+                size, virtual_size, checksum, os_hash_algo, os_hash_value, min_disk, min_ram, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(img.id.as_str())
+        .bind(&img.name)
+        .bind(img.status.as_str())
+        .bind(img.visibility.as_str())
+        .bind(img.protected)
+        .bind(img.os_hidden)
+        .bind(img.owner.as_ref().map(|o| o.as_str()))
+        .bind(&img.disk_format)
+        .bind(&img.container_format)
+        .bind(img.size)
+        .bind(img.virtual_size)
+        .bind(&img.checksum)
+        .bind(&img.os_hash_algo)
+        .bind(&img.os_hash_value)
+        .bind(img.min_disk)
+        .bind(img.min_ram)
+        .bind(&img.created_at)
+        .bind(&img.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
+            }
+            _ => ImageError::Db(e),
+        })?;
+        Self::write_children(&mut tx, img).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_children(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        img: &Image,
+    ) -> Result<(), ImageError> {
+        sqlx::query("DELETE FROM image_tags WHERE image_id = ?")
+            .bind(img.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM image_properties WHERE image_id = ?")
+            .bind(img.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        for t in &img.tags {
+            sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)")
+                .bind(img.id.as_str())
+                .bind(t)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (k, v) in &img.properties {
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)")
+                .bind(img.id.as_str())
+                .bind(k)
+                .bind(v)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Saves the caller-settable fields, tags and properties of an image that is not deleted.
+    pub async fn save(&self, img: &Image) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, owner = ?, disk_format = ?,
+                container_format = ?, min_disk = ?, min_ram = ?, updated_at = ?
+             WHERE id = ? AND deleted = 0",
+        )
+        .bind(&img.name)
+        .bind(img.visibility.as_str())
+        .bind(img.protected)
+        .bind(img.os_hidden)
+        .bind(img.owner.as_ref().map(|o| o.as_str()))
+        .bind(&img.disk_format)
+        .bind(&img.container_format)
+        .bind(img.min_disk)
+        .bind(img.min_ram)
+        .bind(&img.updated_at)
+        .bind(img.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(ImageError::NotFound(format!(
+                "No image found with ID {}",
+                img.id
+            )));
+        }
+        Self::write_children(&mut tx, img).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One image that is not deleted, with tags and properties.
+    pub async fn get(&self, id: &ImageId) -> Result<Option<Image>, ImageError> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM images i WHERE i.id = ? AND i.deleted = 0"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(img) = row.and_then(Row::into_image) else {
+            return Ok(None);
+        };
+        let mut v = vec![img];
+        self.load_children(&mut v).await?;
+        Ok(v.pop())
+    }
+
+    async fn load_children(&self, images: &mut [Image]) -> Result<(), ImageError> {
+        if images.is_empty() {
+            return Ok(());
+        }
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT image_id, tag FROM image_tags WHERE image_id IN (");
+        let mut sep = q.separated(", ");
+        for i in images.iter() {
+            sep.push_bind(i.id.as_str());
+        }
+        q.push(") ORDER BY tag");
+        let tags: Vec<(String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT image_id, name, value FROM image_properties WHERE image_id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for i in images.iter() {
+            sep.push_bind(i.id.as_str());
+        }
+        q.push(")");
+        let props: Vec<(String, String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        for img in images.iter_mut() {
+            img.tags = tags
+                .iter()
+                .filter(|t| t.0 == img.id.as_str())
+                .map(|t| t.1.clone())
+                .collect();
+            img.properties = props
+                .iter()
+                .filter(|p| p.0 == img.id.as_str())
+                .map(|p| (p.1.clone(), p.2.clone()))
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// Moves an image from one status to another if it is still in `from`; returns whether it did.
+    pub async fn set_status(
+        &self,
+        id: &ImageId,
+        from: ImageStatus,
+        to: ImageStatus,
+        now: &str,
+    ) -> Result<bool, ImageError> {
+        let r = sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND deleted = 0")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id.as_str())
+            .bind(from.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Records a finished upload (saving -> active); false if the image left `saving` meanwhile.
+    pub async fn finish_upload(
+        &self,
+        id: &ImageId,
+        r: &UploadResult,
+        now: &str,
+    ) -> Result<bool, ImageError> {
+        let q = sqlx::query(
+            "UPDATE images SET status = 'active', size = ?, checksum = ?, os_hash_algo = 'sha512', os_hash_value = ?,
+                virtual_size = ?, updated_at = ?
+             WHERE id = ? AND status = 'saving' AND deleted = 0",
+        )
+        .bind(r.size)
+        .bind(&r.checksum)
+        .bind(&r.os_hash_value)
+        .bind(r.virtual_size)
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(q.rows_affected() > 0)
+    }
+
+    /// A failed upload: saving -> queued, with size and hashes cleared.
+    pub async fn fail_upload(&self, id: &ImageId, now: &str) -> Result<(), ImageError> {
+        sqlx::query(
+            "UPDATE images SET status = 'queued', size = NULL, virtual_size = NULL, checksum = NULL, os_hash_algo = NULL,
+                os_hash_value = NULL, updated_at = ?
+             WHERE id = ? AND status = 'saving'",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Crash recovery: every image left in `saving` goes back to `queued`.
+    pub async fn requeue_saving(&self, now: &str) -> Result<u64, ImageError> {
+        let r = sqlx::query(
+            "UPDATE images SET status = 'queued', size = NULL, virtual_size = NULL, checksum = NULL, os_hash_algo = NULL,
+                os_hash_value = NULL, updated_at = ?
+             WHERE status = 'saving'",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Soft-deletes an image (its tags, properties and members go).
+    pub async fn soft_delete(&self, id: &ImageId, now: &str) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE images SET status = 'deleted', deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for table in ["image_tags", "image_properties", "image_members"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE image_id = ?"))
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The membership of `project` in an image.
+    pub async fn membership(
+        &self,
+        id: &ImageId,
+        project: &ProjectId,
+    ) -> Result<Membership, ImageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
+                .bind(id.as_str())
+                .bind(project.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row.as_ref().map(|r| r.0.as_str()) {
+            Some("accepted") => Membership::Accepted,
+            Some("rejected") => Membership::Rejected,
+            Some(_) => Membership::Pending,
+            None => Membership::None,
+        })
+    }
+
+    /// One page of images visible to `project` (`admin` sees every project's).
+    pub async fn list(
+        &self,
+        project: &ProjectId,
+        admin: bool,
+        q: &ListQuery,
+    ) -> Result<Vec<Image>, ImageError> {
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {COLS} FROM images i WHERE i.deleted = 0 AND i.status NOT IN ('killed', 'deleted')"
+        ));
+        push_visibility(&mut b, project, admin, q);
+        for (col, values) in &q.columns {
+            b.push(format!(" AND i.{col} IN ("));
+            let mut sep = b.separated(", ");
+            for v in values {
+                sep.push_bind(v.clone());
+            }
+            b.push(")");
+        }
+        for (col, conds) in [("created_at", &q.created_at), ("updated_at", &q.updated_at)] {
+            for (op, v) in conds {
+                let op = match op {
+                    Cmp::Gt => ">",
+                    Cmp::Gte => ">=",
+                    Cmp::Lt => "<",
+                    Cmp::Lte => "<=",
+                    Cmp::Eq => "=",
+                    Cmp::Neq => "!=",
+                };
+                b.push(format!(" AND substr(i.{col}, 1, 19) {op} substr("))
+                    .push_bind(v.clone())
+                    .push(", 1, 19)");
+            }
+        }
+        if let Some(min) = q.size_min {
+            b.push(" AND i.size >= ").push_bind(min);
+        }
+        if let Some(max) = q.size_max {
+            b.push(" AND i.size <= ").push_bind(max);
+        }
+        if let Some(p) = q.protected {
+            b.push(" AND i.protected = ").push_bind(p);
+        }
+        b.push(" AND i.os_hidden = ").push_bind(q.os_hidden);
+        for t in &q.tags {
+            b.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag = ")
+                .push_bind(t.clone())
+                .push(")");
+        }
+        for (k, v) in &q.properties {
+            b.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
+                .push_bind(k.clone())
+                .push(" AND p.value = ")
+                .push_bind(v.clone())
+                .push(")");
+        }
+
+        let mut keys = q.sort.clone();
+        let last_dir = keys.last().map(|k| k.1).unwrap_or(true);
+        for tie in [SortKey::CreatedAt, SortKey::Id] {
+            if !keys.iter().any(|k| k.0 == tie) {
+                keys.push((tie, last_dir));
+            }
+        }
+        if let Some(marker) = &q.marker {
+            let m: Option<Row> =
+                sqlx::query_as(&format!("SELECT {COLS} FROM images i WHERE i.id = ?"))
+                    .bind(marker.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
+            push_keyset(&mut b, &keys, &m);
+        }
+        b.push(" ORDER BY ");
+        let mut sep = b.separated(", ");
+        for (k, desc) in &keys {
+            sep.push(format!(
+                "{} {}",
+                k.sql(),
+                if *desc { "DESC" } else { "ASC" }
+            ));
+        }
+        b.push(" LIMIT ").push_bind(q.limit);
+        let rows: Vec<Row> = b.build_query_as().fetch_all(&self.pool).await?;
+        let mut images: Vec<Image> = rows.into_iter().filter_map(Row::into_image).collect();
+        self.load_children(&mut images).await?;
+        Ok(images)
+    }
+}
+
+fn push_member(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, status: MemberStatusFilter) {
+    b.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
+        .push_bind(project.as_str().to_string());
+    match status {
+        MemberStatusFilter::All => {}
+        s => {
+            let v = match s {
+                MemberStatusFilter::Pending => "pending",
+                MemberStatusFilter::Rejected => "rejected",
+                _ => "accepted",
+            };
+            b.push(" AND m.status = ").push_bind(v);
+        }
+    }
+    b.push(")");
+}
+
+/// Glance's visible set: own images, public ones, shared ones where the project is a member with
+/// the requested status; community images only when asked for (or owned). Admins see all.
+fn push_visibility(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, q: &ListQuery) {
+    let p = project.as_str().to_string();
+    match (admin, q.visibility) {
+        (true, None) => {
+            b.push(" AND (i.visibility != 'community' OR i.owner = ")
+                .push_bind(p)
+                .push(")");
+        }
+        (true, Some(VisibilityFilter::All)) => {}
+        (true, Some(VisibilityFilter::Only(v))) => {
+            b.push(" AND i.visibility = ").push_bind(v.as_str());
+        }
+        (false, vis) => {
+            b.push(" AND (");
+            match vis {
+                None | Some(VisibilityFilter::All) => {
+                    b.push("i.owner = ")
+                        .push_bind(p.clone())
+                        .push(" OR i.visibility = 'public'");
+                    if vis.is_some() {
+                        b.push(" OR i.visibility = 'community'");
+                    }
+                    b.push(" OR (i.visibility = 'shared' AND ");
+                    push_member(b, project, q.member_status);
+                    b.push(")");
+                }
+                Some(VisibilityFilter::Only(Visibility::Public)) => {
+                    b.push("i.visibility = 'public'");
+                }
+                Some(VisibilityFilter::Only(Visibility::Community)) => {
+                    b.push("i.visibility = 'community'");
+                }
+                Some(VisibilityFilter::Only(Visibility::Private)) => {
+                    b.push("i.visibility = 'private' AND i.owner = ")
+                        .push_bind(p.clone());
+                }
+                Some(VisibilityFilter::Only(Visibility::Shared)) => {
+                    b.push("i.visibility = 'shared' AND (i.owner = ")
+                        .push_bind(p.clone())
+                        .push(" OR ");
+                    push_member(b, project, q.member_status);
+                    b.push(")");
+                }
+            }
+            b.push(")");
+        }
+    }
+}
+
+fn sort_value(k: SortKey, m: &Row) -> SortValue {
+    match k {
+        SortKey::Name => SortValue::Text(m.name.clone().unwrap_or_default()),
+        SortKey::Status => SortValue::Text(m.status.clone()),
+        SortKey::ContainerFormat => SortValue::Text(m.container_format.clone().unwrap_or_default()),
+        SortKey::DiskFormat => SortValue::Text(m.disk_format.clone().unwrap_or_default()),
+        SortKey::Size => SortValue::Int(m.size.unwrap_or(-1)),
+        SortKey::Id => SortValue::Text(m.id.clone()),
+        SortKey::CreatedAt => SortValue::Text(m.created_at.clone()),
+        SortKey::UpdatedAt => SortValue::Text(m.updated_at.clone()),
+    }
+}
+
+enum SortValue {
+    Text(String),
+    Int(i64),
+}
+
+fn push_value(b: &mut QueryBuilder<Sqlite>, v: SortValue) {
+    match v {
+        SortValue::Text(s) => b.push_bind(s),
+        SortValue::Int(i) => b.push_bind(i),
+    };
+}
+
+/// Rows strictly after the marker in the sort order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …
+fn push_keyset(b: &mut QueryBuilder<Sqlite>, keys: &[(SortKey, bool)], marker: &Row) {
+    b.push(" AND (");
+    for (i, (k, desc)) in keys.iter().enumerate() {
+        if i > 0 {
+            b.push(" OR ");
+        }
+        b.push("(");
+        for (prev, _) in &keys[..i] {
+            b.push(format!("{} = ", prev.sql()));
+            push_value(b, sort_value(*prev, marker));
+            b.push(" AND ");
+        }
+        b.push(format!("{} {} ", k.sql(), if *desc { "<" } else { ">" }));
+        push_value(b, sort_value(*k, marker));
+        b.push(")");
+    }
+    b.push(")");
+}

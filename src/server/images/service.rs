@@ -1,0 +1,663 @@
+//! `ImageService`: THE entry point for every image use case. Each method loads the image (repo),
+//! asks the domain policy, applies the status machine, persists, touches the store, and returns
+//! domain types. Glance handlers and dashboard server functions are thin adapters over it.
+
+use super::error::ImageError;
+use super::hashing::Hashers;
+use super::query::ListQuery;
+use super::repo::{ImageRepo, UploadResult};
+use crate::domain::ids::{ImageId, ProjectId};
+use crate::domain::image::{
+    check_container_format, check_disk_format, check_extra_value, check_key, check_minimum,
+    check_name, check_tag, FieldError, Image, ImageStatus, Visibility,
+};
+use crate::domain::lifecycle::{transition, Event};
+use crate::domain::policy::{self, Actor, Decision, Membership};
+use crate::server::clock;
+use crate::server::store::FileStore;
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use tokio::fs::File;
+
+/// Glance's default limits.
+pub const MAX_PROPERTIES: usize = 128;
+/// Glance's default tag limit.
+pub const MAX_TAGS: usize = 128;
+/// Uploads are written and hashed in blocks of this size.
+const BLOCK: usize = 1 << 20;
+
+/// One JSON-patch operation, already split into key and value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Set a property (an existing extra property is overwritten).
+    Add(String, Value),
+    /// Set a property that must exist.
+    Replace(String, Value),
+    /// Remove an extra property that must exist.
+    Remove(String),
+}
+
+/// A requested byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=a-` or `bytes=a-b`.
+    From(u64, Option<u64>),
+    /// `bytes=-n`: the last n bytes.
+    Suffix(u64),
+}
+
+/// What a download returns.
+#[derive(Debug)]
+pub enum Download {
+    /// The image has no data (204).
+    NoData,
+    /// The data, positioned at `start`, `len` bytes of `total`.
+    Data {
+        /// The image (for Content-MD5).
+        image: Box<Image>,
+        /// The open file.
+        file: File,
+        /// First byte.
+        start: u64,
+        /// Bytes to send.
+        len: u64,
+        /// Whole size.
+        total: u64,
+        /// Whether this answers a range request (206).
+        partial: bool,
+    },
+}
+
+/// The image service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ImageService {
+    repo: ImageRepo,
+    store: FileStore,
+    size_cap: u64,
+}
+
+fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden(m) => Err(ImageError::Forbidden(m)),
+        Decision::Hidden => Err(not_found(id)),
+    }
+}
+
+fn not_found(id: &ImageId) -> ImageError {
+    ImageError::NotFound(format!("No image found with ID {id}"))
+}
+
+fn schema(msg: impl Into<String>) -> ImageError {
+    ImageError::from(FieldError::Schema(msg.into()))
+}
+
+/// Fails an upload if the guard is dropped before it is disarmed: the request future was dropped
+/// (client gone) or returned early. The image goes back to `queued`.
+struct UploadGuard {
+    repo: ImageRepo,
+    id: ImageId,
+    armed: bool,
+}
+
+impl Drop for UploadGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let (repo, id) = (self.repo.clone(), self.id.clone());
+            tokio::spawn(async move {
+                if let Err(e) = repo.fail_upload(&id, &clock::stored(clock::now())).await {
+                    e.log_if_internal();
+                }
+            });
+        }
+    }
+}
+
+impl ImageService {
+    /// A service over `repo` and `store`, refusing uploads larger than `size_cap` bytes.
+    pub fn new(repo: ImageRepo, store: FileStore, size_cap: u64) -> Self {
+        Self {
+            repo,
+            store,
+            size_cap,
+        }
+    }
+
+    /// Crash recovery, at start: images left `saving` go back to `queued` and partial files go.
+    pub async fn recover(&self) -> Result<(u64, usize), ImageError> {
+        let requeued = self
+            .repo
+            .requeue_saving(&clock::stored(clock::now()))
+            .await?;
+        let removed = self.store.remove_temporaries().await?;
+        Ok((requeued, removed))
+    }
+
+    async fn load(&self, actor: &Actor, id: &ImageId) -> Result<(Image, Membership), ImageError> {
+        let img = self.repo.get(id).await?.ok_or_else(|| not_found(id))?;
+        let m = if policy::owns(actor, &img) {
+            Membership::None
+        } else {
+            self.repo.membership(id, &actor.project_id).await?
+        };
+        allow(policy::can_see(actor, &img, m), id)?;
+        Ok((img, m))
+    }
+
+    /// `GET /images/{id}`.
+    pub async fn get(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
+        Ok(self.load(actor, id).await?.0)
+    }
+
+    /// `GET /images`.
+    pub async fn list(&self, actor: &Actor, q: &ListQuery) -> Result<Vec<Image>, ImageError> {
+        if let Some(marker) = &q.marker {
+            // The marker must be an image the caller can see.
+            self.load(actor, marker)
+                .await
+                .map_err(|_| ImageError::Invalid(format!("marker {marker} not found")))?;
+        }
+        self.repo.list(&actor.project_id, actor.is_admin(), q).await
+    }
+
+    /// `POST /images`: `body` is the request's JSON object.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        body: Map<String, Value>,
+    ) -> Result<Image, ImageError> {
+        if !policy::can_create(actor).is_allowed() {
+            return Err(ImageError::Forbidden(
+                "You are not authorized to create images.".into(),
+            ));
+        }
+        let now = clock::stored(clock::now());
+        let mut img = Image {
+            id: ImageId::random(),
+            name: None,
+            status: ImageStatus::Queued,
+            visibility: Visibility::Shared,
+            protected: false,
+            os_hidden: false,
+            owner: Some(actor.project_id.clone()),
+            disk_format: None,
+            container_format: None,
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            min_disk: 0,
+            min_ram: 0,
+            created_at: now.clone(),
+            updated_at: now,
+            tags: vec![],
+            properties: BTreeMap::new(),
+        };
+        for (key, value) in body {
+            match key.as_str() {
+                "id" => {
+                    let s = value
+                        .as_str()
+                        .ok_or_else(|| schema("id must be a string"))?;
+                    img.id = ImageId::parse(s)
+                        .map_err(|_| schema(format!("'{s}' does not match the UUID pattern")))?;
+                }
+                "tags" => img.tags = tags_from(&value)?,
+                _ => self.set_field(actor, &mut img, &key, value, true)?,
+            }
+        }
+        if img.properties.len() > MAX_PROPERTIES {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
+            )));
+        }
+        if self.repo.id_taken(&img.id).await? {
+            return Err(ImageError::Conflict(format!(
+                "An image with identifier {} already exists",
+                img.id
+            )));
+        }
+        self.repo.insert(&img).await?;
+        tracing::info!(image = %img.id, project = %actor.project_id, "image created");
+        Ok(img)
+    }
+
+    /// Sets one field from JSON, with every check Glance makes.
+    fn set_field(
+        &self,
+        actor: &Actor,
+        img: &mut Image,
+        key: &str,
+        value: Value,
+        creating: bool,
+    ) -> Result<(), ImageError> {
+        if !check_key(key)? {
+            let s = value
+                .as_str()
+                .ok_or_else(|| schema(format!("the value of {key:?} must be a string")))?;
+            check_extra_value(key, s)?;
+            img.properties.insert(key.to_string(), s.to_string());
+            return Ok(());
+        }
+        match key {
+            "name" => {
+                img.name = match value {
+                    Value::Null => None,
+                    Value::String(s) => {
+                        check_name(&s)?;
+                        Some(s)
+                    }
+                    _ => return Err(schema("name must be a string or null")),
+                }
+            }
+            "visibility" => {
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| schema("visibility must be a string"))?;
+                let v = Visibility::parse(s).ok_or_else(|| {
+                    schema(format!(
+                        "'{s}' is not one of ['community', 'public', 'private', 'shared']"
+                    ))
+                })?;
+                if v != img.visibility {
+                    allow(policy::can_set_visibility(actor, v), &img.id)?;
+                }
+                img.visibility = v;
+            }
+            "protected" | "os_hidden" => {
+                let b = value
+                    .as_bool()
+                    .ok_or_else(|| schema(format!("{key} must be a boolean")))?;
+                if key == "protected" {
+                    img.protected = b;
+                } else {
+                    img.os_hidden = b;
+                }
+            }
+            "owner" => {
+                let owner = match value {
+                    Value::Null => None,
+                    Value::String(s) => Some(
+                        ProjectId::parse(&s)
+                            .map_err(|_| schema(format!("'{s}' is not a project id")))?,
+                    ),
+                    _ => return Err(schema("owner must be a string or null")),
+                };
+                if owner != img.owner {
+                    allow(policy::can_set_owner(actor, owner.as_ref()), &img.id)?;
+                }
+                img.owner = owner;
+            }
+            "disk_format" | "container_format" => {
+                if !creating && !matches!(img.status, ImageStatus::Queued | ImageStatus::Importing)
+                {
+                    return Err(ImageError::Forbidden(format!(
+                        "Attribute {key} can be only replaced for a queued image."
+                    )));
+                }
+                let v = match value {
+                    Value::Null => None,
+                    Value::String(s) => {
+                        if key == "disk_format" {
+                            check_disk_format(&s)?;
+                        } else {
+                            check_container_format(&s)?;
+                        }
+                        Some(s)
+                    }
+                    _ => return Err(schema(format!("{key} must be a string or null"))),
+                };
+                if key == "disk_format" {
+                    img.disk_format = v;
+                } else {
+                    img.container_format = v;
+                }
+            }
+            "min_ram" | "min_disk" => {
+                let n = value
+                    .as_i64()
+                    .ok_or_else(|| schema(format!("{key} must be an integer")))?;
+                check_minimum(key, n)?;
+                if key == "min_ram" {
+                    img.min_ram = n;
+                } else {
+                    img.min_disk = n;
+                }
+            }
+            _ => unreachable!("check_key lists the writable keys"),
+        }
+        Ok(())
+    }
+
+    /// `PATCH /images/{id}`: applies the changes in order, all or nothing.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        changes: Vec<Change>,
+    ) -> Result<Image, ImageError> {
+        let (mut img, m) = self.load(actor, id).await?;
+        allow(policy::can_modify(actor, &img, m), id)?;
+        for change in changes {
+            match change {
+                Change::Add(key, value) | Change::Replace(key, value) if key == "tags" => {
+                    img.tags = tags_from(&value)?
+                }
+                Change::Remove(key) if key == "tags" => img.tags.clear(),
+                Change::Add(key, value) => self.set_field(actor, &mut img, &key, value, false)?,
+                Change::Replace(key, value) => {
+                    if !check_key(&key)? && !img.properties.contains_key(&key) {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} does not exist."
+                        )));
+                    }
+                    self.set_field(actor, &mut img, &key, value, false)?;
+                }
+                Change::Remove(key) => {
+                    if check_key(&key)? {
+                        return Err(ImageError::Forbidden(format!(
+                            "Property {key} is a base property and cannot be removed."
+                        )));
+                    }
+                    if img.properties.remove(&key).is_none() {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} does not exist."
+                        )));
+                    }
+                }
+            }
+        }
+        if img.properties.len() > MAX_PROPERTIES {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
+            )));
+        }
+        img.updated_at = clock::stored(clock::now());
+        self.repo.save(&img).await?;
+        Ok(img)
+    }
+
+    /// `DELETE /images/{id}`: refused for protected images; the data goes, the row is soft-deleted.
+    pub async fn delete(&self, actor: &Actor, id: &ImageId) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(policy::can_delete(actor, &img, m), id)?;
+        if img.protected {
+            return Err(ImageError::Forbidden(format!(
+                "Image {id} is protected and cannot be deleted."
+            )));
+        }
+        transition(img.status, Event::Delete)?;
+        self.repo
+            .soft_delete(id, &clock::stored(clock::now()))
+            .await?;
+        self.store.delete(id).await?;
+        tracing::info!(image = %id, by = %actor.user_name, "image deleted");
+        Ok(())
+    }
+
+    /// `PUT /images/{id}/tags/{tag}` (idempotent).
+    pub async fn add_tag(&self, actor: &Actor, id: &ImageId, tag: &str) -> Result<(), ImageError> {
+        let (mut img, m) = self.load(actor, id).await?;
+        allow(policy::can_modify(actor, &img, m), id)?;
+        check_tag(tag)?;
+        if !img.tags.iter().any(|t| t == tag) {
+            if img.tags.len() >= MAX_TAGS {
+                return Err(ImageError::TooLarge(format!(
+                    "Maximum number of tags ({MAX_TAGS}) exceeded."
+                )));
+            }
+            img.tags.push(tag.to_string());
+            img.updated_at = clock::stored(clock::now());
+            self.repo.save(&img).await?;
+        }
+        Ok(())
+    }
+
+    /// `DELETE /images/{id}/tags/{tag}`: 404 if the tag is not there.
+    pub async fn remove_tag(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        tag: &str,
+    ) -> Result<(), ImageError> {
+        let (mut img, m) = self.load(actor, id).await?;
+        allow(policy::can_modify(actor, &img, m), id)?;
+        let before = img.tags.len();
+        img.tags.retain(|t| t != tag);
+        if img.tags.len() == before {
+            return Err(ImageError::NotFound(format!("Tag {tag} not found")));
+        }
+        img.updated_at = clock::stored(clock::now());
+        self.repo.save(&img).await
+    }
+
+    /// `POST /images/{id}/actions/deactivate` or `reactivate` (no-op when already there).
+    pub async fn set_active(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        active: bool,
+    ) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(policy::can_deactivate(actor, &img, m), id)?;
+        let to = transition(
+            img.status,
+            if active {
+                Event::Reactivate
+            } else {
+                Event::Deactivate
+            },
+        )?;
+        if to != img.status
+            && !self
+                .repo
+                .set_status(id, img.status, to, &clock::stored(clock::now()))
+                .await?
+        {
+            return Err(ImageError::Conflict(
+                "The image changed status meanwhile; try again.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `PUT /images/{id}/file`: streams `body` to the store while hashing it. On any failure the
+    /// image is back in `queued` and no partial file remains.
+    pub async fn upload<S, E>(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        declared: Option<u64>,
+        body: S,
+    ) -> Result<Image, ImageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        let (img, m) = self.load(actor, id).await?;
+        allow(policy::can_upload(actor, &img, m), id)?;
+        if img.disk_format.is_none() || img.container_format.is_none() {
+            return Err(ImageError::Invalid(
+                "Properties disk_format, container_format must be set prior to saving data.".into(),
+            ));
+        }
+        if declared.is_some_and(|n| n > self.size_cap) {
+            return Err(self.too_large());
+        }
+        let saving = transition(img.status, Event::BeginUpload)?;
+        if !self
+            .repo
+            .set_status(
+                id,
+                ImageStatus::Queued,
+                saving,
+                &clock::stored(clock::now()),
+            )
+            .await?
+        {
+            return Err(ImageError::Conflict(
+                "Image status transition from saving to saving is not allowed".into(),
+            ));
+        }
+        let mut guard = UploadGuard {
+            repo: self.repo.clone(),
+            id: id.clone(),
+            armed: true,
+        };
+        let result = self.receive(id, declared, body).await;
+        let now = clock::stored(clock::now());
+        match result {
+            Ok(r) => {
+                if !self.repo.finish_upload(id, &r, &now).await? {
+                    // Deleted (or reset) while uploading: the data must not stay.
+                    guard.armed = false;
+                    self.store.delete(id).await?;
+                    return Err(ImageError::Gone(
+                        "Image was deleted while its data was being uploaded.".into(),
+                    ));
+                }
+                guard.armed = false;
+                tracing::info!(image = %id, size = r.size, "image data stored");
+                self.repo.get(id).await?.ok_or_else(|| not_found(id))
+            }
+            Err(e) => {
+                guard.armed = false;
+                self.repo.fail_upload(id, &now).await?;
+                Err(e)
+            }
+        }
+    }
+
+    fn too_large(&self) -> ImageError {
+        ImageError::TooLarge(format!(
+            "Image exceeds the storage quota: the size cap is {} bytes.",
+            self.size_cap
+        ))
+    }
+
+    async fn receive<S, E>(
+        &self,
+        id: &ImageId,
+        declared: Option<u64>,
+        mut body: S,
+    ) -> Result<UploadResult, ImageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        let mut staged = self.store.stage(id).await?;
+        let hashers = Hashers::start();
+        let mut buf = BytesMut::with_capacity(BLOCK);
+        let mut total: u64 = 0;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
+            total += chunk.len() as u64;
+            if total > self.size_cap {
+                return Err(self.too_large());
+            }
+            if declared.is_some_and(|n| total > n) {
+                return Err(size_mismatch());
+            }
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= BLOCK {
+                let block = buf.split().freeze();
+                hashers.feed(&block).await;
+                staged.write(&block).await?;
+            }
+        }
+        if !buf.is_empty() {
+            let block = buf.split().freeze();
+            hashers.feed(&block).await;
+            staged.write(&block).await?;
+        }
+        if declared.is_some_and(|n| total != n) {
+            return Err(size_mismatch());
+        }
+        let (checksum, os_hash_value) = hashers.finish().await?;
+        staged.commit().await?;
+        Ok(UploadResult {
+            size: total as i64,
+            checksum,
+            os_hash_value,
+            virtual_size: None,
+        })
+    }
+
+    /// `GET /images/{id}/file`.
+    pub async fn download(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        range: Option<ByteRange>,
+    ) -> Result<Download, ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(policy::can_download(actor, &img, m), id)?;
+        let Some(total) = img
+            .size
+            .filter(|_| matches!(img.status, ImageStatus::Active | ImageStatus::Deactivated))
+        else {
+            return Ok(Download::NoData);
+        };
+        let total = total as u64;
+        let (start, len) = match range {
+            None => (0, total),
+            Some(r) => {
+                let (s, e) = match r {
+                    ByteRange::From(s, e) => (
+                        s,
+                        e.map(|e| e.min(total.saturating_sub(1)))
+                            .unwrap_or(total.saturating_sub(1)),
+                    ),
+                    ByteRange::Suffix(n) => (total.saturating_sub(n), total.saturating_sub(1)),
+                };
+                if s >= total || e < s {
+                    return Err(ImageError::RangeNotSatisfiable(total));
+                }
+                (s, e - s + 1)
+            }
+        };
+        let file = self.store.open_at(id, start).await?.ok_or_else(|| {
+            tracing::error!(image = %id, "active image has no data file");
+            ImageError::NotFound(format!("Image {id} has no data."))
+        })?;
+        Ok(Download::Data {
+            image: Box::new(img),
+            file,
+            start,
+            len,
+            total,
+            partial: range.is_some(),
+        })
+    }
+}
+
+fn size_mismatch() -> ImageError {
+    ImageError::Invalid(
+        "Size of uploaded data does not match the x-openstack-image-size header.".into(),
+    )
+}
+
+fn tags_from(value: &Value) -> Result<Vec<String>, ImageError> {
+    let arr = value
+        .as_array()
+        .ok_or_else(|| schema("tags must be an array of strings"))?;
+    let mut tags: Vec<String> = Vec::new();
+    for t in arr {
+        let s = t
+            .as_str()
+            .ok_or_else(|| schema("tags must be an array of strings"))?;
+        check_tag(s)?;
+        if !tags.iter().any(|x| x == s) {
+            tags.push(s.to_string());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ImageError::TooLarge(format!(
+            "Maximum number of tags ({MAX_TAGS}) exceeded."
+        )));
+    }
+    Ok(tags)
+}

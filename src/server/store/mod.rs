@@ -1,0 +1,7 @@
+//! Where image data lives. `FileStore` keeps one file per image id under `<data dir>/images`;
+//! writes go to a temporary file that is fsynced and renamed into place only when complete, so a
+//! failed or interrupted upload never leaves a partial image behind.
+
+pub mod file;
+
+pub use file::{FileStore, StagedWrite};
