@@ -144,6 +144,9 @@ pub async fn router(
     let ctx_services = services.clone();
     let app = Router::new()
         .route("/healthcheck", get(http::healthcheck))
+        // keystoneauth discovers versions at the endpoint with and without a trailing slash.
+        .route("/image/", get(glance::versions_root))
+        .route("/identity/", get(identity::keystone::versions))
         .nest("/identity", identity::keystone::router())
         .nest("/image", glance::router())
         .leptos_routes_with_context(

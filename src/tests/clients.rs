@@ -50,19 +50,29 @@ impl Clients {
         project: &str,
         args: &[&str],
     ) -> Run {
+        let auth_url = format!("{}/identity/v3", self.base);
+        let env = [
+            ("OS_AUTH_URL", auth_url.as_str()),
+            ("OS_USERNAME", user),
+            ("OS_PASSWORD", password),
+            ("OS_PROJECT_NAME", project),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_PROJECT_DOMAIN_NAME", "Default"),
+            ("OS_IDENTITY_API_VERSION", "3"),
+            ("OS_INTERFACE", "public"),
+        ];
+        self.run_env(program, &env, args).await
+    }
+
+    /// Runs a client program with exactly the given OS_* environment.
+    pub async fn run_env(&self, program: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let home = tempfile::tempdir().unwrap();
         let out = tokio::process::Command::new(self.bin.join(program))
             .args(args)
             .env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
-            .env("HOME", std::env::temp_dir())
-            .env("OS_AUTH_URL", format!("{}/identity/v3", self.base))
-            .env("OS_USERNAME", user)
-            .env("OS_PASSWORD", password)
-            .env("OS_PROJECT_NAME", project)
-            .env("OS_USER_DOMAIN_NAME", "Default")
-            .env("OS_PROJECT_DOMAIN_NAME", "Default")
-            .env("OS_IDENTITY_API_VERSION", "3")
-            .env("OS_INTERFACE", "public")
+            .env("HOME", home.path())
+            .envs(env.iter().copied())
             .output()
             .await
             .expect("run client");
@@ -275,4 +285,234 @@ async fn openstack_cli_logs_in_and_manages_identity() {
         )
         .await;
     assert!(r.ok, "{}", r.stderr);
+}
+
+fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    hex::encode(Md5::digest(data))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_and_glance_clients_manage_images() {
+    let app = TestApp::new().await;
+    let base = app.spawn().await;
+    let c = Clients::new(&base);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("disk.raw");
+    let data: Vec<u8> = (0..3 * 1024 * 1024 + 11)
+        .map(|i| (i * 31 % 253) as u8)
+        .collect();
+    std::fs::write(&file, &data).unwrap();
+    let f = file.to_str().unwrap();
+    let os = |args: Vec<&str>| {
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let c = &c;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            c.run("openstack", "admin", ADMIN_PASSWORD, "admin", &refs)
+                .await
+        }
+    };
+
+    // openstack image create --file: POST, PUT /file, then the SDK checks the checksum.
+    let img = os(vec![
+        "image",
+        "create",
+        "--file",
+        f,
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--property",
+        "os_distro=cirros",
+        "--tag",
+        "t1",
+        "osc-image",
+        "-f",
+        "json",
+    ])
+    .await
+    .json();
+    assert_eq!(img["status"], "active", "{img}");
+    assert_eq!(img["checksum"], md5_hex(&data));
+    let id = img["id"].as_str().unwrap().to_string();
+
+    let list = os(vec!["image", "list", "--name", "osc-image", "-f", "json"])
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let list = os(vec![
+        "image",
+        "list",
+        "--property",
+        "os_distro=cirros",
+        "--long",
+        "-f",
+        "json",
+    ])
+    .await
+    .json();
+    assert_eq!(list[0]["ID"], id.as_str());
+    let r = os(vec![
+        "image",
+        "set",
+        "--property",
+        "hw_disk_bus=scsi",
+        "--tag",
+        "t2",
+        "--min-ram",
+        "128",
+        "osc-image",
+    ])
+    .await;
+    assert!(r.ok, "{}", r.stderr);
+    let shown = os(vec!["image", "show", "osc-image", "-f", "json"])
+        .await
+        .json();
+    assert_eq!(shown["min_ram"], 128);
+    let shown_text = shown.to_string();
+    assert!(
+        shown_text.contains("hw_disk_bus") && shown_text.contains("scsi"),
+        "{shown_text}"
+    );
+    let tags = shown["tags"].to_string();
+    assert!(tags.contains("t1") && tags.contains("t2"), "{tags}");
+
+    let out = dir.path().join("saved.raw");
+    let r = os(vec![
+        "image",
+        "save",
+        "--file",
+        out.to_str().unwrap(),
+        "osc-image",
+    ])
+    .await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        data,
+        "downloaded bytes are the uploaded bytes"
+    );
+
+    let r = os(vec!["image", "set", "--deactivate", "osc-image"]).await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        os(vec!["image", "show", "osc-image", "-f", "json"])
+            .await
+            .json()["status"],
+        "deactivated"
+    );
+    let r = os(vec!["image", "set", "--activate", "osc-image"]).await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        os(vec!["image", "show", "osc-image", "-f", "json"])
+            .await
+            .json()["status"],
+        "active"
+    );
+
+    // glance, with password login.
+    let g = |args: Vec<&str>| {
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        let c = &c;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            c.run("glance", "admin", ADMIN_PASSWORD, "admin", &refs)
+                .await
+        }
+    };
+    let r = g(vec![
+        "image-create",
+        "--name",
+        "glance-image",
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--file",
+        f,
+    ])
+    .await;
+    assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("active") && r.stdout.contains(&md5_hex(&data)),
+        "{}",
+        r.stdout
+    );
+    let r = g(vec!["image-list"]).await;
+    assert!(
+        r.ok && r.stdout.contains("glance-image") && r.stdout.contains("osc-image"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let gid = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("glance-image"))
+        .unwrap()
+        .split('|')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let out2 = dir.path().join("g.raw");
+    let r = g(vec![
+        "image-download",
+        "--file",
+        out2.to_str().unwrap(),
+        &gid,
+    ])
+    .await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(std::fs::read(&out2).unwrap(), data);
+
+    // A token and the endpoint, no catalog.
+    let token = app.token("admin", ADMIN_PASSWORD, "admin").await;
+    let image_url = format!("{base}/image");
+    let r = c
+        .run_env(
+            "glance",
+            &[
+                ("OS_IMAGE_URL", image_url.as_str()),
+                ("OS_AUTH_TOKEN", token.as_str()),
+            ],
+            &["image-list"],
+        )
+        .await;
+    assert!(
+        r.ok && r.stdout.contains("glance-image"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    // With an endpoint override the SDK skips the catalog and takes the versioned endpoint as is.
+    let v2 = format!("{image_url}/v2");
+    let r = c
+        .run_env(
+            "openstack",
+            &[],
+            &[
+                "--os-token",
+                &token,
+                "--os-endpoint",
+                &v2,
+                "image",
+                "list",
+                "-f",
+                "json",
+            ],
+        )
+        .await;
+    assert_eq!(r.json().as_array().unwrap().len(), 2);
+
+    let r = g(vec!["image-delete", &gid]).await;
+    assert!(r.ok, "{}", r.stderr);
+    let r = os(vec!["image", "delete", "osc-image"]).await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        os(vec!["image", "list", "-f", "json"]).await.json(),
+        serde_json::json!([])
+    );
 }

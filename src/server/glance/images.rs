@@ -347,9 +347,11 @@ pub fn parse_patch(body: &[u8]) -> Result<Vec<Change>, GlanceError> {
             "add" => Change::Add(key, value()?),
             "replace" => Change::Replace(key, value()?),
             "remove" => Change::Remove(key),
-            other => return Err(GlanceError::bad_request(format!(
+            other => {
+                return Err(GlanceError::bad_request(format!(
                 "Invalid operation: `{other}`: it must be one of \"add\", \"remove\", \"replace\"."
-            ))),
+            )))
+            }
         });
     }
     Ok(out)

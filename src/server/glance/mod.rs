@@ -25,6 +25,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(versions_root))
         .route("/versions", get(versions))
+        .route("/v2", get(versions_root))
+        .route("/v2/", get(versions_root))
         .route("/v2/schemas/image", get(schemas::image))
         .route("/v2/schemas/images", get(schemas::images))
         .route("/v2/schemas/member", get(schemas::member))
@@ -86,7 +88,8 @@ fn version_doc(s: &Services) -> Value {
     json!({"versions": VERSIONS.iter().map(|(id, status)| json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})).collect::<Vec<_>>()})
 }
 
-async fn versions_root(Extension(s): Extension<Services>) -> Response {
+/// `GET /image` (and `/image/`, `/image/v2`): the version list with 300, as Glance answers.
+pub async fn versions_root(Extension(s): Extension<Services>) -> Response {
     (StatusCode::MULTIPLE_CHOICES, Json(version_doc(&s))).into_response()
 }
 

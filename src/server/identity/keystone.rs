@@ -142,7 +142,8 @@ fn version_doc(s: &Services) -> Value {
     })
 }
 
-async fn versions(Extension(s): Extension<Services>) -> Response {
+/// `GET /identity` (and `/identity/`): the version list with 300.
+pub async fn versions(Extension(s): Extension<Services>) -> Response {
     (
         StatusCode::MULTIPLE_CHOICES,
         Json(json!({"versions": {"values": [version_doc(&s)]}})),
