@@ -6,4 +6,5 @@ mod clients;
 mod dashboard;
 mod identity_api;
 mod images_api;
+mod interrupted;
 mod support;

@@ -1,0 +1,242 @@
+//! Nothing is lost when an upload is interrupted: the real `glimpse` binary on 127.0.0.1:0, a raw
+//! HTTP/1.1 client that sends part of a chunked body, then either the client goes away or the
+//! server is killed (SIGKILL) and restarted.
+
+use crate::support::{auth_body, ADMIN_PASSWORD};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+async fn start(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glimpse"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .arg("--site-root")
+        .arg(data.join("site"))
+        .env("GLIMPSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("GLIMPSE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("server printed its address");
+        if let Some(rest) = line.strip_prefix("Glimpse is serving http://") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Server { child, addr }
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns (status, headers, body).
+async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+async fn token(addr: &str) -> String {
+    let body = auth_body("admin", ADMIN_PASSWORD, "admin").to_string();
+    let (status, head, _) = http(
+        addr,
+        "POST",
+        "/identity/v3/auth/tokens",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    head.lines()
+        .find_map(|l| l.strip_prefix("x-subject-token: "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+async fn image(addr: &str, token: &str, id: &str) -> Value {
+    let (status, _, body) = http(
+        addr,
+        "GET",
+        &format!("/image/v2/images/{id}"),
+        &[("X-Auth-Token", token)],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn create(addr: &str, token: &str) -> String {
+    let body = br#"{"name": "big", "disk_format": "raw", "container_format": "bare"}"#;
+    let (status, _, body) = http(
+        addr,
+        "POST",
+        "/image/v2/images",
+        &[
+            ("X-Auth-Token", token),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(status, 201);
+    serde_json::from_slice::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Starts a chunked upload, sends `bytes` of it, and returns the still-open connection.
+async fn partial_upload(addr: &str, token: &str, id: &str, bytes: usize) -> TcpStream {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT /image/v2/images/{id}/file HTTP/1.1\r\nHost: {addr}\r\nX-Auth-Token: {token}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let mut sent = 0;
+    while sent < bytes {
+        s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        s.write_all(&chunk).await.unwrap();
+        s.write_all(b"\r\n").await.unwrap();
+        sent += chunk.len();
+    }
+    s.flush().await.unwrap();
+    s
+}
+
+/// Waits (bounded) until `cond` holds; the server works asynchronously, so the test polls.
+async fn eventually<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !cond().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn temp_files(data: &Path) -> usize {
+    std::fs::read_dir(data.join("images/.tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_leaves_the_image_queued_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let t = token(&server.addr).await;
+    let id = create(&server.addr, &t).await;
+    let conn = partial_upload(&server.addr, &t, &id, 3 << 20).await;
+    eventually("the upload is saving", || async {
+        image(&server.addr, &t, &id).await["status"] == "saving"
+    })
+    .await;
+    eventually("a partial file exists", || async {
+        temp_files(dir.path()) == 1
+    })
+    .await;
+    drop(conn);
+    eventually("the image is queued again", || async {
+        image(&server.addr, &t, &id).await["status"] == "queued"
+    })
+    .await;
+    eventually("the partial file is gone", || async {
+        temp_files(dir.path()) == 0
+    })
+    .await;
+    assert!(!dir.path().join("images").join(&id).exists());
+    // The next upload works.
+    let (status, _, _) = http(
+        &server.addr,
+        "PUT",
+        &format!("/image/v2/images/{id}/file"),
+        &[
+            ("X-Auth-Token", &t),
+            ("Content-Type", "application/octet-stream"),
+        ],
+        b"complete data",
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(image(&server.addr, &t, &id).await["size"], 13);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_upload_recovers_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    let t = token(&server.addr).await;
+    let id = create(&server.addr, &t).await;
+    let _conn = partial_upload(&server.addr, &t, &id, 3 << 20).await;
+    eventually("the upload is saving", || async {
+        image(&server.addr, &t, &id).await["status"] == "saving"
+    })
+    .await;
+    eventually("a partial file exists", || async {
+        temp_files(dir.path()) == 1
+    })
+    .await;
+
+    server.child.start_kill().unwrap(); // SIGKILL: no cleanup code runs
+    server.child.wait().await.unwrap();
+    assert_eq!(temp_files(dir.path()), 1, "the crash left a partial file");
+
+    let server = start(dir.path()).await;
+    let t = token(&server.addr).await;
+    let img = image(&server.addr, &t, &id).await;
+    assert_eq!(img["status"], "queued", "{img}");
+    assert!(img["size"].is_null());
+    assert_eq!(temp_files(dir.path()), 0, "leftovers removed at start");
+    assert!(!dir.path().join("images").join(&id).exists());
+    let (status, _, _) = http(
+        &server.addr,
+        "PUT",
+        &format!("/image/v2/images/{id}/file"),
+        &[
+            ("X-Auth-Token", &t),
+            ("Content-Type", "application/octet-stream"),
+        ],
+        b"after the crash",
+    )
+    .await;
+    assert_eq!(status, 204);
+}
