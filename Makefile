@@ -13,7 +13,12 @@ VENV                 := target/venv
 # debug build share one set of compiled dependencies.
 export RUSTFLAGS     := --cfg erase_components
 
-.PHONY: run test tools tools-release chromium e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
+## bench: transfer speed, peak RSS and list latency on a release build (prints figures)
+bench: tools tools-release
+	env -u RUSTFLAGS cargo leptos build --release
+	env -u RUSTFLAGS cargo bench --features ssr --bench api
+
+.PHONY: bench run test tools tools-release chromium e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release

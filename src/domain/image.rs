@@ -308,6 +308,24 @@ pub fn check_minimum(key: &str, v: i64) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A project an image is shared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The image.
+    pub image_id: ImageId,
+    /// The member project.
+    pub member_id: ProjectId,
+    /// pending, accepted or rejected.
+    pub status: String,
+    /// When it was shared (stored form).
+    pub created_at: String,
+    /// Last status change (stored form).
+    pub updated_at: String,
+}
+
+/// Member statuses.
+pub const MEMBER_STATUSES: [&str; 3] = ["pending", "accepted", "rejected"];
+
 /// Human units for a byte count, as the dashboard shows sizes ("1.5 GiB").
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -112,6 +112,12 @@ fn owner_member(actor: &Actor, image: &Image, membership: Membership, what: &str
     }
 }
 
+/// `delete_member`: the owner's members, or an admin (any visibility, so a share can be undone
+/// after the image stopped being shared).
+pub fn owner_member_decision(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    owner_member(actor, image, membership, "stop sharing")
+}
+
 /// `add_image`: members (and admins) create images in their project.
 pub fn can_create(actor: &Actor) -> Decision {
     if actor.has_role(Role::Member) {
@@ -169,6 +175,34 @@ pub fn can_set_visibility(actor: &Actor, visibility: Visibility) -> Decision {
             Decision::Forbidden("Readers cannot make images community images.".into())
         }
         _ => Decision::Allow,
+    }
+}
+
+/// `add_member` / `delete_member`: the owner's members or an admin; only shared images have members.
+pub fn can_manage_members(actor: &Actor, image: &Image, membership: Membership) -> Decision {
+    match owner_member(actor, image, membership, "share") {
+        Decision::Allow if image.visibility != Visibility::Shared => {
+            Decision::Forbidden("Only shared images have members.".into())
+        }
+        other => other,
+    }
+}
+
+/// `get_member(s)`: the owner sees every member; a member sees only itself; others nothing.
+pub fn can_see_member(actor: &Actor, image: &Image, member: &ProjectId) -> Decision {
+    if actor.is_admin() || owns(actor, image) || *member == actor.project_id {
+        Decision::Allow
+    } else {
+        Decision::Hidden
+    }
+}
+
+/// `modify_member`: only the member itself (or an admin) accepts or rejects; the owner cannot.
+pub fn can_set_member_status(actor: &Actor, member: &ProjectId) -> Decision {
+    if actor.is_admin() || (*member == actor.project_id && actor.has_role(Role::Member)) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Only the member project can accept or reject a shared image.".into())
     }
 }
 

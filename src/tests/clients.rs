@@ -516,3 +516,96 @@ async fn openstack_and_glance_clients_manage_images() {
         serde_json::json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstack_cli_shares_an_image_between_projects() {
+    use glimpse::domain::identity::Role;
+    let app = TestApp::new().await;
+    let (_, _) = app
+        .user_with_role("alpha", "ann", "ann-password", Role::Member)
+        .await;
+    let (beta, _) = app
+        .user_with_role("beta", "ben", "ben-password", Role::Member)
+        .await;
+    let base = app.spawn().await;
+    let c = Clients::new(&base);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shared.raw");
+    std::fs::write(&file, b"bytes to share").unwrap();
+    let ann = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let c = &c;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            c.run("openstack", "ann", "ann-password", "alpha", &refs)
+                .await
+        }
+    };
+    let ben = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let c = &c;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            c.run("openstack", "ben", "ben-password", "beta", &refs)
+                .await
+        }
+    };
+
+    let img = ann(&[
+        "image",
+        "create",
+        "--file",
+        file.to_str().unwrap(),
+        "--disk-format",
+        "raw",
+        "--container-format",
+        "bare",
+        "--shared",
+        "to-share",
+        "-f",
+        "json",
+    ])
+    .await
+    .json();
+    let id = img["id"].as_str().unwrap().to_string();
+    // A member cannot look projects up by name (Keystone's policy), so the id is given, as
+    // against a real cloud.
+    let r = ann(&["image", "add", "project", "to-share", &beta]).await;
+    assert!(r.ok, "{}", r.stderr);
+
+    assert_eq!(
+        ben(&["image", "list", "-f", "json"]).await.json(),
+        serde_json::json!([]),
+        "pending: not listed"
+    );
+    let r = ben(&["image", "set", "--accept", &id]).await;
+    assert!(r.ok, "{}", r.stderr);
+    let list = ben(&["image", "list", "-f", "json"]).await.json();
+    assert_eq!(list[0]["ID"], id.as_str(), "{list}");
+    let out = dir.path().join("got.raw");
+    let r = ben(&["image", "save", "--file", out.to_str().unwrap(), &id]).await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(std::fs::read(&out).unwrap(), b"bytes to share");
+    assert!(
+        !ben(&["image", "delete", &id]).await.ok,
+        "a member cannot delete"
+    );
+    assert!(
+        !ben(&["image", "set", "--name", "mine", &id]).await.ok,
+        "a member cannot modify"
+    );
+
+    let members = ann(&["image", "member", "list", "to-share", "-f", "json"])
+        .await
+        .json();
+    assert_eq!(members[0]["Status"], "accepted", "{members}");
+    assert_eq!(members[0]["Member ID"], beta.as_str());
+
+    let r = ann(&["image", "remove", "project", "to-share", &beta]).await;
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        ben(&["image", "list", "-f", "json"]).await.json(),
+        serde_json::json!([])
+    );
+    assert!(!ben(&["image", "show", &id]).await.ok, "gone again");
+}

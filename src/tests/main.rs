@@ -7,4 +7,5 @@ mod dashboard;
 mod identity_api;
 mod images_api;
 mod interrupted;
+mod sharing;
 mod support;

@@ -111,7 +111,7 @@ pub async fn download(
             total,
             partial,
         } => {
-            let stream = ReaderStream::with_capacity(file.take(len), 256 * 1024);
+            let stream = ReaderStream::with_capacity(file.take(len), 1 << 20);
             let mut resp = Response::new(Body::from_stream(stream));
             let h = resp.headers_mut();
             h.insert(

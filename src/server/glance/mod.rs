@@ -1,10 +1,11 @@
 //! The OpenStack Image API v2 under `/image`, as Glance serves it: version discovery, schemas,
-//! images, image data, tags and actions. Handlers are named after Glance's operations and stay
+//! images, image data, tags, members and actions. Handlers are named after Glance's operations and stay
 //! thin: `ImageService` holds every rule. Error bodies are negotiated in `error`.
 
 pub mod error;
 pub mod image_data;
 pub mod images;
+pub mod members;
 pub mod schemas;
 pub mod wire;
 
@@ -48,6 +49,16 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/v2/images/{id}/tags/{tag}",
             put(images::add_tag).delete(images::delete_tag),
+        )
+        .route(
+            "/v2/images/{id}/members",
+            get(members::index).post(members::create),
+        )
+        .route(
+            "/v2/images/{id}/members/{member}",
+            get(members::show)
+                .put(members::update)
+                .delete(members::delete),
         )
         .route(
             "/v2/images/{id}/actions/deactivate",

@@ -4,7 +4,7 @@
 use super::error::ImageError;
 use super::query::{Cmp, ListQuery, MemberStatusFilter, SortKey, VisibilityFilter};
 use crate::domain::ids::{ImageId, ProjectId};
-use crate::domain::image::{Image, ImageStatus, Visibility};
+use crate::domain::image::{Image, ImageStatus, Member, Visibility};
 use crate::domain::policy::Membership;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
@@ -354,6 +354,100 @@ impl ImageRepo {
             Some(_) => Membership::Pending,
             None => Membership::None,
         })
+    }
+
+    /// Whether a project exists (members must be real projects).
+    pub async fn project_exists(&self, id: &ProjectId) -> Result<bool, ImageError> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.0 > 0)
+    }
+
+    /// The members of an image, optionally only one.
+    pub async fn members(
+        &self,
+        id: &ImageId,
+        only: Option<&ProjectId>,
+    ) -> Result<Vec<Member>, ImageError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT member, status, created_at, updated_at FROM image_members
+              WHERE image_id = ?1 AND (?2 IS NULL OR member = ?2) ORDER BY created_at, member",
+        )
+        .bind(id.as_str())
+        .bind(only.map(|p| p.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(Member {
+                    image_id: id.clone(),
+                    member_id: ProjectId::parse(&r.0).ok()?,
+                    status: r.1,
+                    created_at: r.2,
+                    updated_at: r.3,
+                })
+            })
+            .collect())
+    }
+
+    /// Adds a member (pending); `Conflict` if it is one already.
+    pub async fn add_member(
+        &self,
+        id: &ImageId,
+        member: &ProjectId,
+        now: &str,
+    ) -> Result<(), ImageError> {
+        sqlx::query("INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)")
+            .bind(id.as_str())
+            .bind(member.as_str())
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    ImageError::Conflict(format!("Member {member} already exists for image {id}."))
+                }
+                _ => ImageError::Db(e),
+            })?;
+        Ok(())
+    }
+
+    /// Sets a member's status; false if there is no such member.
+    pub async fn set_member_status(
+        &self,
+        id: &ImageId,
+        member: &ProjectId,
+        status: &str,
+        now: &str,
+    ) -> Result<bool, ImageError> {
+        let r = sqlx::query(
+            "UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?",
+        )
+        .bind(status)
+        .bind(now)
+        .bind(id.as_str())
+        .bind(member.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Removes a member; false if there was none.
+    pub async fn remove_member(
+        &self,
+        id: &ImageId,
+        member: &ProjectId,
+    ) -> Result<bool, ImageError> {
+        let r = sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
+            .bind(id.as_str())
+            .bind(member.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
     }
 
     /// One page of images visible to `project` (`admin` sees every project's).

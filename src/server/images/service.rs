@@ -9,7 +9,7 @@ use super::repo::{ImageRepo, UploadResult};
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{
     check_container_format, check_disk_format, check_extra_value, check_key, check_minimum,
-    check_name, check_tag, FieldError, Image, ImageStatus, Visibility,
+    check_name, check_tag, FieldError, Image, ImageStatus, Member, Visibility, MEMBER_STATUSES,
 };
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
@@ -25,6 +25,8 @@ use tokio::fs::File;
 pub const MAX_PROPERTIES: usize = 128;
 /// Glance's default tag limit.
 pub const MAX_TAGS: usize = 128;
+/// Glance's default member limit.
+pub const MAX_MEMBERS: usize = 128;
 /// Uploads are written and hashed in blocks of this size.
 const BLOCK: usize = 1 << 20;
 
@@ -565,13 +567,13 @@ impl ImageService {
             if buf.len() >= BLOCK {
                 let block = buf.split().freeze();
                 hashers.feed(&block).await;
-                staged.write(&block).await?;
+                staged.write(block).await?;
             }
         }
         if !buf.is_empty() {
             let block = buf.split().freeze();
             hashers.feed(&block).await;
-            staged.write(&block).await?;
+            staged.write(block).await?;
         }
         if declared.is_some_and(|n| total != n) {
             return Err(size_mismatch());
@@ -631,6 +633,114 @@ impl ImageService {
             total,
             partial: range.is_some(),
         })
+    }
+}
+
+impl ImageService {
+    /// `POST /images/{id}/members`: shares a shared image with an existing project (pending).
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &str,
+    ) -> Result<Member, ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(policy::can_manage_members(actor, &img, m), id)?;
+        if member.trim().is_empty() {
+            return Err(ImageError::Invalid("A member id is required.".into()));
+        }
+        let member = ProjectId::parse(member.trim())
+            .map_err(|_| ImageError::Invalid(format!("{member} is not a valid project id.")))?;
+        if !self.repo.project_exists(&member).await? {
+            return Err(ImageError::Invalid(format!(
+                "Project {member} does not exist."
+            )));
+        }
+        if self.repo.members(id, None).await?.len() >= MAX_MEMBERS {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of members ({MAX_MEMBERS}) exceeded."
+            )));
+        }
+        self.repo
+            .add_member(id, &member, &clock::stored(clock::now()))
+            .await?;
+        self.member(actor, id, &member).await
+    }
+
+    /// `GET /images/{id}/members`: all of them for the owner, only itself for a member.
+    pub async fn members(&self, actor: &Actor, id: &ImageId) -> Result<Vec<Member>, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        let all = self.repo.members(id, None).await?;
+        Ok(all
+            .into_iter()
+            .filter(|mb| policy::can_see_member(actor, &img, &mb.member_id).is_allowed())
+            .collect())
+    }
+
+    /// `GET /images/{id}/members/{member}`.
+    pub async fn member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+    ) -> Result<Member, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        let missing = || ImageError::NotFound(format!("{member} is not a member of image {id}."));
+        allow(policy::can_see_member(actor, &img, member), id).map_err(|_| missing())?;
+        self.repo
+            .members(id, Some(member))
+            .await?
+            .pop()
+            .ok_or_else(missing)
+    }
+
+    /// `PUT /images/{id}/members/{member}`: the member accepts, rejects or resets its share.
+    pub async fn set_member_status(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+        status: &str,
+    ) -> Result<Member, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        if !MEMBER_STATUSES.contains(&status) {
+            return Err(ImageError::Invalid(format!(
+                "Invalid status '{status}': use pending, accepted or rejected."
+            )));
+        }
+        allow(policy::can_see_member(actor, &img, member), id)?;
+        allow(policy::can_set_member_status(actor, member), id)?;
+        if !self
+            .repo
+            .set_member_status(id, member, status, &clock::stored(clock::now()))
+            .await?
+        {
+            return Err(ImageError::NotFound(format!(
+                "{member} is not a member of image {id}."
+            )));
+        }
+        self.member(actor, id, member).await
+    }
+
+    /// `DELETE /images/{id}/members/{member}`: the owner (or an admin) stops sharing.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+    ) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        match policy::owner_member_decision(actor, &img, m) {
+            Decision::Allow => {}
+            Decision::Forbidden(msg) => return Err(ImageError::Forbidden(msg)),
+            Decision::Hidden => return Err(not_found(id)),
+        }
+        if !self.repo.remove_member(id, member).await? {
+            return Err(ImageError::NotFound(format!(
+                "{member} is not a member of image {id}."
+            )));
+        }
+        Ok(())
     }
 }
 

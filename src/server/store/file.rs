@@ -2,10 +2,14 @@
 //! an upload is in flight. Paths are built only from validated `ImageId`s.
 
 use crate::domain::ids::ImageId;
+use bytes::Bytes;
 use std::io;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use tokio::fs::{self, File};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio::io::AsyncSeekExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 /// Image data on the local file system.
 #[derive(Debug, Clone)]
@@ -13,14 +17,17 @@ pub struct FileStore {
     root: PathBuf,
 }
 
-/// An upload in progress. `commit` makes it the image's data; dropping it without committing
-/// removes the temporary file.
+/// An upload in progress, written by its own thread so the file write overlaps hashing and the
+/// network. `commit` makes it the image's data; dropping it without committing removes the
+/// temporary file.
 #[derive(Debug)]
 pub struct StagedWrite {
-    file: Option<BufWriter<File>>,
+    tx: Option<mpsc::Sender<Bytes>>,
+    writer: Option<JoinHandle<io::Result<std::fs::File>>>,
     temp: PathBuf,
     target: PathBuf,
     written: u64,
+    committed: bool,
 }
 
 impl FileStore {
@@ -39,12 +46,21 @@ impl FileStore {
     pub async fn stage(&self, id: &ImageId) -> io::Result<StagedWrite> {
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let temp = self.root.join(".tmp").join(format!("{id}.{suffix}"));
-        let file = File::create(&temp).await?;
+        let mut file = std::fs::File::create(&temp)?;
+        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        let writer = tokio::task::spawn_blocking(move || {
+            while let Some(block) = rx.blocking_recv() {
+                file.write_all(&block)?;
+            }
+            Ok(file)
+        });
         Ok(StagedWrite {
-            file: Some(BufWriter::with_capacity(1 << 20, file)),
+            tx: Some(tx),
+            writer: Some(writer),
             temp,
             target: self.path(id),
             written: 0,
+            committed: false,
         })
     }
 
@@ -88,12 +104,28 @@ impl FileStore {
 }
 
 impl StagedWrite {
-    /// Appends bytes.
-    pub async fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        let f = self.file.as_mut().expect("not committed");
-        f.write_all(data).await?;
-        self.written += data.len() as u64;
+    /// Appends a block (shared, not copied); waits only when the writer is 4 blocks behind.
+    pub async fn write(&mut self, data: Bytes) -> io::Result<()> {
+        let len = data.len() as u64;
+        let sent = self.tx.as_ref().expect("not committed").send(data).await;
+        if sent.is_err() {
+            // The writer stopped: report its error.
+            return Err(self
+                .join()
+                .await
+                .err()
+                .unwrap_or_else(|| io::Error::other("writer stopped")));
+        }
+        self.written += len;
         Ok(())
+    }
+
+    async fn join(&mut self) -> io::Result<std::fs::File> {
+        self.tx.take();
+        match self.writer.take() {
+            Some(h) => h.await.map_err(io::Error::other)?,
+            None => Err(io::Error::other("writer already finished")),
+        }
     }
 
     /// Bytes written so far.
@@ -101,14 +133,14 @@ impl StagedWrite {
         self.written
     }
 
-    /// Flushes, fsyncs and renames the temporary file into place.
+    /// Waits for the writer, fsyncs and renames the temporary file into place.
     pub async fn commit(mut self) -> io::Result<()> {
-        let mut f = self.file.take().expect("not committed");
-        f.flush().await?;
-        let file = f.into_inner();
-        file.sync_all().await?;
-        drop(file);
+        let file = self.join().await?;
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(io::Error::other)??;
         fs::rename(&self.temp, &self.target).await?;
+        self.committed = true;
         if let Some(dir) = self.target.parent() {
             // Make the rename itself durable.
             File::open(dir).await?.sync_all().await?;
@@ -119,8 +151,10 @@ impl StagedWrite {
 
 impl Drop for StagedWrite {
     fn drop(&mut self) {
-        if self.file.is_some() {
-            // Not committed: the upload failed or was abandoned. Remove the partial data now.
+        if !self.committed {
+            // Not committed: the upload failed or was abandoned. Stop the writer and remove the
+            // partial data now (an open handle keeps writing into the unlinked file harmlessly).
+            self.tx.take();
             let _ = std::fs::remove_file(&self.temp);
         }
     }
@@ -138,7 +172,7 @@ mod tests {
         let id = ImageId::random();
 
         let mut w = store.stage(&id).await.unwrap();
-        w.write(b"partial").await.unwrap();
+        w.write(Bytes::from_static(b"partial")).await.unwrap();
         assert!(
             store.open_at(&id, 0).await.unwrap().is_none(),
             "nothing visible before commit"
@@ -153,8 +187,8 @@ mod tests {
         );
 
         let mut w = store.stage(&id).await.unwrap();
-        w.write(b"hello ").await.unwrap();
-        w.write(b"world").await.unwrap();
+        w.write(Bytes::from_static(b"hello ")).await.unwrap();
+        w.write(Bytes::from_static(b"world")).await.unwrap();
         assert_eq!(w.written(), 11);
         w.commit().await.unwrap();
         let mut s = String::new();

@@ -1,0 +1,398 @@
+//! `make bench`: upload and download speed of a 1 GiB image through the API (median of 3) beside
+//! sha512sum, md5sum and cat on the same file, the server's peak RSS, and list latency (p50/p95)
+//! with 10,000 and 100,000 images. It starts the release `glimpse` binary on 127.0.0.1:0 with a
+//! fresh data dir, and prints figures; it asserts nothing.
+
+use glimpse::domain::ids::ImageId;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+const PASSWORD: &str = "bench-password";
+const GIB: u64 = 1 << 30;
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+async fn start(data: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glimpse"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .arg("--site-root")
+        .arg(data.join("site"))
+        .env("GLIMPSE_ADMIN_PASSWORD", PASSWORD)
+        .env("GLIMPSE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start glimpse");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next_line().await.unwrap().expect("server address");
+        if let Some(rest) = line.strip_prefix("Glimpse is serving http://") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Server { child, addr }
+}
+
+impl Server {
+    fn peak_rss_kib(&self) -> u64 {
+        let pid = self.child.id().unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// A request on a fresh connection; returns (status, head, body).
+async fn request(addr: &str, head: String, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let h = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = h.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, h, raw[split + 4..].to_vec())
+}
+
+fn head(
+    method: &str,
+    addr: &str,
+    path: &str,
+    token: Option<&str>,
+    extra: &str,
+    len: u64,
+) -> String {
+    let auth = token
+        .map(|t| format!("X-Auth-Token: {t}\r\n"))
+        .unwrap_or_default();
+    format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n{auth}{extra}Content-Length: {len}\r\n\r\n")
+}
+
+async fn token(addr: &str, user: &str, project: &str) -> String {
+    let body = serde_json::json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": PASSWORD}}},
+        "scope": {"project": {"name": project, "domain": {"name": "Default"}}}}})
+    .to_string();
+    let h = head(
+        "POST",
+        addr,
+        "/identity/v3/auth/tokens",
+        None,
+        "Content-Type: application/json\r\n",
+        body.len() as u64,
+    );
+    let (status, h, _) = request(addr, h, body.as_bytes()).await;
+    assert_eq!(status, 201, "login");
+    h.lines()
+        .find_map(|l| l.strip_prefix("x-subject-token: "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+async fn create(addr: &str, token: &str) -> String {
+    let body = br#"{"name": "bench", "disk_format": "raw", "container_format": "bare"}"#;
+    let h = head(
+        "POST",
+        addr,
+        "/image/v2/images",
+        Some(token),
+        "Content-Type: application/json\r\n",
+        body.len() as u64,
+    );
+    let (status, _, b) = request(addr, h, body).await;
+    assert_eq!(status, 201);
+    serde_json::from_slice::<Value>(&b).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn upload(addr: &str, token: &str, id: &str, file: &Path) -> Duration {
+    let len = std::fs::metadata(file).unwrap().len();
+    let start = Instant::now();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let h = head(
+        "PUT",
+        addr,
+        &format!("/image/v2/images/{id}/file"),
+        Some(token),
+        "Content-Type: application/octet-stream\r\n",
+        len,
+    );
+    s.write_all(h.as_bytes()).await.unwrap();
+    let mut f = tokio::fs::File::open(file).await.unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        s.write_all(&buf[..n]).await.unwrap();
+    }
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).await.unwrap();
+    assert!(
+        resp.starts_with(b"HTTP/1.1 204"),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
+    start.elapsed()
+}
+
+async fn download(addr: &str, token: &str, id: &str) -> Duration {
+    let start = Instant::now();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        head(
+            "GET",
+            addr,
+            &format!("/image/v2/images/{id}/file"),
+            Some(token),
+            "",
+            0,
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = s.read(&mut buf).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    assert!(total > GIB, "whole image received");
+    start.elapsed()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn mbps(bytes: u64, d: Duration) -> f64 {
+    bytes as f64 / (1 << 20) as f64 / d.as_secs_f64()
+}
+
+fn timed(cmd: &str, file: &Path) -> Duration {
+    let start = Instant::now();
+    let out = std::process::Command::new(cmd)
+        .arg(file)
+        .stdout(Stdio::null())
+        .status()
+        .expect(cmd);
+    assert!(out.success());
+    start.elapsed()
+}
+
+fn random_file(path: &Path, len: u64) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..len / block.len() as u64 {
+        for chunk in block.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes());
+        }
+        f.write_all(&block).unwrap();
+    }
+    f.flush().unwrap();
+}
+
+/// Adds images straight into the database until there are `total`; one in ten has os_distro=ubuntu.
+async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
+    let pool =
+        glimpse::server::db::connect(&format!("sqlite://{}", data.join("glimpse.db").display()))
+            .await
+            .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for i in from..total {
+        let id = ImageId::random();
+        let ts = format!("2026-01-01T00:00:00.{:06}Z", i % 1_000_000);
+        let ts = if i >= 1_000_000 {
+            ts
+        } else {
+            format!(
+                "2026-01-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                1 + i / 86_400 % 28,
+                i / 3600 % 24,
+                i / 60 % 60,
+                i % 60,
+                i
+            )
+        };
+        sqlx::query(
+            "INSERT INTO images (id, name, status, visibility, owner, disk_format, container_format, size, created_at, updated_at)
+             VALUES (?, ?, 'active', 'shared', ?, 'qcow2', 'bare', ?, ?, ?)",
+        )
+        .bind(id.as_str())
+        .bind(format!("image-{i}"))
+        .bind(owner)
+        .bind((i * 1000) as i64)
+        .bind(&ts)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        if i % 10 == 0 {
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, 'os_distro', 'ubuntu')")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+async fn latencies(addr: &str, token: &str, path: &str, n: usize) -> (f64, f64) {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        let (status, _, _) = request(addr, head("GET", addr, path, Some(token), "", 0), b"").await;
+        assert_eq!(status, 200, "{path}");
+        v.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (v[n / 2], v[n * 95 / 100])
+}
+
+#[tokio::main]
+async fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let file = root.join("random-1GiB.bin");
+    random_file(&file, GIB);
+
+    println!("== Transfer of a 1 GiB random file (median of 3) ==");
+    let _ = timed("cat", &file); // warm the page cache
+    let tools: Vec<(&str, f64)> = ["sha512sum", "md5sum", "cat"]
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                mbps(GIB, median((0..3).map(|_| timed(c, &file)).collect())),
+            )
+        })
+        .collect();
+    for (c, v) in &tools {
+        println!("{c:<10} {v:8.1} MB/s");
+    }
+
+    let data = root.join("data");
+    let server = start(&data).await;
+    let t = token(&server.addr, "admin", "admin").await;
+    let mut ups = vec![];
+    let mut ids = vec![];
+    for _ in 0..3 {
+        let id = create(&server.addr, &t).await;
+        ups.push(upload(&server.addr, &t, &id, &file).await);
+        ids.push(id);
+    }
+    let mut downs = vec![];
+    for id in &ids {
+        downs.push(download(&server.addr, &t, id).await);
+    }
+    let up = mbps(GIB, median(ups));
+    let down = mbps(GIB, median(downs));
+    let sha = tools[0].1;
+    let cat = tools[2].1;
+    println!(
+        "upload     {up:8.1} MB/s  ({:.2} x sha512sum; target >= 0.9)",
+        up / sha
+    );
+    println!(
+        "download   {down:8.1} MB/s  ({:.2} x cat; target >= 0.7)",
+        down / cat
+    );
+    println!(
+        "server peak RSS {:.1} MB (target < 100 MB)",
+        server.peak_rss_kib() as f64 / 1024.0
+    );
+    drop(server);
+    for id in &ids {
+        let _ = std::fs::remove_file(data.join("images").join(id));
+    }
+    let _ = std::fs::remove_file(&file);
+
+    println!("\n== GET /image/v2/images?limit=25 as a project member, 300 requests each ==");
+    let pool =
+        glimpse::server::db::connect(&format!("sqlite://{}", data.join("glimpse.db").display()))
+            .await
+            .unwrap();
+    let (owner,): (String,) = sqlx::query_as("SELECT id FROM projects WHERE name = 'admin'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut results = vec![];
+    let mut have = 0;
+    for total in [10_000usize, 100_000] {
+        seed(&data, &owner, have, total).await;
+        have = total;
+        let server = start(&data).await;
+        let t = token(&server.addr, "admin", "admin").await;
+        for (label, path) in [
+            ("no filter", "/image/v2/images?limit=25".to_string()),
+            (
+                "name filter",
+                format!("/image/v2/images?limit=25&name=image-{}", total / 2),
+            ),
+            (
+                "property filter",
+                "/image/v2/images?limit=25&os_distro=ubuntu".to_string(),
+            ),
+        ] {
+            let (p50, p95) = latencies(&server.addr, &t, &path, 300).await;
+            println!("{total:>7} images  {label:<16} p50 {p50:6.2} ms  p95 {p95:6.2} ms");
+            results.push((total, label, p95));
+        }
+    }
+    for label in ["no filter", "name filter", "property filter"] {
+        let p = |n| results.iter().find(|r| r.0 == n && r.1 == label).unwrap().2;
+        println!(
+            "{label:<16} p95 at 100k / p95 at 10k = {:.2} (target <= 1.5)",
+            p(100_000) / p(10_000)
+        );
+    }
+    let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/site/pkg/glimpse.wasm");
+    if let Ok(bytes) = std::fs::read(&wasm) {
+        let gz = std::process::Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&wasm)
+            .output()
+            .unwrap()
+            .stdout
+            .len();
+        println!(
+            "\nrelease wasm bundle: {} bytes, {} bytes gzip -9",
+            bytes.len(),
+            gz
+        );
+    }
+}
