@@ -247,4 +247,203 @@ mod tests {
         let m = actor(&[Role::Member]);
         assert!(m.has_role(Role::Reader) && !m.is_admin());
     }
+
+    // --- the image policy matrix: roles x relation to the image x visibility x action ---
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Rel {
+        Owner,
+        AcceptedMember,
+        PendingMember,
+        Other,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Act {
+        Show,
+        Modify,
+        Delete,
+        Upload,
+        Download,
+        Deactivate,
+        ShareWithMembers,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Want {
+        Allow,
+        Forbidden,
+        Hidden,
+    }
+
+    fn image_owned_by(owner: &ProjectId, visibility: Visibility) -> Image {
+        Image {
+            id: crate::domain::ids::ImageId::random(),
+            name: None,
+            status: ImageStatus::Active,
+            visibility,
+            protected: false,
+            os_hidden: false,
+            owner: Some(owner.clone()),
+            disk_format: None,
+            container_format: None,
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            min_disk: 0,
+            min_ram: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+            tags: vec![],
+            properties: Default::default(),
+        }
+    }
+
+    /// Glance's default rules (secure RBAC), transcribed from the reference's table: this is the
+    /// expectation, written apart from the code under test.
+    fn glance_default(role: Role, rel: Rel, vis: Visibility, act: Act) -> Want {
+        let admin = role == Role::Admin;
+        let member_role = role >= Role::Member;
+        let is_member =
+            matches!(rel, Rel::AcceptedMember | Rel::PendingMember) && vis == Visibility::Shared;
+        let visible = admin
+            || rel == Rel::Owner
+            || matches!(vis, Visibility::Public | Visibility::Community)
+            || is_member;
+        if !visible {
+            return Want::Hidden;
+        }
+        let owner_member = admin || (rel == Rel::Owner && member_role);
+        match act {
+            Act::Show => Want::Allow,
+            Act::Modify | Act::Delete | Act::Upload | Act::Deactivate => {
+                if owner_member {
+                    Want::Allow
+                } else {
+                    Want::Forbidden
+                }
+            }
+            Act::ShareWithMembers => {
+                if owner_member && vis == Visibility::Shared {
+                    Want::Allow
+                } else {
+                    Want::Forbidden
+                }
+            }
+            Act::Download => {
+                if member_role {
+                    Want::Allow
+                } else {
+                    Want::Forbidden
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn image_policy_matrix() {
+        let acts = [
+            Act::Show,
+            Act::Modify,
+            Act::Delete,
+            Act::Upload,
+            Act::Download,
+            Act::Deactivate,
+            Act::ShareWithMembers,
+        ];
+        let rels = [
+            Rel::Owner,
+            Rel::AcceptedMember,
+            Rel::PendingMember,
+            Rel::Other,
+        ];
+        let mut cases = 0;
+        for role in Role::ALL {
+            for rel in rels {
+                for vis in Visibility::ALL {
+                    for act in acts {
+                        let a = actor(&[role]);
+                        let owner = if rel == Rel::Owner {
+                            a.project_id.clone()
+                        } else {
+                            ProjectId::random()
+                        };
+                        let img = image_owned_by(&owner, vis);
+                        let membership = match rel {
+                            Rel::AcceptedMember if vis == Visibility::Shared => {
+                                Membership::Accepted
+                            }
+                            Rel::PendingMember if vis == Visibility::Shared => Membership::Pending,
+                            _ => Membership::None,
+                        };
+                        let got = match act {
+                            Act::Show => can_see(&a, &img, membership),
+                            Act::Modify => can_modify(&a, &img, membership),
+                            Act::Delete => can_delete(&a, &img, membership),
+                            Act::Upload => can_upload(&a, &img, membership),
+                            Act::Download => can_download(&a, &img, membership),
+                            Act::Deactivate => can_deactivate(&a, &img, membership),
+                            Act::ShareWithMembers => can_manage_members(&a, &img, membership),
+                        };
+                        let got = match got {
+                            Decision::Allow => Want::Allow,
+                            Decision::Forbidden(_) => Want::Forbidden,
+                            Decision::Hidden => Want::Hidden,
+                        };
+                        assert_eq!(
+                            got,
+                            glance_default(role, rel, vis, act),
+                            "{role} {rel:?} {vis} {act:?}"
+                        );
+                        cases += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 3 * 4 * 4 * 7);
+    }
+
+    #[test]
+    fn visibility_and_owner_changes() {
+        for role in Role::ALL {
+            let a = actor(&[role]);
+            assert_eq!(
+                can_set_visibility(&a, Visibility::Public).is_allowed(),
+                role == Role::Admin
+            );
+            assert_eq!(
+                can_set_visibility(&a, Visibility::Community).is_allowed(),
+                role >= Role::Member
+            );
+            assert!(can_set_visibility(&a, Visibility::Private).is_allowed());
+            assert!(can_set_owner(&a, Some(&a.project_id)).is_allowed());
+            assert_eq!(
+                can_set_owner(&a, Some(&ProjectId::random())).is_allowed(),
+                role == Role::Admin
+            );
+            assert_eq!(can_create(&a).is_allowed(), role >= Role::Member);
+        }
+    }
+
+    #[test]
+    fn deactivated_images_download_for_admins_only() {
+        for role in Role::ALL {
+            let a = actor(&[role]);
+            let mut img = image_owned_by(&a.project_id, Visibility::Private);
+            img.status = ImageStatus::Deactivated;
+            let ok = can_download(&a, &img, Membership::None).is_allowed();
+            assert_eq!(ok, role == Role::Admin, "{role}");
+        }
+    }
+
+    #[test]
+    fn only_the_member_sets_its_status() {
+        let a = actor(&[Role::Member]);
+        assert!(can_set_member_status(&a, &a.project_id).is_allowed());
+        assert!(!can_set_member_status(&a, &ProjectId::random()).is_allowed());
+        assert!(can_set_member_status(&actor(&[Role::Admin]), &ProjectId::random()).is_allowed());
+        assert!(!can_set_member_status(&actor(&[Role::Reader]), &ProjectId::random()).is_allowed());
+    }
 }
