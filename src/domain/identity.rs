@@ -155,6 +155,35 @@ pub struct Assignment {
     pub role: Role,
 }
 
+/// The catalog id of the image service (limits name it).
+pub const IMAGE_SERVICE_ID: &str = "5e7f6a1b2c3d4e5f8a9b0c1d2e3f4a5b";
+/// The catalog id of the identity service.
+pub const IDENTITY_SERVICE_ID: &str = "6f8a7b2c3d4e5f6a9b0c1d2e3f4a5b6c";
+/// The image resources a project limit can cap (sizes in MiB), as Glance names them.
+pub const IMAGE_RESOURCES: [&str; 4] = [
+    "image_size_total",
+    "image_stage_total",
+    "image_count_total",
+    "image_count_uploading",
+];
+
+/// A per-project limit on one resource of one service (Keystone's unified limits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limit {
+    /// Its id.
+    pub id: String,
+    /// The project it caps.
+    pub project_id: ProjectId,
+    /// The service the resource belongs to.
+    pub service_id: String,
+    /// The resource, e.g. `image_count_total`.
+    pub resource_name: String,
+    /// The cap.
+    pub resource_limit: i64,
+    /// Free text.
+    pub description: Option<String>,
+}
+
 /// Why a name or password is refused. The message is shown to users as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[error("{field}: {message}")]

@@ -44,6 +44,33 @@ pub enum Command {
     /// Grant or revoke roles (admin, member, reader) on projects
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Set or show a project's image quotas (Keystone-style limits the image API enforces)
+    #[command(subcommand)]
+    Quota(QuotaCommand),
+}
+
+/// Quota commands.
+#[derive(Debug, Subcommand)]
+pub enum QuotaCommand {
+    /// Set limits; -1 removes a cap
+    Set {
+        /// Project name or id
+        project: String,
+        /// Total image data, MiB (image_size_total)
+        #[arg(long)]
+        image_size_total: Option<i64>,
+        /// Number of images (image_count_total)
+        #[arg(long)]
+        image_count_total: Option<i64>,
+        /// Uploads running at once (image_count_uploading)
+        #[arg(long)]
+        image_count_uploading: Option<i64>,
+    },
+    /// Show a project's limits
+    Show {
+        /// Project name or id
+        project: String,
+    },
 }
 
 /// User commands.
@@ -141,6 +168,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::User(cmd) => user(&config, cmd).await,
         Command::Project(cmd) => project(&config, cmd).await,
         Command::Role(cmd) => role(&config, cmd).await,
+        Command::Quota(cmd) => quota(&config, cmd).await,
     }
 }
 
@@ -356,6 +384,49 @@ async fn role(config: &Config, cmd: RoleCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(cli_error)?;
             println!("{} no longer holds {role} on {}", u.name, p.name);
+        }
+    }
+    Ok(())
+}
+
+async fn quota(config: &Config, cmd: QuotaCommand) -> anyhow::Result<()> {
+    let b = Backend::open(config).await?;
+    let op = operator();
+    match cmd {
+        QuotaCommand::Set {
+            project,
+            image_size_total,
+            image_count_total,
+            image_count_uploading,
+        } => {
+            let p = find_project(&b, &project).await?;
+            for (name, value) in [
+                ("image_size_total", image_size_total),
+                ("image_count_total", image_count_total),
+                ("image_count_uploading", image_count_uploading),
+            ] {
+                if let Some(v) = value {
+                    b.identity
+                        .set_image_limit(&op, &p.id, name, v)
+                        .await
+                        .map_err(cli_error)?;
+                    println!("{}: {name} = {v}", p.name);
+                }
+            }
+        }
+        QuotaCommand::Show { project } => {
+            let p = find_project(&b, &project).await?;
+            let limits = b
+                .identity
+                .list_limits(&op, Some(&p.id), None, None)
+                .await
+                .map_err(cli_error)?;
+            if limits.is_empty() {
+                println!("{}: no limits (unlimited)", p.name);
+            }
+            for l in limits {
+                println!("{}: {} = {}", p.name, l.resource_name, l.resource_limit);
+            }
         }
     }
     Ok(())

@@ -92,6 +92,30 @@ fn operator_commands_manage_identity() {
         "{list}"
     );
 
+    ok(&glimpse(
+        d,
+        &[
+            "quota",
+            "set",
+            "demo",
+            "--image-count-total",
+            "7",
+            "--image-size-total",
+            "1024",
+        ],
+        None,
+    ));
+    ok(&glimpse(
+        d,
+        &["quota", "set", "demo", "--image-count-total", "9"],
+        None,
+    ));
+    let shown = ok(&glimpse(d, &["quota", "show", "demo"], None));
+    assert!(
+        shown.contains("image_count_total = 9") && shown.contains("image_size_total = 1024"),
+        "{shown}"
+    );
+
     // A generated password is printed once, and works.
     let out = ok(&glimpse(d, &["user", "passwd", "alice"], None));
     let pw = out

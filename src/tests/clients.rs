@@ -243,6 +243,32 @@ async fn openstack_cli_logs_in_and_manages_identity() {
     assert!(!wrong.ok);
     assert!(wrong.stderr.contains("401"), "{}", wrong.stderr);
 
+    // Quotas are Keystone limits, set with the unmodified client.
+    let r = c
+        .run(
+            "openstack",
+            "admin",
+            ADMIN_PASSWORD,
+            "admin",
+            &[
+                "limit",
+                "create",
+                "--service",
+                "glance",
+                "--project",
+                "demo",
+                "--resource-limit",
+                "5",
+                "image_count_total",
+                "-f",
+                "json",
+            ],
+        )
+        .await;
+    assert_eq!(r.json()["resource_limit"], 5, "{}", r.stdout);
+    let limits = admin(&["limit", "list", "-f", "json"]).await.json();
+    assert_eq!(limits[0]["Resource Name"], "image_count_total", "{limits}");
+
     // Disabling and deleting through the CLI.
     let r = c
         .run(

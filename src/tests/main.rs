@@ -7,5 +7,6 @@ mod dashboard;
 mod identity_api;
 mod images_api;
 mod interrupted;
+mod quotas;
 mod sharing;
 mod support;

@@ -33,6 +33,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/v2/schemas/member", get(schemas::member))
         .route("/v2/schemas/members", get(schemas::members))
         .route("/v2/info/import", get(import_info))
+        .route("/v2/info/usage", get(usage))
         .route("/v2/images", get(images::list).post(images::create))
         .route(
             "/v2/images/{id}",
@@ -112,4 +113,20 @@ async fn import_info() -> Json<Value> {
     Json(
         json!({"import-methods": {"description": "Import methods available.", "type": "array", "value": []}}),
     )
+}
+
+/// `GET /v2/info/usage`: the caller's project against its limits (sizes in MiB, -1 = unlimited).
+async fn usage(
+    Extension(s): Extension<Services>,
+    a: MaybeActor,
+) -> Result<Json<Value>, GlanceError> {
+    let actor = actor(a)?;
+    let u = s.images.usage(&actor).await?;
+    let entry = |limit: i64, usage: i64| json!({"limit": limit, "usage": usage});
+    Ok(Json(json!({"usage": {
+        "image_size_total": entry(u.size_limit, u.size_bytes / (1 << 20)),
+        "image_stage_total": entry(u.stage_limit, 0),
+        "image_count_total": entry(u.count_limit, u.count),
+        "image_count_uploading": entry(u.uploading_limit, u.uploading),
+    }})))
 }

@@ -25,6 +25,27 @@ use tokio::fs::File;
 pub const MAX_PROPERTIES: usize = 128;
 /// Glance's default tag limit.
 pub const MAX_TAGS: usize = 128;
+/// A project's usage against its limits, as `GET /v2/info/usage` reports it (-1 = unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
+    /// image_size_total limit, MiB.
+    pub size_limit: i64,
+    /// Bytes of image data stored.
+    pub size_bytes: i64,
+    /// image_count_total limit.
+    pub count_limit: i64,
+    /// Live images.
+    pub count: i64,
+    /// image_count_uploading limit.
+    pub uploading_limit: i64,
+    /// Images receiving data now.
+    pub uploading: i64,
+    /// image_stage_total limit, MiB.
+    pub stage_limit: i64,
+}
+
+const MIB: i64 = 1 << 20;
+
 /// Glance's default member limit.
 pub const MAX_MEMBERS: usize = 128;
 /// Uploads are written and hashed in blocks of this size.
@@ -215,6 +236,15 @@ impl ImageService {
             return Err(ImageError::TooLarge(format!(
                 "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
             )));
+        }
+        if let Some(owner) = &img.owner {
+            if let Some(limit) = self.repo.limit(owner, "image_count_total").await? {
+                if self.repo.usage(owner).await?.1 + 1 > limit {
+                    return Err(ImageError::TooLarge(format!(
+                        "Image count quota exceeded: the project may have {limit} images. Delete some, or ask an administrator for more."
+                    )));
+                }
+            }
         }
         if self.repo.id_taken(&img.id).await? {
             return Err(ImageError::Conflict(format!(
@@ -486,8 +516,9 @@ impl ImageService {
                 "Properties disk_format, container_format must be set prior to saving data.".into(),
             ));
         }
-        if declared.is_some_and(|n| n > self.size_cap) {
-            return Err(self.too_large());
+        let (cap, cap_error) = self.upload_cap(&img).await?;
+        if declared.is_some_and(|n| n > cap) {
+            return Err(cap_error);
         }
         let saving = transition(img.status, Event::BeginUpload)?;
         if !self
@@ -509,7 +540,7 @@ impl ImageService {
             id: id.clone(),
             armed: true,
         };
-        let result = self.receive(id, declared, body).await;
+        let result = self.receive(id, declared, body, cap, cap_error).await;
         let now = clock::stored(clock::now());
         match result {
             Ok(r) => {
@@ -533,11 +564,52 @@ impl ImageService {
         }
     }
 
-    fn too_large(&self) -> ImageError {
-        ImageError::TooLarge(format!(
-            "Image exceeds the storage quota: the size cap is {} bytes.",
+    /// The most bytes this upload may bring, and the error to give past it: the size cap, or what
+    /// is left of the owner's image_size_total limit. Also refuses when the owner already has as
+    /// many uploads running as image_count_uploading allows (this one is not counted yet).
+    async fn upload_cap(&self, img: &Image) -> Result<(u64, ImageError), ImageError> {
+        let cap_error = ImageError::TooLarge(format!(
+            "Image exceeds the size cap of {} bytes.",
             self.size_cap
-        ))
+        ));
+        let Some(owner) = &img.owner else {
+            return Ok((self.size_cap, cap_error));
+        };
+        let (bytes, _, uploading) = self.repo.usage(owner).await?;
+        if let Some(limit) = self.repo.limit(owner, "image_count_uploading").await? {
+            if uploading + 1 > limit {
+                return Err(ImageError::TooLarge(format!(
+                    "The project already has {uploading} uploads running; its limit is {limit}."
+                )));
+            }
+        }
+        if let Some(limit_mib) = self.repo.limit(owner, "image_size_total").await? {
+            let left = (limit_mib.saturating_mul(MIB) - bytes).max(0) as u64;
+            if left < self.size_cap {
+                let e = ImageError::TooLarge(format!(
+                    "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {:.1} MiB.",
+                    bytes as f64 / MIB as f64
+                ));
+                return Ok((left, e));
+            }
+        }
+        Ok((self.size_cap, cap_error))
+    }
+
+    /// A project's usage against its limits.
+    pub async fn usage(&self, actor: &Actor) -> Result<Usage, ImageError> {
+        let p = &actor.project_id;
+        let (size_bytes, count, uploading) = self.repo.usage(p).await?;
+        let limit = |v: Option<i64>| v.unwrap_or(-1);
+        Ok(Usage {
+            size_limit: limit(self.repo.limit(p, "image_size_total").await?),
+            size_bytes,
+            count_limit: limit(self.repo.limit(p, "image_count_total").await?),
+            count,
+            uploading_limit: limit(self.repo.limit(p, "image_count_uploading").await?),
+            uploading,
+            stage_limit: limit(self.repo.limit(p, "image_stage_total").await?),
+        })
     }
 
     async fn receive<S, E>(
@@ -545,6 +617,8 @@ impl ImageService {
         id: &ImageId,
         declared: Option<u64>,
         mut body: S,
+        cap: u64,
+        cap_error: ImageError,
     ) -> Result<UploadResult, ImageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
@@ -557,8 +631,8 @@ impl ImageService {
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
             total += chunk.len() as u64;
-            if total > self.size_cap {
-                return Err(self.too_large());
+            if total > cap {
+                return Err(cap_error);
             }
             if declared.is_some_and(|n| total > n) {
                 return Err(size_mismatch());
