@@ -6,3 +6,4 @@ pub mod ids;
 pub mod image;
 pub mod lifecycle;
 pub mod policy;
+pub mod policy_rules;

@@ -92,7 +92,22 @@ impl Backend {
                     config.data_dir.display()
                 )
             })?;
-        let images = ImageService::new(ImageRepo::new(pool.clone()), store, config.image_size_cap);
+        let overrides = match &config.policy_file {
+            None => crate::domain::policy_rules::PolicyOverrides::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read policy file {}: {e}", path.display())
+                })?;
+                crate::domain::policy_rules::PolicyOverrides::parse_file(&text)
+                    .map_err(|e| anyhow::anyhow!("invalid policy file {}: {e}", path.display()))?
+            }
+        };
+        let images = ImageService::new(
+            ImageRepo::new(pool.clone()),
+            store,
+            config.image_size_cap,
+            overrides,
+        );
         Ok(Backend {
             pool,
             identity,

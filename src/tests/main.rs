@@ -7,6 +7,7 @@ mod dashboard;
 mod identity_api;
 mod images_api;
 mod interrupted;
+mod policy_file;
 mod quotas;
 mod sharing;
 mod support;

@@ -13,6 +13,7 @@ use crate::domain::image::{
 };
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
+use crate::domain::policy_rules::{PolicyOverrides, Target};
 use crate::server::clock;
 use crate::server::store::FileStore;
 use bytes::{Bytes, BytesMut};
@@ -99,6 +100,7 @@ pub struct ImageService {
     repo: ImageRepo,
     store: FileStore,
     size_cap: u64,
+    overrides: std::sync::Arc<PolicyOverrides>,
 }
 
 fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
@@ -139,12 +141,46 @@ impl Drop for UploadGuard {
 }
 
 impl ImageService {
-    /// A service over `repo` and `store`, refusing uploads larger than `size_cap` bytes.
-    pub fn new(repo: ImageRepo, store: FileStore, size_cap: u64) -> Self {
+    /// A service over `repo` and `store`, refusing uploads larger than `size_cap` bytes, with the
+    /// operator's policy overrides (empty for Glance's defaults).
+    pub fn new(
+        repo: ImageRepo,
+        store: FileStore,
+        size_cap: u64,
+        overrides: PolicyOverrides,
+    ) -> Self {
         Self {
             repo,
             store,
             size_cap,
+            overrides: std::sync::Arc::new(overrides),
+        }
+    }
+
+    /// A policy decision: the operator's override of Glance rule `rule` if the policy file has
+    /// one, else the default decision the domain policy made.
+    fn decide(
+        &self,
+        rule: &str,
+        actor: &Actor,
+        image: Option<&Image>,
+        membership: Membership,
+        default: Decision,
+    ) -> Decision {
+        match self.overrides.decide(
+            rule,
+            &Target {
+                actor,
+                image,
+                membership,
+            },
+        ) {
+            None => default,
+            Some(true) => Decision::Allow,
+            Some(false) if rule == "get_image" => Decision::Hidden,
+            Some(false) => {
+                Decision::Forbidden(format!("Policy doesn't allow {rule} to be performed."))
+            }
         }
     }
 
@@ -165,7 +201,16 @@ impl ImageService {
         } else {
             self.repo.membership(id, &actor.project_id).await?
         };
-        allow(policy::can_see(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "get_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_see(actor, &img, m),
+            ),
+            id,
+        )?;
         Ok((img, m))
     }
 
@@ -191,7 +236,16 @@ impl ImageService {
         actor: &Actor,
         body: Map<String, Value>,
     ) -> Result<Image, ImageError> {
-        if !policy::can_create(actor).is_allowed() {
+        if !self
+            .decide(
+                "add_image",
+                actor,
+                None,
+                Membership::None,
+                policy::can_create(actor),
+            )
+            .is_allowed()
+        {
             return Err(ImageError::Forbidden(
                 "You are not authorized to create images.".into(),
             ));
@@ -295,7 +349,16 @@ impl ImageService {
                     ))
                 })?;
                 if v != img.visibility {
-                    allow(policy::can_set_visibility(actor, v), &img.id)?;
+                    let rule = match v {
+                        Visibility::Public => "publicize_image",
+                        Visibility::Community => "communitize_image",
+                        _ => "modify_image",
+                    };
+                    let default = policy::can_set_visibility(actor, v);
+                    allow(
+                        self.decide(rule, actor, Some(img), Membership::None, default),
+                        &img.id,
+                    )?;
                 }
                 img.visibility = v;
             }
@@ -372,7 +435,16 @@ impl ImageService {
         changes: Vec<Change>,
     ) -> Result<Image, ImageError> {
         let (mut img, m) = self.load(actor, id).await?;
-        allow(policy::can_modify(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "modify_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_modify(actor, &img, m),
+            ),
+            id,
+        )?;
         for change in changes {
             match change {
                 Change::Add(key, value) | Change::Replace(key, value) if key == "tags" => {
@@ -415,7 +487,16 @@ impl ImageService {
     /// `DELETE /images/{id}`: refused for protected images; the data goes, the row is soft-deleted.
     pub async fn delete(&self, actor: &Actor, id: &ImageId) -> Result<(), ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        allow(policy::can_delete(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "delete_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_delete(actor, &img, m),
+            ),
+            id,
+        )?;
         if img.protected {
             return Err(ImageError::Forbidden(format!(
                 "Image {id} is protected and cannot be deleted."
@@ -433,7 +514,16 @@ impl ImageService {
     /// `PUT /images/{id}/tags/{tag}` (idempotent).
     pub async fn add_tag(&self, actor: &Actor, id: &ImageId, tag: &str) -> Result<(), ImageError> {
         let (mut img, m) = self.load(actor, id).await?;
-        allow(policy::can_modify(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "modify_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_modify(actor, &img, m),
+            ),
+            id,
+        )?;
         check_tag(tag)?;
         if !img.tags.iter().any(|t| t == tag) {
             if img.tags.len() >= MAX_TAGS {
@@ -456,7 +546,16 @@ impl ImageService {
         tag: &str,
     ) -> Result<(), ImageError> {
         let (mut img, m) = self.load(actor, id).await?;
-        allow(policy::can_modify(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "modify_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_modify(actor, &img, m),
+            ),
+            id,
+        )?;
         let before = img.tags.len();
         img.tags.retain(|t| t != tag);
         if img.tags.len() == before {
@@ -474,7 +573,17 @@ impl ImageService {
         active: bool,
     ) -> Result<(), ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        allow(policy::can_deactivate(actor, &img, m), id)?;
+        let rule = if active { "reactivate" } else { "deactivate" };
+        allow(
+            self.decide(
+                rule,
+                actor,
+                Some(&img),
+                m,
+                policy::can_deactivate(actor, &img, m),
+            ),
+            id,
+        )?;
         let to = transition(
             img.status,
             if active {
@@ -510,7 +619,16 @@ impl ImageService {
         E: std::fmt::Display,
     {
         let (img, m) = self.load(actor, id).await?;
-        allow(policy::can_upload(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "upload_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_upload(actor, &img, m),
+            ),
+            id,
+        )?;
         if img.disk_format.is_none() || img.container_format.is_none() {
             return Err(ImageError::Invalid(
                 "Properties disk_format, container_format must be set prior to saving data.".into(),
@@ -670,7 +788,16 @@ impl ImageService {
         range: Option<ByteRange>,
     ) -> Result<Download, ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        allow(policy::can_download(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "download_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_download(actor, &img, m),
+            ),
+            id,
+        )?;
         let Some(total) = img
             .size
             .filter(|_| matches!(img.status, ImageStatus::Active | ImageStatus::Deactivated))
@@ -719,7 +846,16 @@ impl ImageService {
         member: &str,
     ) -> Result<Member, ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        allow(policy::can_manage_members(actor, &img, m), id)?;
+        allow(
+            self.decide(
+                "add_member",
+                actor,
+                Some(&img),
+                m,
+                policy::can_manage_members(actor, &img, m),
+            ),
+            id,
+        )?;
         if member.trim().is_empty() {
             return Err(ImageError::Invalid("A member id is required.".into()));
         }
@@ -783,7 +919,16 @@ impl ImageService {
             )));
         }
         allow(policy::can_see_member(actor, &img, member), id)?;
-        allow(policy::can_set_member_status(actor, member), id)?;
+        allow(
+            self.decide(
+                "modify_member",
+                actor,
+                Some(&img),
+                Membership::None,
+                policy::can_set_member_status(actor, member),
+            ),
+            id,
+        )?;
         if !self
             .repo
             .set_member_status(id, member, status, &clock::stored(clock::now()))
@@ -804,7 +949,13 @@ impl ImageService {
         member: &ProjectId,
     ) -> Result<(), ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        match policy::owner_member_decision(actor, &img, m) {
+        match self.decide(
+            "delete_member",
+            actor,
+            Some(&img),
+            m,
+            policy::owner_member_decision(actor, &img, m),
+        ) {
             Decision::Allow => {}
             Decision::Forbidden(msg) => return Err(ImageError::Forbidden(msg)),
             Decision::Hidden => return Err(not_found(id)),
