@@ -24,7 +24,41 @@ impl Run {
     }
 }
 
+/// One client program run as one user in one project.
+pub struct As<'a> {
+    clients: &'a Clients,
+    program: &'static str,
+    user: &'static str,
+    password: &'static str,
+    project: &'static str,
+}
+
+impl As<'_> {
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.clients
+            .run(self.program, self.user, self.password, self.project, args)
+            .await
+    }
+}
+
 impl Clients {
+    /// `program` as `user` in `project`.
+    pub fn as_user<'a>(
+        &'a self,
+        program: &'static str,
+        user: &'static str,
+        password: &'static str,
+        project: &'static str,
+    ) -> As<'a> {
+        As {
+            clients: self,
+            program,
+            user,
+            password,
+            project,
+        }
+    }
+
     pub fn new(base: &str) -> Clients {
         let venv = std::env::var_os("GLIMPSE_CLIENT_VENV")
             .map(PathBuf::from)
@@ -330,70 +364,67 @@ async fn openstack_and_glance_clients_manage_images() {
         .collect();
     std::fs::write(&file, &data).unwrap();
     let f = file.to_str().unwrap();
-    let os = |args: Vec<&str>| {
-        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        let c = &c;
-        async move {
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            c.run("openstack", "admin", ADMIN_PASSWORD, "admin", &refs)
-                .await
-        }
-    };
+    let os = c.as_user("openstack", "admin", ADMIN_PASSWORD, "admin");
 
     // openstack image create --file: POST, PUT /file, then the SDK checks the checksum.
-    let img = os(vec![
-        "image",
-        "create",
-        "--file",
-        f,
-        "--disk-format",
-        "raw",
-        "--container-format",
-        "bare",
-        "--property",
-        "os_distro=cirros",
-        "--tag",
-        "t1",
-        "osc-image",
-        "-f",
-        "json",
-    ])
-    .await
-    .json();
+    let img = os
+        .run(&[
+            "image",
+            "create",
+            "--file",
+            f,
+            "--disk-format",
+            "raw",
+            "--container-format",
+            "bare",
+            "--property",
+            "os_distro=cirros",
+            "--tag",
+            "t1",
+            "osc-image",
+            "-f",
+            "json",
+        ])
+        .await
+        .json();
     assert_eq!(img["status"], "active", "{img}");
     assert_eq!(img["checksum"], md5_hex(&data));
     let id = img["id"].as_str().unwrap().to_string();
 
-    let list = os(vec!["image", "list", "--name", "osc-image", "-f", "json"])
+    let list = os
+        .run(&["image", "list", "--name", "osc-image", "-f", "json"])
         .await
         .json();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    let list = os(vec![
-        "image",
-        "list",
-        "--property",
-        "os_distro=cirros",
-        "--long",
-        "-f",
-        "json",
-    ])
-    .await
-    .json();
+    let list = os
+        .run(&[
+            "image",
+            "list",
+            "--property",
+            "os_distro=cirros",
+            "--long",
+            "-f",
+            "json",
+        ])
+        .await
+        .json();
     assert_eq!(list[0]["ID"], id.as_str());
-    let r = os(vec![
-        "image",
-        "set",
-        "--property",
-        "hw_disk_bus=scsi",
-        "--tag",
-        "t2",
-        "--min-ram",
-        "128",
-        "osc-image",
-    ])
-    .await;
+    let r = os
+        .run(&[
+            "image",
+            "set",
+            "--property",
+            "hw_disk_bus=scsi",
+            "--tag",
+            "t2",
+            "--min-ram",
+            "128",
+            "osc-image",
+        ])
+        .await;
     assert!(r.ok, "{}", r.stderr);
-    let shown = os(vec!["image", "show", "osc-image", "-f", "json"])
+    let shown = os
+        .run(&["image", "show", "osc-image", "-f", "json"])
         .await
         .json();
     assert_eq!(shown["min_ram"], 128);
@@ -406,14 +437,15 @@ async fn openstack_and_glance_clients_manage_images() {
     assert!(tags.contains("t1") && tags.contains("t2"), "{tags}");
 
     let out = dir.path().join("saved.raw");
-    let r = os(vec![
-        "image",
-        "save",
-        "--file",
-        out.to_str().unwrap(),
-        "osc-image",
-    ])
-    .await;
+    let r = os
+        .run(&[
+            "image",
+            "save",
+            "--file",
+            out.to_str().unwrap(),
+            "osc-image",
+        ])
+        .await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
         std::fs::read(&out).unwrap(),
@@ -421,52 +453,45 @@ async fn openstack_and_glance_clients_manage_images() {
         "downloaded bytes are the uploaded bytes"
     );
 
-    let r = os(vec!["image", "set", "--deactivate", "osc-image"]).await;
+    let r = os.run(&["image", "set", "--deactivate", "osc-image"]).await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
-        os(vec!["image", "show", "osc-image", "-f", "json"])
+        os.run(&["image", "show", "osc-image", "-f", "json"])
             .await
             .json()["status"],
         "deactivated"
     );
-    let r = os(vec!["image", "set", "--activate", "osc-image"]).await;
+    let r = os.run(&["image", "set", "--activate", "osc-image"]).await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
-        os(vec!["image", "show", "osc-image", "-f", "json"])
+        os.run(&["image", "show", "osc-image", "-f", "json"])
             .await
             .json()["status"],
         "active"
     );
 
     // glance, with password login.
-    let g = |args: Vec<&str>| {
-        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        let c = &c;
-        async move {
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            c.run("glance", "admin", ADMIN_PASSWORD, "admin", &refs)
-                .await
-        }
-    };
-    let r = g(vec![
-        "image-create",
-        "--name",
-        "glance-image",
-        "--disk-format",
-        "raw",
-        "--container-format",
-        "bare",
-        "--file",
-        f,
-    ])
-    .await;
+    let g = c.as_user("glance", "admin", ADMIN_PASSWORD, "admin");
+    let r = g
+        .run(&[
+            "image-create",
+            "--name",
+            "glance-image",
+            "--disk-format",
+            "raw",
+            "--container-format",
+            "bare",
+            "--file",
+            f,
+        ])
+        .await;
     assert!(r.ok, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains("active") && r.stdout.contains(&md5_hex(&data)),
         "{}",
         r.stdout
     );
-    let r = g(vec!["image-list"]).await;
+    let r = g.run(&["image-list"]).await;
     assert!(
         r.ok && r.stdout.contains("glance-image") && r.stdout.contains("osc-image"),
         "{}{}",
@@ -484,13 +509,9 @@ async fn openstack_and_glance_clients_manage_images() {
         .trim()
         .to_string();
     let out2 = dir.path().join("g.raw");
-    let r = g(vec![
-        "image-download",
-        "--file",
-        out2.to_str().unwrap(),
-        &gid,
-    ])
-    .await;
+    let r = g
+        .run(&["image-download", "--file", out2.to_str().unwrap(), &gid])
+        .await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(std::fs::read(&out2).unwrap(), data);
 
@@ -533,12 +554,12 @@ async fn openstack_and_glance_clients_manage_images() {
         .await;
     assert_eq!(r.json().as_array().unwrap().len(), 2);
 
-    let r = g(vec!["image-delete", &gid]).await;
+    let r = g.run(&["image-delete", &gid]).await;
     assert!(r.ok, "{}", r.stderr);
-    let r = os(vec!["image", "delete", "osc-image"]).await;
+    let r = os.run(&["image", "delete", "osc-image"]).await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
-        os(vec!["image", "list", "-f", "json"]).await.json(),
+        os.run(&["image", "list", "-f", "json"]).await.json(),
         serde_json::json!([])
     );
 }
@@ -558,80 +579,72 @@ async fn openstack_cli_shares_an_image_between_projects() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shared.raw");
     std::fs::write(&file, b"bytes to share").unwrap();
-    let ann = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let c = &c;
-        async move {
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            c.run("openstack", "ann", "ann-password", "alpha", &refs)
-                .await
-        }
-    };
-    let ben = |args: &[&str]| {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let c = &c;
-        async move {
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            c.run("openstack", "ben", "ben-password", "beta", &refs)
-                .await
-        }
-    };
+    let ann = c.as_user("openstack", "ann", "ann-password", "alpha");
+    let ben = c.as_user("openstack", "ben", "ben-password", "beta");
 
-    let img = ann(&[
-        "image",
-        "create",
-        "--file",
-        file.to_str().unwrap(),
-        "--disk-format",
-        "raw",
-        "--container-format",
-        "bare",
-        "--shared",
-        "to-share",
-        "-f",
-        "json",
-    ])
-    .await
-    .json();
+    let img = ann
+        .run(&[
+            "image",
+            "create",
+            "--file",
+            file.to_str().unwrap(),
+            "--disk-format",
+            "raw",
+            "--container-format",
+            "bare",
+            "--shared",
+            "to-share",
+            "-f",
+            "json",
+        ])
+        .await
+        .json();
     let id = img["id"].as_str().unwrap().to_string();
     // A member cannot look projects up by name (Keystone's policy), so the id is given, as
     // against a real cloud.
-    let r = ann(&["image", "add", "project", "to-share", &beta]).await;
+    let r = ann
+        .run(&["image", "add", "project", "to-share", &beta])
+        .await;
     assert!(r.ok, "{}", r.stderr);
 
     assert_eq!(
-        ben(&["image", "list", "-f", "json"]).await.json(),
+        ben.run(&["image", "list", "-f", "json"]).await.json(),
         serde_json::json!([]),
         "pending: not listed"
     );
-    let r = ben(&["image", "set", "--accept", &id]).await;
+    let r = ben.run(&["image", "set", "--accept", &id]).await;
     assert!(r.ok, "{}", r.stderr);
-    let list = ben(&["image", "list", "-f", "json"]).await.json();
+    let list = ben.run(&["image", "list", "-f", "json"]).await.json();
     assert_eq!(list[0]["ID"], id.as_str(), "{list}");
     let out = dir.path().join("got.raw");
-    let r = ben(&["image", "save", "--file", out.to_str().unwrap(), &id]).await;
+    let r = ben
+        .run(&["image", "save", "--file", out.to_str().unwrap(), &id])
+        .await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(std::fs::read(&out).unwrap(), b"bytes to share");
     assert!(
-        !ben(&["image", "delete", &id]).await.ok,
+        !ben.run(&["image", "delete", &id]).await.ok,
         "a member cannot delete"
     );
     assert!(
-        !ben(&["image", "set", "--name", "mine", &id]).await.ok,
+        !ben.run(&["image", "set", "--name", "mine", &id]).await.ok,
         "a member cannot modify"
     );
 
-    let members = ann(&["image", "member", "list", "to-share", "-f", "json"])
+    let members = ann
+        .run(&["image", "member", "list", "to-share", "-f", "json"])
         .await
         .json();
     assert_eq!(members[0]["Status"], "accepted", "{members}");
     assert_eq!(members[0]["Member ID"], beta.as_str());
 
-    let r = ann(&["image", "remove", "project", "to-share", &beta]).await;
+    let r = ann
+        .run(&["image", "remove", "project", "to-share", &beta])
+        .await;
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
-        ben(&["image", "list", "-f", "json"]).await.json(),
+        ben.run(&["image", "list", "-f", "json"]).await.json(),
         serde_json::json!([])
     );
-    assert!(!ben(&["image", "show", &id]).await.ok, "gone again");
+    assert!(!ben.run(&["image", "show", &id]).await.ok, "gone again");
 }
