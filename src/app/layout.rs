@@ -54,6 +54,7 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                     <div class="nav-section">
                         <h2>"Project"</h2>
                         <A href="/project" exact=true>"Overview"</A>
+                        <A href="/project/images">"Images"</A>
                     </div>
                     {is_admin
                         .then(|| {

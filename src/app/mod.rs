@@ -47,6 +47,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Shell>
                         <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
                         <Route path=path!("/project") view=pages::overview::OverviewPage/>
+                        <Route path=path!("/project/images") view=pages::images::ImagesPage/>
+                        <Route path=path!("/project/images/:id") view=pages::image::ImagePage/>
                         <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>
                         <Route path=path!("/accounts/users") view=pages::users::UsersPage/>
                     </ParentRoute>

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod identity;
+pub mod images;
 
 pub use error::AppError;
 

@@ -1,5 +1,7 @@
 //! The dashboard's pages, one module each.
 
+pub mod image;
+pub mod images;
 pub mod login;
 pub mod overview;
 pub mod projects;

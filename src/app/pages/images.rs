@@ -1,0 +1,328 @@
+//! Project > Images: the table, paged on the server by marker, sorted and filtered with Glance's
+//! own list parameters. The whole view lives in the URL, so it can be bookmarked and the back
+//! button works.
+
+use crate::app::components::{ErrorBox, PageHeader};
+use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
+use crate::server_fns::images::list_images;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+
+/// Page sizes offered.
+pub const PAGE_SIZES: [u32; 3] = [20, 50, 100];
+/// Filters the form offers, as Glance names them.
+const FILTERS: [&str; 8] = [
+    "name",
+    "status",
+    "visibility",
+    "disk_format",
+    "protected",
+    "tag",
+    "size_min",
+    "size_max",
+];
+
+/// The list's query with one parameter changed and the marker dropped (a new view starts at
+/// the first page).
+fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
+    let mut q = q.clone();
+    q.remove("marker");
+    match value {
+        Some(v) => q.replace(key.to_string(), v),
+        None => {
+            q.remove(key);
+        }
+    }
+    format!("/project/images{}", q.to_query_string())
+}
+
+/// A status badge.
+#[component]
+pub fn StatusBadge(status: ImageStatus) -> impl IntoView {
+    let class = match status {
+        ImageStatus::Active => "badge ok",
+        ImageStatus::Deactivated | ImageStatus::Killed | ImageStatus::Deleted => "badge off",
+        _ => "badge warn",
+    };
+    view! { <span class=class>{status.as_str()}</span> }
+}
+
+/// Stored time as "2026-11-22 04:40".
+pub fn short_time(stored: &str) -> String {
+    stored
+        .get(..16)
+        .map(|s| s.replace('T', " "))
+        .unwrap_or_else(|| stored.to_string())
+}
+
+/// The images table with filters, sorting and pages.
+#[component]
+pub fn ImagesPage() -> impl IntoView {
+    let query = use_query_map();
+    let api_query = move || {
+        let mut q = query.get();
+        if q.get("limit").is_none_or(|l| l.is_empty()) {
+            q.replace("limit", "20".to_string());
+        }
+        q.to_query_string().trim_start_matches('?').to_string()
+    };
+    let page = Resource::new(api_query, list_images);
+    view! {
+        <PageHeader title="Images" subtitle="Images your project owns, shares and can use."/>
+        <Filters/>
+        <Transition fallback=|| view! { <p class="loading">"Loading images…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(p) => view! { <ImagesTable page=p/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters() -> impl IntoView {
+    let query = use_query_map();
+    let value = move |k: &str| query.read().get(k).unwrap_or_default();
+    let statuses = ImageStatus::ALL
+        .into_iter()
+        .filter(|s| *s != ImageStatus::Deleted && *s != ImageStatus::Killed);
+    view! {
+        <section class="card filters" aria-labelledby="filters-h">
+            <h2 id="filters-h" class="sr-only">"Filters"</h2>
+            <form method="get" action="/project/images" class="form-row">
+                <input type="hidden" name="limit" value=move || value("limit")/>
+                <input type="hidden" name="sort_key" value=move || value("sort_key")/>
+                <input type="hidden" name="sort_dir" value=move || value("sort_dir")/>
+                <div class="field">
+                    <label for="f-name">"Name"</label>
+                    <input id="f-name" name="name" value=move || value("name")/>
+                </div>
+                <div class="field">
+                    <label for="f-status">"Status"</label>
+                    <select id="f-status" name="status">
+                        <option value="">"Any"</option>
+                        {statuses
+                            .map(|s| view! { <option value=s.as_str() selected=move || value("status") == s.as_str()>{s.as_str()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-visibility">"Visibility"</label>
+                    <select id="f-visibility" name="visibility">
+                        <option value="">"Default"</option>
+                        {["public", "community", "shared", "private", "all"]
+                            .into_iter()
+                            .map(|v| view! { <option value=v selected=move || value("visibility") == v>{v}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-format">"Disk format"</label>
+                    <select id="f-format" name="disk_format">
+                        <option value="">"Any"</option>
+                        {DISK_FORMATS
+                            .into_iter()
+                            .map(|f| view! { <option value=f selected=move || value("disk_format") == f>{f}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-protected">"Protected"</label>
+                    <select id="f-protected" name="protected">
+                        <option value="">"Any"</option>
+                        <option value="true" selected=move || value("protected") == "true">"Yes"</option>
+                        <option value="false" selected=move || value("protected") == "false">"No"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-tag">"Tag"</label>
+                    <input id="f-tag" name="tag" value=move || value("tag")/>
+                </div>
+                <div class="field small">
+                    <label for="f-min">"Min size (bytes)"</label>
+                    <input id="f-min" name="size_min" inputmode="numeric" value=move || value("size_min")/>
+                </div>
+                <div class="field small">
+                    <label for="f-max">"Max size (bytes)"</label>
+                    <input id="f-max" name="size_max" inputmode="numeric" value=move || value("size_max")/>
+                </div>
+                <div class="field actions">
+                    <button type="submit" class="btn primary">"Apply filters"</button>
+                    <a class="btn ghost-dark" href=move || {
+                        let mut q = query.get();
+                        for f in FILTERS {
+                            q.remove(f);
+                        }
+                        q.remove("marker");
+                        format!("/project/images{}", q.to_query_string())
+                    }>"Clear"</a>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn SortHeader(key: &'static str, label: &'static str) -> impl IntoView {
+    let query = use_query_map();
+    let current = move || {
+        (
+            query
+                .read()
+                .get("sort_key")
+                .unwrap_or_else(|| "created_at".into()),
+            query
+                .read()
+                .get("sort_dir")
+                .unwrap_or_else(|| "desc".into()),
+        )
+    };
+    let href = move || {
+        let (k, d) = current();
+        let dir = if k == key && d == "asc" {
+            "desc"
+        } else {
+            "asc"
+        };
+        let mut q = query.get();
+        q.remove("marker");
+        q.replace("sort_key", key.to_string());
+        q.replace("sort_dir", dir.to_string());
+        format!("/project/images{}", q.to_query_string())
+    };
+    let aria = move || {
+        let (k, d) = current();
+        if k == key {
+            if d == "asc" {
+                "ascending"
+            } else {
+                "descending"
+            }
+        } else {
+            "none"
+        }
+    };
+    let arrow = move || {
+        let (k, d) = current();
+        if k == key {
+            if d == "asc" {
+                " ▲"
+            } else {
+                " ▼"
+            }
+        } else {
+            ""
+        }
+    };
+    view! {
+        <th scope="col" aria-sort=aria>
+            <a class="sort" href=href>{label}{arrow}</a>
+        </th>
+    }
+}
+
+#[component]
+fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
+    let query = use_query_map();
+    let names = page.project_names.clone();
+    let owner_name = move |img: &Image| {
+        let id = img
+            .owner
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        names
+            .iter()
+            .find(|(pid, _)| *pid == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| id.chars().take(8).collect::<String>() + "…")
+    };
+    let count = page.images.len();
+    let next = page.next_marker.clone();
+    let limit = move || {
+        query
+            .read()
+            .get("limit")
+            .and_then(|l| l.parse::<u32>().ok())
+            .unwrap_or(20)
+    };
+    let on_first = move || query.read().get("marker").is_none();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption>
+                    {if count == 0 { "No images match.".to_string() } else { format!("{count} images on this page") }}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Owner"</th>
+                        <SortHeader key="name" label="Name"/>
+                        <SortHeader key="status" label="Status"/>
+                        <th scope="col">"Visibility"</th>
+                        <th scope="col">"Protected"</th>
+                        <SortHeader key="disk_format" label="Disk format"/>
+                        <SortHeader key="size" label="Size"/>
+                        <SortHeader key="created_at" label="Created"/>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .images
+                        .iter()
+                        .map(|img| {
+                            let href = format!("/project/images/{}", img.id);
+                            let name = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
+                            view! {
+                                <tr>
+                                    <td>{owner_name(img)}</td>
+                                    <th scope="row">
+                                        <a href=href>{name}</a>
+                                    </th>
+                                    <td>
+                                        <StatusBadge status=img.status/>
+                                    </td>
+                                    <td>{img.visibility.as_str()}</td>
+                                    <td>{if img.protected { "Yes" } else { "No" }}</td>
+                                    <td>{img.disk_format.clone().unwrap_or_default()}</td>
+                                    <td class="num">{img.size.map(human_size).unwrap_or_default()}</td>
+                                    <td>{short_time(&img.created_at)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="muted">"Per page:"</span>
+            {PAGE_SIZES
+                .into_iter()
+                .map(|n| {
+                    view! {
+                        <a
+                            class="btn small"
+                            aria-current=move || (limit() == n).then_some("true")
+                            href=move || with(&query.get(), "limit", Some(n.to_string()))
+                        >
+                            {n.to_string()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+            <span class="spacer"></span>
+            {move || (!on_first()).then(|| view! { <a class="btn small" href=with(&query.get(), "marker", None)>"« First page"</a> })}
+            {next.map(|m| {
+                view! {
+                    <a class="btn small" href=move || {
+                        let mut q = query.get();
+                        q.replace("marker", m.clone());
+                        format!("/project/images{}", q.to_query_string())
+                    }>"Next page »"</a>
+                }
+            })}
+        </nav>
+    }
+}

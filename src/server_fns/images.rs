@@ -1,0 +1,85 @@
+//! Images for the dashboard: one page of the list (the URL's query string is Glance's list
+//! parameters, parsed by the same code as the API), one image, and the project's usage.
+
+use super::AppError;
+use crate::domain::image::Image;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One page of the images table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagePage {
+    /// The rows.
+    pub images: Vec<Image>,
+    /// The marker of the next page, when there may be one.
+    pub next_marker: Option<String>,
+    /// Names of the projects the caller belongs to, by id (other owners show as ids).
+    pub project_names: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+fn image_error(e: crate::server::images::ImageError) -> AppError {
+    use crate::server::images::ImageError as E;
+    e.log_if_internal();
+    match e {
+        E::NotFound(m) => AppError::NotFound(m),
+        E::Forbidden(m) => AppError::Forbidden(m),
+        E::Conflict(m) | E::Gone(m) => AppError::Conflict(m),
+        E::Invalid(m) | E::TooLarge(m) | E::UnsupportedMedia(m) | E::Interrupted(m) => {
+            AppError::Invalid {
+                field: "request".into(),
+                message: m,
+            }
+        }
+        E::RangeNotSatisfiable(_) => AppError::Invalid {
+            field: "range".into(),
+            message: "is not satisfiable".into(),
+        },
+        E::Store(_) | E::Db(_) => AppError::Internal,
+    }
+}
+
+/// One page of images, for Glance list parameters given as a query string
+/// (`limit=20&sort_key=name&sort_dir=asc&status=active&marker=…`).
+#[server]
+pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
+    use crate::server::glance::images::parse_list;
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let mut params: Vec<(String, String)> =
+        serde_urlencoded::from_str(&query).map_err(|_| AppError::Invalid {
+            field: "query".into(),
+            message: "is not a valid query string".into(),
+        })?;
+    // The filter form sends every field; an empty one means "no filter".
+    params.retain(|(_, v)| !v.is_empty());
+    let q = parse_list(&params).map_err(|e| AppError::Invalid {
+        field: "filter".into(),
+        message: e.message,
+    })?;
+    let images = s.images.list(&actor, &q).await.map_err(image_error)?;
+    let next_marker = (q.limit > 0 && images.len() as i64 == q.limit)
+        .then(|| images.last().map(|i| i.id.to_string()))
+        .flatten();
+    let project_names = s
+        .identity
+        .projects_for(&actor.user_id)
+        .await?
+        .into_iter()
+        .map(|(p, _)| (p.id.to_string(), p.name))
+        .collect();
+    Ok(ImagePage {
+        images,
+        next_marker,
+        project_names,
+    })
+}
+
+/// One image.
+#[server]
+pub async fn get_image(id: String) -> Result<Image, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
+    s.images.get(&actor, &id).await.map_err(image_error)
+}
