@@ -26,6 +26,6 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/healthcheck`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { GLIMPSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GLIMPSE_LOG: 'warn' },
+    env: { GLIMPSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GLIMPSE_LOG: process.env.GLIMPSE_E2E_LOG ?? 'warn' },
   },
 });

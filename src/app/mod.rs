@@ -4,6 +4,7 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod upload;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
                         <Route path=path!("/project") view=pages::overview::OverviewPage/>
                         <Route path=path!("/project/images") view=pages::images::ImagesPage/>
+                        <Route path=path!("/project/images/create") view=pages::create_image::CreateImagePage/>
                         <Route path=path!("/project/images/:id") view=pages::image::ImagePage/>
                         <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>
                         <Route path=path!("/accounts/users") view=pages::users::UsersPage/>

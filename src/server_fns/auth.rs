@@ -34,6 +34,17 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
+    /// The caller as the domain policy sees it, so pages can grey out what the server would refuse.
+    pub fn actor(&self) -> Option<crate::domain::policy::Actor> {
+        Some(crate::domain::policy::Actor {
+            user_id: self.user_id.parse().ok()?,
+            user_name: self.user_name.clone(),
+            project_id: self.project_id.parse().ok()?,
+            project_name: self.project_name.clone(),
+            roles: self.roles,
+        })
+    }
+
     /// Whether the user is an administrator in the current project.
     pub fn is_admin(&self) -> bool {
         self.roles.contains(crate::domain::identity::Role::Admin)

@@ -83,3 +83,63 @@ pub async fn get_image(id: String) -> Result<Image, AppError> {
         .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     s.images.get(&actor, &id).await.map_err(image_error)
 }
+
+/// What the Create Image form sends.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NewImageForm {
+    /// Name.
+    pub name: String,
+    /// Description (an extra property).
+    pub description: String,
+    /// Disk format.
+    pub disk_format: String,
+    /// Container format.
+    pub container_format: String,
+    /// Minimum disk, GB.
+    pub min_disk: i64,
+    /// Minimum RAM, MB.
+    pub min_ram: i64,
+    /// architecture, os_distro, os_version and custom properties.
+    pub properties: Vec<(String, String)>,
+    /// Visibility.
+    pub visibility: String,
+    /// Protected.
+    pub protected: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// Creates a queued image; the browser then uploads its data straight to the image API.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn create_image(form: NewImageForm) -> Result<Image, AppError> {
+    use serde_json::{json, Map, Value};
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let mut m = Map::new();
+    m.insert("name".into(), json!(form.name));
+    m.insert("disk_format".into(), json!(form.disk_format));
+    m.insert("container_format".into(), json!(form.container_format));
+    m.insert("min_disk".into(), json!(form.min_disk));
+    m.insert("min_ram".into(), json!(form.min_ram));
+    m.insert("visibility".into(), json!(form.visibility));
+    m.insert("protected".into(), json!(form.protected));
+    m.insert("tags".into(), json!(form.tags));
+    if !form.description.is_empty() {
+        m.insert("description".into(), json!(form.description));
+    }
+    for (k, v) in form.properties {
+        if !k.is_empty() {
+            m.insert(k, Value::String(v));
+        }
+    }
+    s.images.create(&actor, m).await.map_err(image_error)
+}
+
+/// Deletes an image.
+#[server]
+pub async fn delete_image(id: String) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
+    s.images.delete(&actor, &id).await.map_err(image_error)
+}

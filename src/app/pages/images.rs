@@ -70,6 +70,9 @@ pub fn ImagesPage() -> impl IntoView {
     let page = Resource::new(api_query, list_images);
     view! {
         <PageHeader title="Images" subtitle="Images your project owns, shares and can use."/>
+        <div class="toolbar">
+            <a class="btn primary" href="/project/images/create">"Create Image"</a>
+        </div>
         <Filters/>
         <Transition fallback=|| view! { <p class="loading">"Loading images…"</p> }>
             {move || Suspend::new(async move {

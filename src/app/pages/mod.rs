@@ -1,5 +1,6 @@
 //! The dashboard's pages, one module each.
 
+pub mod create_image;
 pub mod image;
 pub mod images;
 pub mod login;

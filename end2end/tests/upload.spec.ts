@@ -1,0 +1,69 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ADMIN_PASSWORD, hydrated, login, watchConsole } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+async function fillForm(page, name: string, file: string) {
+  await page.goto('/project/images/create');
+  await hydrated(page);
+  await page.getByLabel('Image name').fill(name);
+  await page.getByLabel('Image file').setInputFiles(file);
+  await page.getByLabel('OS distro').fill('cirros');
+  await page.getByLabel('Tags (comma separated)').fill('e2e, upload');
+}
+
+test('upload a qcow2 made by qemu-img: progress, then active with its checksum', async ({ page }, info) => {
+  const errors = watchConsole(page);
+  const file = info.outputPath('disk.qcow2');
+  execFileSync('qemu-img', ['create', '-f', 'qcow2', file, '64M']);
+  const md5 = createHash('md5').update(readFileSync(file)).digest('hex');
+  await login(page, 'admin', ADMIN_PASSWORD);
+  await fillForm(page, 'e2e-qcow2', file);
+  await page.getByLabel('Custom properties (key=value, one per line)').fill('status=x');
+  await expect(page.getByText("Attribute 'status' is read-only.")).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create Image' })).toBeDisabled();
+  await page.getByLabel('Custom properties (key=value, one per line)').fill('hw_disk_bus=scsi');
+  await page.getByRole('button', { name: 'Create Image' }).click();
+  await expect(page.getByRole('heading', { name: 'e2e-qcow2' })).toBeVisible();
+  await expect(page.getByText('active')).toBeVisible();
+  await expect(page.getByText(md5)).toBeVisible();
+  await expect(page.getByText('hw_disk_bus')).toBeVisible();
+  await page.screenshot({ path: 'test-results/uploaded.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('abort an upload, then delete the queued leftover', async ({ page }, info) => {
+  const errors = watchConsole(page);
+  const file = info.outputPath('big.raw');
+  writeFileSync(file, Buffer.alloc(8 * 1024 * 1024, 7));
+  await login(page, 'admin', ADMIN_PASSWORD);
+  // 1 MB/s upload: the transfer takes seconds, so Abort is pressed while it runs.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
+  await fillForm(page, 'e2e-aborted', file);
+  await page.getByLabel('Disk format').selectOption('raw');
+  await page.getByRole('button', { name: 'Create Image' }).click();
+  const bar = page.getByRole('progressbar', { name: 'Upload progress' });
+  await expect(bar).toBeVisible();
+  // Progress events arrive: the bar moves and speed and time left are shown.
+  await expect(bar).not.toHaveAttribute('value', '0');
+  await expect(page.getByText(/\d+ s left/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/uploading.png', fullPage: true });
+  await page.getByRole('button', { name: 'Abort upload' }).click();
+  await expect(page.getByRole('heading', { name: 'The upload did not finish' })).toBeVisible();
+  await expect(page.getByText('The upload was aborted')).toBeVisible();
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+  const list = await (await page.request.get('/image/v2/images?name=e2e-aborted')).json();
+  expect(list.images).toHaveLength(1);
+  expect(list.images[0].status).toBe('queued');
+  await page.getByRole('button', { name: 'Delete image' }).click();
+  await expect(page.getByText('The queued image was deleted.')).toBeVisible();
+  const after = await (await page.request.get('/image/v2/images?name=e2e-aborted')).json();
+  expect(after.images).toHaveLength(0);
+  expect(errors).toEqual([]);
+});

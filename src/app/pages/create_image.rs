@@ -1,0 +1,390 @@
+//! Project > Images > Create Image: the metadata is validated as you type with the domain's own
+//! rules, the image is created by a server function, and the file goes from the browser straight
+//! to the image API with a progress bar, speed, time left and an Abort button. An aborted or failed
+//! upload leaves a queued image that the page offers to retry or delete.
+
+use crate::app::components::{use_toasts, PageHeader, ToastKind};
+use crate::app::layout::use_session;
+#[cfg(feature = "hydrate")]
+use crate::app::upload::UploadEnd;
+use crate::domain::image::{
+    check_key, check_minimum, check_name, human_size, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
+};
+use crate::domain::policy::can_set_visibility;
+use crate::server_fns::images::{create_image, delete_image, NewImageForm};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Phase {
+    Editing,
+    Creating,
+    Uploading {
+        id: String,
+        loaded: f64,
+        total: f64,
+        started: f64,
+    },
+    Stopped {
+        id: String,
+        reason: String,
+    },
+}
+
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
+/// Parses "key=value" lines into properties, checking each key with the domain rules.
+fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("\"{line}\" is not key=value"))?;
+        let (k, v) = (k.trim(), v.trim());
+        match check_key(k) {
+            Ok(false) => out.push((k.to_string(), v.to_string())),
+            Ok(true) => return Err(format!("\"{k}\" has its own field above")),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// The create form and the upload progress.
+#[component]
+pub fn CreateImagePage() -> impl IntoView {
+    let session = use_session();
+    let actor = session.actor();
+    let toasts = use_toasts();
+    // Set when the upload finished: renders a redirect to the image's page.
+    let done = RwSignal::new(None::<String>);
+    let visibilities: Vec<Visibility> = Visibility::ALL
+        .into_iter()
+        .filter(|v| {
+            actor
+                .as_ref()
+                .is_some_and(|a| can_set_visibility(a, *v).is_allowed())
+        })
+        .collect();
+
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let disk_format = RwSignal::new("qcow2".to_string());
+    let container_format = RwSignal::new("bare".to_string());
+    let min_disk = RwSignal::new("0".to_string());
+    let min_ram = RwSignal::new("0".to_string());
+    let architecture = RwSignal::new(String::new());
+    let os_distro = RwSignal::new(String::new());
+    let os_version = RwSignal::new(String::new());
+    let visibility = RwSignal::new("shared".to_string());
+    let protected = RwSignal::new(false);
+    let tags = RwSignal::new(String::new());
+    let custom = RwSignal::new(String::new());
+    let file_name = RwSignal::new(None::<(String, f64)>);
+    let phase = RwSignal::new(Phase::Editing);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    let name_error = move || check_name(&name.get()).err().map(|e| e.to_string());
+    let number_error = move |field: &str, v: String| match v.trim().parse::<i64>() {
+        Ok(n) => check_minimum(field, n)
+            .err()
+            .map(|_| format!("{field} cannot be negative")),
+        Err(_) => Some(format!("{field} must be a whole number")),
+    };
+    let disk_error = move || number_error("Minimum disk", min_disk.get());
+    let ram_error = move || number_error("Minimum RAM", min_ram.get());
+    let props_error = move || parse_properties(&custom.get()).err();
+    let invalid = move || {
+        name.get().trim().is_empty()
+            || file_name.get().is_none()
+            || name_error().is_some()
+            || disk_error().is_some()
+            || ram_error().is_some()
+            || props_error().is_some()
+    };
+
+    // Starts (or restarts) the upload of the chosen file to image `id`.
+    let begin_upload = move |id: String| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = file_input
+                .get_untracked()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            else {
+                phase.set(Phase::Stopped {
+                    id,
+                    reason: "Choose the file again to retry.".into(),
+                });
+                return;
+            };
+            let total = file.size();
+            phase.set(Phase::Uploading {
+                id: id.clone(),
+                loaded: 0.0,
+                total,
+                started: now_ms(),
+            });
+            let done_id = id.clone();
+            let started = crate::app::upload::start(
+                &id,
+                &file,
+                move |loaded, total| {
+                    phase.update(|p| {
+                        if let Phase::Uploading {
+                            loaded: l,
+                            total: t,
+                            ..
+                        } = p
+                        {
+                            *l = loaded;
+                            *t = total;
+                        }
+                    })
+                },
+                move |end| match end {
+                    UploadEnd::Done => {
+                        toasts.push(ToastKind::Success, "The image was uploaded.".into());
+                        done.set(Some(format!("/project/images/{done_id}")));
+                    }
+                    UploadEnd::Aborted => phase.set(Phase::Stopped {
+                        id: done_id.clone(),
+                        reason: "The upload was aborted. The image is queued, with no data.".into(),
+                    }),
+                    UploadEnd::Failed(reason) => phase.set(Phase::Stopped {
+                        id: done_id.clone(),
+                        reason,
+                    }),
+                },
+            );
+            if let Err(e) = started {
+                phase.set(Phase::Stopped { id, reason: e });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, file_input, done, toasts);
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if invalid() {
+            return;
+        }
+        let mut properties = parse_properties(&custom.get_untracked()).unwrap_or_default();
+        for (k, v) in [
+            ("architecture", architecture),
+            ("os_distro", os_distro),
+            ("os_version", os_version),
+        ] {
+            let v = v.get_untracked();
+            if !v.trim().is_empty() {
+                properties.push((k.to_string(), v.trim().to_string()));
+            }
+        }
+        let form = NewImageForm {
+            name: name.get_untracked().trim().to_string(),
+            description: description.get_untracked(),
+            disk_format: disk_format.get_untracked(),
+            container_format: container_format.get_untracked(),
+            min_disk: min_disk.get_untracked().trim().parse().unwrap_or(0),
+            min_ram: min_ram.get_untracked().trim().parse().unwrap_or(0),
+            properties,
+            visibility: visibility.get_untracked(),
+            protected: protected.get_untracked(),
+            tags: tags
+                .get_untracked()
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+        };
+        phase.set(Phase::Creating);
+        leptos::task::spawn_local(async move {
+            match create_image(form).await {
+                Ok(img) => begin_upload(img.id.to_string()),
+                Err(e) => {
+                    phase.set(Phase::Editing);
+                    toasts.push(ToastKind::Error, e.to_string());
+                }
+            }
+        });
+    };
+
+    let remove = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match delete_image(id).await {
+                Ok(()) => {
+                    toasts.push(ToastKind::Success, "The queued image was deleted.".into());
+                    phase.set(Phase::Editing);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+
+    let busy = move || !matches!(phase.get(), Phase::Editing);
+    view! {
+        {move || done.get().map(|path| view! { <Redirect path/> })}
+        <PageHeader title="Create Image" subtitle="Describe the image, choose its file, and upload it straight to the image service."/>
+        <form class="card create-image" on:submit=submit novalidate>
+            <fieldset disabled=busy>
+                <legend class="sr-only">"Image details"</legend>
+                <div class="form-grid">
+                    <div class="field">
+                        <label for="ci-name">"Image name"</label>
+                        <input id="ci-name" required maxlength="255" on:input=move |e| name.set(event_target_value(&e))
+                            aria-invalid=move || name_error().is_some().to_string()/>
+                        {move || name_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="ci-description">"Description"</label>
+                        <input id="ci-description" maxlength="255" on:input=move |e| description.set(event_target_value(&e))/>
+                    </div>
+                    <div class="field wide">
+                        <label for="ci-file">"Image file"</label>
+                        <input id="ci-file" type="file" node_ref=file_input required on:change=move |e| {
+                            let input: web_sys_input::Input = event_target(&e);
+                            file_name.set(web_sys_input::first_file(&input));
+                        }/>
+                        {move || file_name.get().map(|(n, s)| view! { <p class="muted">{format!("{n}: {}", human_size(s as i64))}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="ci-disk">"Disk format"</label>
+                        <select id="ci-disk" on:change=move |e| disk_format.set(event_target_value(&e))>
+                            {DISK_FORMATS.into_iter().map(|f| view! { <option value=f selected=f == "qcow2">{f}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="ci-container">"Container format"</label>
+                        <select id="ci-container" on:change=move |e| container_format.set(event_target_value(&e))>
+                            {CONTAINER_FORMATS.into_iter().map(|f| view! { <option value=f selected=f == "bare">{f}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="ci-min-disk">"Minimum disk (GB)"</label>
+                        <input id="ci-min-disk" inputmode="numeric" value="0" on:input=move |e| min_disk.set(event_target_value(&e))/>
+                        {move || disk_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="ci-min-ram">"Minimum RAM (MB)"</label>
+                        <input id="ci-min-ram" inputmode="numeric" value="0" on:input=move |e| min_ram.set(event_target_value(&e))/>
+                        {move || ram_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="ci-arch">"Architecture"</label>
+                        <input id="ci-arch" placeholder="x86_64" on:input=move |e| architecture.set(event_target_value(&e))/>
+                    </div>
+                    <div class="field">
+                        <label for="ci-distro">"OS distro"</label>
+                        <input id="ci-distro" placeholder="ubuntu" on:input=move |e| os_distro.set(event_target_value(&e))/>
+                    </div>
+                    <div class="field">
+                        <label for="ci-version">"OS version"</label>
+                        <input id="ci-version" placeholder="24.04" on:input=move |e| os_version.set(event_target_value(&e))/>
+                    </div>
+                    <div class="field">
+                        <label for="ci-visibility">"Visibility"</label>
+                        <select id="ci-visibility" on:change=move |e| visibility.set(event_target_value(&e))>
+                            {visibilities.iter().map(|v| view! { <option value=v.as_str() selected=*v == Visibility::Shared>{v.as_str()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="ci-tags">"Tags (comma separated)"</label>
+                        <input id="ci-tags" on:input=move |e| tags.set(event_target_value(&e))/>
+                    </div>
+                    <div class="field wide">
+                        <label for="ci-props">"Custom properties (key=value, one per line)"</label>
+                        <textarea id="ci-props" rows="3" on:input=move |e| custom.set(event_target_value(&e))></textarea>
+                        {move || props_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <label class="checkbox wide">
+                        <input type="checkbox" on:change=move |e| protected.set(event_target_checked(&e))/>
+                        "Protected (cannot be deleted until unprotected)"
+                    </label>
+                </div>
+                <div class="toolbar">
+                    <button type="submit" class="btn primary" disabled=move || invalid() || busy()>"Create Image"</button>
+                    <a class="btn" href="/project/images">"Cancel"</a>
+                </div>
+            </fieldset>
+        </form>
+        {move || match phase.get() {
+            Phase::Editing => ().into_any(),
+            Phase::Creating => view! { <p class="loading" role="status">"Creating the image…"</p> }.into_any(),
+            Phase::Uploading { loaded, total, started, .. } => {
+                let pct = if total > 0.0 { (loaded / total * 100.0).min(100.0) } else { 0.0 };
+                let secs = ((now_ms() - started) / 1000.0).max(0.001);
+                let speed = loaded / secs;
+                let left = if speed > 0.0 { ((total - loaded) / speed).ceil() } else { 0.0 };
+                view! {
+                    <section class="card" aria-labelledby="upload-h">
+                        <h2 id="upload-h">"Uploading"</h2>
+                        <progress aria-label="Upload progress" max="100" value=format!("{pct:.0}")></progress>
+                        <p class="muted" role="status">
+                            {if loaded > 0.0 {
+                                format!(
+                                    "{pct:.0} % · {} of {} · {}/s · {left:.0} s left",
+                                    human_size(loaded as i64),
+                                    human_size(total as i64),
+                                    human_size(speed as i64)
+                                )
+                            } else {
+                                format!("Starting the upload of {}… estimating time left", human_size(total as i64))
+                            }}
+                        </p>
+                        <button class="btn" on:click=move |_| crate::app::upload::abort_current()>"Abort upload"</button>
+                    </section>
+                }
+                    .into_any()
+            }
+            Phase::Stopped { id, reason } => {
+                let (retry_id, delete_id) = (id.clone(), id.clone());
+                view! {
+                    <section class="card warn-card" aria-labelledby="stopped-h">
+                        <h2 id="stopped-h">"The upload did not finish"</h2>
+                        <p role="alert">{reason}</p>
+                        <p class="muted">"The image exists and is queued without data. Retry with the chosen file, or delete it."</p>
+                        <div class="toolbar">
+                            <button class="btn primary" on:click=move |_| begin_upload(retry_id.clone())>"Retry upload"</button>
+                            <button class="btn" on:click=move |_| remove(delete_id.clone())>"Delete image"</button>
+                        </div>
+                    </section>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// The file input's chosen file (name and size), across targets.
+mod web_sys_input {
+    /// The input element type `event_target` returns.
+    pub type Input = leptos::web_sys::HtmlInputElement;
+
+    /// Name and size of the first chosen file.
+    pub fn first_file(input: &Input) -> Option<(String, f64)> {
+        #[cfg(feature = "hydrate")]
+        {
+            input
+                .files()
+                .and_then(|f| f.get(0))
+                .map(|f| (f.name(), f.size()))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = input;
+            None
+        }
+    }
+}
