@@ -143,3 +143,46 @@ pub async fn delete_image(id: String) -> Result<(), AppError> {
         .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     s.images.delete(&actor, &id).await.map_err(image_error)
 }
+
+/// One change to an image, as the dashboard sends it (a JSON-patch operation on one key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ImageChange {
+    /// Set a property (extra properties are overwritten).
+    Set(String, serde_json::Value),
+    /// Remove an extra property.
+    Remove(String),
+}
+
+/// Applies changes to an image, all or nothing, with every rule the PATCH API applies.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn update_image(id: String, changes: Vec<ImageChange>) -> Result<Image, AppError> {
+    use crate::server::images::service::Change;
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
+    let changes = changes
+        .into_iter()
+        .map(|c| match c {
+            ImageChange::Set(k, v) => Change::Add(k, v),
+            ImageChange::Remove(k) => Change::Remove(k),
+        })
+        .collect();
+    s.images
+        .update(&actor, &id, changes)
+        .await
+        .map_err(image_error)
+}
+
+/// Deactivates (`active = false`) or reactivates an image.
+#[server]
+pub async fn set_image_active(id: String, active: bool) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
+    s.images
+        .set_active(&actor, &id, active)
+        .await
+        .map_err(image_error)
+}

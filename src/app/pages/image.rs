@@ -1,20 +1,27 @@
 //! Project > Images > one image: every field, tags, custom properties, and a Download button
 //! that streams the data from the image API.
 
-use crate::app::components::{ErrorBox, PageHeader};
+use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
+use crate::app::layout::use_session;
 use crate::app::pages::images::{short_time, StatusBadge};
 use crate::domain::image::human_size;
-use crate::server_fns::images::get_image;
+use crate::domain::image::{check_minimum, check_name, Image, ImageStatus, Visibility};
+use crate::domain::policy::{can_delete, can_modify, can_set_visibility, Decision, Membership};
+use crate::server_fns::images::{
+    delete_image, get_image, set_image_active, update_image, ImageChange,
+};
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 /// The details page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
     let params = use_params_map();
+    let version = RwSignal::new(0u32);
     let image = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_image,
+        move || (params.read().get("id").unwrap_or_default(), version.get()),
+        |(id, _)| get_image(id),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
@@ -32,6 +39,7 @@ pub fn ImagePage() -> impl IntoView {
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
                                 {has_data.then(|| view! { <a class="btn primary" href=download download=title.clone()>"Download"</a> })}
+                                <ImageActions image=img.clone() version/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
@@ -86,5 +94,311 @@ pub fn ImagePage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+fn reason(d: Decision) -> Option<String> {
+    match d {
+        Decision::Allow => None,
+        Decision::Forbidden(r) => Some(r),
+        Decision::Hidden => Some("You cannot see this image.".into()),
+    }
+}
+
+/// A button that is disabled, with its reason shown, when the policy refuses the action.
+#[component]
+fn ActionButton(
+    #[prop(into)] label: String,
+    why_not: Option<String>,
+    on_click: impl Fn() + Send + Sync + 'static,
+    #[prop(optional)] danger: bool,
+) -> impl IntoView {
+    let class = if danger { "btn danger" } else { "btn" };
+    let disabled = why_not.is_some();
+    view! {
+        <button
+            class=class
+            disabled=disabled
+            title=why_not.clone().unwrap_or_default()
+            aria-description=why_not.clone().unwrap_or_default()
+            on:click=move |_| on_click()
+        >
+            {label}
+        </button>
+    }
+}
+
+/// Edit, protect, deactivate and delete, each checked against the domain policy first.
+#[component]
+fn ImageActions(image: Image, version: RwSignal<u32>) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let actor = session.actor();
+    let modify = actor
+        .as_ref()
+        .map(|a| reason(can_modify(a, &image, Membership::None)))
+        .unwrap_or(Some("Log in again.".into()));
+    let delete_why = actor
+        .as_ref()
+        .map(|a| reason(can_delete(a, &image, Membership::None)))
+        .unwrap_or(Some("Log in again.".into()))
+        .or_else(|| {
+            image
+                .protected
+                .then(|| "Protected: unprotect the image first.".to_string())
+        });
+    let activate_why = modify.clone().or_else(|| match image.status {
+        ImageStatus::Active | ImageStatus::Deactivated => None,
+        s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
+    });
+    let id = image.id.to_string();
+    let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
+    let protected = image.protected;
+    let deactivated = image.status == ImageStatus::Deactivated;
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let gone = RwSignal::new(false);
+
+    let run = move |label: &'static str,
+                    fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), crate::server_fns::AppError>> + Send>,
+    >| {
+        leptos::task::spawn_local(async move {
+            match fut.await {
+                Ok(()) => {
+                    toasts.push(ToastKind::Success, label.to_string());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    let toggle_protect = move || {
+        let id = id1.clone();
+        run(
+            if protected {
+                "The image is no longer protected."
+            } else {
+                "The image is protected."
+            },
+            Box::pin(async move {
+                update_image(
+                    id,
+                    vec![ImageChange::Set(
+                        "protected".into(),
+                        serde_json::json!(!protected),
+                    )],
+                )
+                .await
+                .map(|_| ())
+            }),
+        )
+    };
+    let toggle_active = move || {
+        let id = id2.clone();
+        run(
+            if deactivated {
+                "The image was reactivated."
+            } else {
+                "The image was deactivated."
+            },
+            Box::pin(async move { set_image_active(id, deactivated).await }),
+        )
+    };
+    let really_delete = move || {
+        let id = id3.clone();
+        leptos::task::spawn_local(async move {
+            match delete_image(id).await {
+                Ok(()) => {
+                    toasts.push(ToastKind::Success, "The image was deleted.".into());
+                    gone.set(true);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    let edit_image = image.clone();
+    // Each distinct reason once, under the buttons (each button also carries its own).
+    let mut reasons: Vec<String> = Vec::new();
+    for r in [&modify, &delete_why, &activate_why].into_iter().flatten() {
+        if !reasons.contains(r) {
+            reasons.push(r.clone());
+        }
+    }
+    view! {
+        {move || gone.get().then(|| view! { <Redirect path="/project/images"/> })}
+        <ActionButton label="Edit" why_not=modify.clone() on_click=move || editing.update(|e| *e = !*e)/>
+        <ActionButton label=if protected { "Unprotect" } else { "Protect" } why_not=modify.clone() on_click=toggle_protect/>
+        <ActionButton label=if deactivated { "Reactivate" } else { "Deactivate" } why_not=activate_why on_click=toggle_active/>
+        <ActionButton label="Delete" why_not=delete_why danger=true on_click=move || confirming.set(true)/>
+        {move || confirming.get().then(|| {
+            let really_delete = really_delete.clone();
+            view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="confirm-h">
+                    <p id="confirm-h">"Delete this image? Its data is removed and this cannot be undone."</p>
+                    <button class="btn danger" on:click=move |_| really_delete()>"Delete image"</button>
+                    <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            }
+        })}
+        {(!reasons.is_empty())
+            .then(|| {
+                view! {
+                    <ul class="reasons" aria-label="Why some actions are unavailable">
+                        {reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                    </ul>
+                }
+            })}
+        {move || editing.get().then(|| view! { <EditForm image=edit_image.clone() version editing/> })}
+    }
+}
+
+/// Edit Image: sends only what the user changed.
+#[component]
+fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let actor = session.actor();
+    let name = RwSignal::new(image.name.clone().unwrap_or_default());
+    let description = RwSignal::new(
+        image
+            .properties
+            .get("description")
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let min_disk = RwSignal::new(image.min_disk.to_string());
+    let min_ram = RwSignal::new(image.min_ram.to_string());
+    let visibility = RwSignal::new(image.visibility.as_str().to_string());
+    let tags = RwSignal::new(image.tags.join(", "));
+    let current = image.visibility;
+    let options: Vec<Visibility> = Visibility::ALL
+        .into_iter()
+        .filter(|v| {
+            *v == current
+                || actor
+                    .as_ref()
+                    .is_some_and(|a| can_set_visibility(a, *v).is_allowed())
+        })
+        .collect();
+    let error = move || {
+        check_name(&name.get())
+            .err()
+            .map(|e| e.to_string())
+            .or_else(|| {
+                [
+                    ("Minimum disk", min_disk.get()),
+                    ("Minimum RAM", min_ram.get()),
+                ]
+                .into_iter()
+                .find_map(|(f, v)| match v.trim().parse::<i64>() {
+                    Ok(n) => check_minimum(f, n)
+                        .err()
+                        .map(|_| format!("{f} cannot be negative")),
+                    Err(_) => Some(format!("{f} must be a whole number")),
+                })
+            })
+    };
+    let original = image.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if error().is_some() {
+            return;
+        }
+        let o = &original;
+        let mut changes = Vec::new();
+        let n = name.get_untracked();
+        if Some(&n) != o.name.as_ref() && !(n.is_empty() && o.name.is_none()) {
+            changes.push(ImageChange::Set("name".into(), serde_json::json!(n)));
+        }
+        let d = description.get_untracked();
+        match (o.properties.get("description"), d.is_empty()) {
+            (Some(old), true) if !old.is_empty() => {
+                changes.push(ImageChange::Remove("description".into()))
+            }
+            (old, false) if old != Some(&d) => {
+                changes.push(ImageChange::Set("description".into(), serde_json::json!(d)))
+            }
+            _ => {}
+        }
+        for (key, v, old) in [
+            ("min_disk", min_disk.get_untracked(), o.min_disk),
+            ("min_ram", min_ram.get_untracked(), o.min_ram),
+        ] {
+            let v: i64 = v.trim().parse().unwrap_or(old);
+            if v != old {
+                changes.push(ImageChange::Set(key.into(), serde_json::json!(v)));
+            }
+        }
+        let vis = visibility.get_untracked();
+        if vis != o.visibility.as_str() {
+            changes.push(ImageChange::Set(
+                "visibility".into(),
+                serde_json::json!(vis),
+            ));
+        }
+        let t: Vec<String> = tags
+            .get_untracked()
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        if t != o.tags {
+            changes.push(ImageChange::Set("tags".into(), serde_json::json!(t)));
+        }
+        if changes.is_empty() {
+            editing.set(false);
+            return;
+        }
+        let id = o.id.to_string();
+        leptos::task::spawn_local(async move {
+            match update_image(id, changes).await {
+                Ok(_) => {
+                    toasts.push(ToastKind::Success, "The image was updated.".into());
+                    editing.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    view! {
+        <form class="card edit-image" on:submit=save aria-labelledby="edit-h">
+            <h2 id="edit-h">"Edit Image"</h2>
+            <div class="form-grid">
+                <div class="field">
+                    <label for="ed-name">"Name"</label>
+                    <input id="ed-name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
+                </div>
+                <div class="field">
+                    <label for="ed-description">"Description"</label>
+                    <input id="ed-description" prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))/>
+                </div>
+                <div class="field">
+                    <label for="ed-min-disk">"Minimum disk (GB)"</label>
+                    <input id="ed-min-disk" inputmode="numeric" prop:value=move || min_disk.get() on:input=move |e| min_disk.set(event_target_value(&e))/>
+                </div>
+                <div class="field">
+                    <label for="ed-min-ram">"Minimum RAM (MB)"</label>
+                    <input id="ed-min-ram" inputmode="numeric" prop:value=move || min_ram.get() on:input=move |e| min_ram.set(event_target_value(&e))/>
+                </div>
+                <div class="field">
+                    <label for="ed-visibility">"Visibility"</label>
+                    <select id="ed-visibility" on:change=move |e| visibility.set(event_target_value(&e))>
+                        {options.iter().map(|v| view! { <option value=v.as_str() selected=*v == current>{v.as_str()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ed-tags">"Tags (comma separated)"</label>
+                    <input id="ed-tags" prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e))/>
+                </div>
+            </div>
+            {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <div class="toolbar">
+                <button type="submit" class="btn primary" disabled=move || error().is_some()>"Save changes"</button>
+                <button type="button" class="btn" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </div>
+        </form>
     }
 }
