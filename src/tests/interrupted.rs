@@ -240,3 +240,43 @@ async fn a_server_killed_mid_upload_recovers_at_start() {
     .await;
     assert_eq!(status, 204);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_an_upload_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(dir.path()).await;
+    let t = token(&server.addr).await;
+    let id = create(&server.addr, &t).await;
+    let mut conn = partial_upload(&server.addr, &t, &id, 1 << 20).await;
+    eventually("the upload is saving", || async {
+        image(&server.addr, &t, &id).await["status"] == "saving"
+    })
+    .await;
+
+    let pid = server.child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // The server stops taking new connections but finishes this request.
+    conn.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut resp = Vec::new();
+    conn.read_to_end(&mut resp).await.unwrap();
+    assert!(
+        resp.starts_with(b"HTTP/1.1 204"),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
+    let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("server exits")
+        .unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+
+    let server = start(dir.path()).await;
+    let t = token(&server.addr).await;
+    let img = image(&server.addr, &t, &id).await;
+    assert_eq!(img["status"], "active", "the upload completed: {img}");
+    assert_eq!(img["size"], 1 << 20);
+}
