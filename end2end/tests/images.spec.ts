@@ -48,7 +48,7 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
 
   await table.getByRole('link', { name: 'e2e-img-02' }).click();
   await expect(page.getByRole('heading', { name: 'e2e-img-02' })).toBeVisible();
-  await expect(page.getByText('queued')).toBeVisible();
+  await expect(page.getByText('queued', { exact: true })).toBeVisible();
   await page.screenshot({ path: 'test-results/image-details.png', fullPage: true });
   expect(errors).toEqual([]);
 });

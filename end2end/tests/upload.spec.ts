@@ -28,7 +28,7 @@ test('upload a qcow2 made by qemu-img: progress, then active with its checksum',
   await page.getByLabel('Custom properties (key=value, one per line)').fill('hw_disk_bus=scsi');
   await page.getByRole('button', { name: 'Create Image' }).click();
   await expect(page.getByRole('heading', { name: 'e2e-qcow2' })).toBeVisible();
-  await expect(page.getByText('active')).toBeVisible();
+  await expect(page.getByText('active', { exact: true })).toBeVisible();
   await expect(page.getByText(md5)).toBeVisible();
   await expect(page.getByText('hw_disk_bus')).toBeVisible();
   await page.screenshot({ path: 'test-results/uploaded.png', fullPage: true });
