@@ -55,6 +55,10 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                         <h2>"Project"</h2>
                         <A href="/project" exact=true>"Overview"</A>
                         <A href="/project/images">"Images"</A>
+                        <A href="/project/shared">
+                            "Shared with me"
+                            {(info.pending_shares > 0).then(|| view! { <span class="count" aria-label=format!("{} pending", info.pending_shares)>{info.pending_shares}</span> })}
+                        </A>
                     </div>
                     {is_admin
                         .then(|| {

@@ -31,6 +31,8 @@ pub struct SessionInfo {
     pub projects: Vec<ProjectChoice>,
     /// Public base URL of this server (for the API access panel).
     pub public_url: String,
+    /// Images shared with the current project that wait for an answer.
+    pub pending_shares: usize,
 }
 
 impl SessionInfo {
@@ -85,7 +87,14 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
             name: p.name,
         })
         .collect();
+    let pending_shares = services
+        .images
+        .shared_with(&actor)
+        .await
+        .map(|v| v.iter().filter(|(_, m)| m.status == "pending").count())
+        .unwrap_or(0);
     Ok(Some(SessionInfo {
+        pending_shares,
         user_id: actor.user_id.to_string(),
         user_name: actor.user_name,
         project_id: actor.project_id.to_string(),

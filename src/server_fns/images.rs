@@ -186,3 +186,121 @@ pub async fn set_image_active(id: String, active: bool) -> Result<(), AppError> 
         .await
         .map_err(image_error)
 }
+
+/// A member row for the owner's Manage Members card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// The member project's id.
+    pub member_id: String,
+    /// Its name, when known.
+    pub name: String,
+    /// pending, accepted or rejected.
+    pub status: String,
+}
+
+/// The members of an image (all for the owner, only itself for a member).
+#[server]
+pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = image_id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let members = s.images.members(&actor, &id).await.map_err(image_error)?;
+    let ids: Vec<_> = members.iter().map(|m| m.member_id.clone()).collect();
+    let names = s.identity.project_names(&ids).await?;
+    Ok(members
+        .into_iter()
+        .map(|m| MemberRow {
+            name: names
+                .iter()
+                .find(|(i, _)| *i == m.member_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            member_id: m.member_id.to_string(),
+            status: m.status,
+        })
+        .collect())
+}
+
+/// Shares an image with a project given by name or id.
+#[server]
+pub async fn add_member(image_id: String, project: String) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = image_id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let p = s
+        .identity
+        .resolve_project(project.trim())
+        .await?
+        .ok_or_else(|| AppError::Invalid {
+            field: "project".into(),
+            message: format!("{:?} is not a project name or id", project.trim()),
+        })?;
+    s.images
+        .add_member(&actor, &id, p.id.as_str())
+        .await
+        .map_err(image_error)?;
+    Ok(())
+}
+
+/// Stops sharing an image with a project.
+#[server]
+pub async fn remove_member(image_id: String, member_id: String) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = image_id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let member = member_id.parse()?;
+    s.images
+        .remove_member(&actor, &id, &member)
+        .await
+        .map_err(image_error)
+}
+
+/// A share as the member project sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    /// The image.
+    pub image: Image,
+    /// pending, accepted or rejected.
+    pub status: String,
+    /// The owner project's name, when known.
+    pub owner_name: String,
+}
+
+/// Images shared with the caller's project, in every status.
+#[server]
+pub async fn shared_with_me() -> Result<Vec<Share>, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let shares = s.images.shared_with(&actor).await.map_err(image_error)?;
+    let owners: Vec<_> = shares.iter().filter_map(|(i, _)| i.owner.clone()).collect();
+    let names = s.identity.project_names(&owners).await?;
+    Ok(shares
+        .into_iter()
+        .map(|(image, m)| Share {
+            owner_name: names
+                .iter()
+                .find(|(i, _)| Some(i) == image.owner.as_ref())
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            image,
+            status: m.status,
+        })
+        .collect())
+}
+
+/// Accepts, rejects or resets a share for the caller's project.
+#[server]
+pub async fn answer_share(image_id: String, status: String) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id = image_id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let me = actor.project_id.clone();
+    s.images
+        .set_member_status(&actor, &id, &me, &status)
+        .await
+        .map_err(image_error)?;
+    Ok(())
+}

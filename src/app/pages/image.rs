@@ -8,7 +8,8 @@ use crate::domain::image::human_size;
 use crate::domain::image::{check_minimum, check_name, Image, ImageStatus, Visibility};
 use crate::domain::policy::{can_delete, can_modify, can_set_visibility, Decision, Membership};
 use crate::server_fns::images::{
-    delete_image, get_image, set_image_active, update_image, ImageChange,
+    add_member, delete_image, get_image, list_members, remove_member, set_image_active,
+    update_image, ImageChange,
 };
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -23,9 +24,15 @@ pub fn ImagePage() -> impl IntoView {
         move || (params.read().get("id").unwrap_or_default(), version.get()),
         |(id, _)| get_image(id),
     );
+    // Loaded beside the image (never inside its Suspend: a resource made there would not hydrate).
+    let members = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), version.get()),
+        |(id, _)| list_members(id),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
             {move || Suspend::new(async move {
+                let members = members.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
                     Ok(img) => {
@@ -70,6 +77,9 @@ pub fn ImagePage() -> impl IntoView {
                                         <dt>"Hash value"</dt><dd><code class="hash">{opt(&img.os_hash_value)}</code></dd>
                                     </dl>
                                 </section>
+                                {(img.visibility == Visibility::Shared
+                                    && use_session().project_id == img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default())
+                                    .then(|| view! { <MembersCard image_id=img.id.to_string() members=members.clone() version/> })}
                                 <section class="card" aria-labelledby="meta-h">
                                     <h2 id="meta-h">"Tags and properties"</h2>
                                     <p>
@@ -400,5 +410,78 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
                 <button type="button" class="btn" on:click=move |_| editing.set(false)>"Cancel"</button>
             </div>
         </form>
+    }
+}
+
+/// The owner's Manage Members card: add a project by name or id, see each member's status,
+/// remove members.
+#[component]
+fn MembersCard(
+    image_id: String,
+    members: Vec<crate::server_fns::images::MemberRow>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let project = RwSignal::new(String::new());
+    let add_id = image_id.clone();
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (id, p) = (add_id.clone(), project.get_untracked());
+        if p.trim().is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match add_member(id, p.clone()).await {
+                Ok(()) => {
+                    toasts.push(ToastKind::Success, format!("Shared with {}.", p.trim()));
+                    project.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    let list = if members.is_empty() {
+        view! { <p class="muted">"Not shared with any project yet."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="members">
+                {members
+                    .into_iter()
+                    .map(|m| {
+                        let label = if m.name.is_empty() { m.member_id.clone() } else { m.name.clone() };
+                        let (iid, mid) = (image_id.clone(), m.member_id.clone());
+                        let remove_label = format!("Remove {label}");
+                        view! {
+                            <li>
+                                <span>{label}</span>
+                                <span class="badge role">{m.status.clone()}</span>
+                                <button class="btn small" aria-label=remove_label on:click=move |_| {
+                                    let (iid, mid) = (iid.clone(), mid.clone());
+                                    leptos::task::spawn_local(async move {
+                                        match remove_member(iid, mid).await {
+                                            Ok(()) => version.update(|v| *v += 1),
+                                            Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+                                        }
+                                    });
+                                }>"Remove"</button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+            .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="members-h">
+            <h2 id="members-h">"Members"</h2>
+            {list}
+            <form class="inline-form" on:submit=add>
+                <label for="member-project">"Share with project (name or ID)"</label>
+                <input id="member-project" prop:value=move || project.get() on:input=move |e| project.set(event_target_value(&e))/>
+                <button type="submit" class="btn primary small">"Share"</button>
+            </form>
+        </section>
     }
 }

@@ -6,6 +6,7 @@ pub mod images;
 pub mod login;
 pub mod overview;
 pub mod projects;
+pub mod shared;
 pub mod users;
 
 use leptos::prelude::*;

@@ -818,4 +818,32 @@ impl IdentityService {
         self.create_limit(actor, project, IMAGE_SERVICE_ID, resource, value, None)
             .await
     }
+
+    /// Resolves a project given by id or name, for sharing an image with it. Anyone may ask: the
+    /// answer reveals only that a project of that name exists, which sharing needs.
+    pub async fn resolve_project(
+        &self,
+        name_or_id: &str,
+    ) -> Result<Option<Project>, IdentityError> {
+        if let Ok(id) = ProjectId::parse(name_or_id) {
+            if let Some(p) = self.repo.project(&id).await? {
+                return Ok(Some(p));
+            }
+        }
+        self.repo.project_by_name(name_or_id).await
+    }
+
+    /// Names of projects by id (for tables of members and owners); unknown ids are left out.
+    pub async fn project_names(
+        &self,
+        ids: &[ProjectId],
+    ) -> Result<Vec<(ProjectId, String)>, IdentityError> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(p) = self.repo.project(id).await? {
+                out.push((p.id, p.name));
+            }
+        }
+        Ok(out)
+    }
 }
