@@ -15,7 +15,7 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
     expect(r.status()).toBe(201);
   }
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Images' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Images', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Images' })).toBeVisible();
   const table = page.getByRole('table');
   await expect(table.getByRole('caption')).toHaveText('20 images on this page');
@@ -50,5 +50,51 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
   await expect(page.getByRole('heading', { name: 'e2e-img-02' })).toBeVisible();
   await expect(page.getByText('queued', { exact: true })).toBeVisible();
   await page.screenshot({ path: 'test-results/image-details.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('admins list every project, filter by project, and publish an image another project then sees', async ({ page, request }) => {
+  const errors = watchConsole(page);
+  const auth = await request.post('/identity/v3/auth/tokens', { data: { auth: {
+    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: ADMIN_PASSWORD } } },
+    scope: { project: { name: 'admin', domain: { name: 'Default' } } } } } });
+  const h = { 'X-Auth-Token': auth.headers()['x-subject-token'] };
+  const project = (await (await request.post('/identity/v3/projects', { headers: h, data: { project: { name: 'e2e-viewers' } } })).json()).project;
+  const user = (await (await request.post('/identity/v3/users', { headers: h, data: { user: { name: 'e2e-vic', password: 'vic-password', default_project_id: project.id } } })).json()).user;
+  const roles = (await (await request.get('/identity/v3/roles?name=member', { headers: h })).json()).roles;
+  await request.put(`/identity/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`, { headers: h });
+  // An image of the new project, made by its member.
+  const vicAuth = await request.post('/identity/v3/auth/tokens', { data: { auth: {
+    identity: { methods: ['password'], password: { user: { name: 'e2e-vic', domain: { name: 'Default' }, password: 'vic-password' } } },
+    scope: { project: { id: project.id } } } } });
+  const vic = { 'X-Auth-Token': vicAuth.headers()['x-subject-token'] };
+  expect((await request.post('/image/v2/images', { headers: vic, data: { name: 'e2e-vic-own' } })).status()).toBe(201);
+
+  await login(page, 'admin', ADMIN_PASSWORD);
+  await page.goto('/project/images');
+  await expect(page.getByLabel('Project quota usage')).toContainText('images');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'All Images' }).click();
+  await expect(page.getByRole('heading', { name: 'All Images' })).toBeVisible();
+  await page.getByLabel('Project', { exact: true }).last().selectOption({ label: 'e2e-viewers' });
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/\/admin\/images\?.*owner=/);
+  const table = page.getByRole('table');
+  await expect(table.getByRole('rowheader')).toHaveText(['e2e-vic-own']);
+  await expect(table.getByRole('row').nth(1)).toContainText('e2e-viewers');
+  await page.screenshot({ path: 'test-results/admin-images.png', fullPage: true });
+
+  // Publish one of the admin project's images through Edit.
+  const mine = (await (await page.request.get('/image/v2/images?name=e2e-img-05')).json()).images[0];
+  await page.goto(`/project/images/${mine.id}`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByRole('form', { name: 'Edit Image' }).getByLabel('Visibility').selectOption('public');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('public', { exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  await login(page, 'e2e-vic', 'vic-password');
+  await page.goto('/project/images');
+  await expect(page.getByRole('table').getByRole('link', { name: 'e2e-img-05' })).toBeVisible();
   expect(errors).toEqual([]);
 });

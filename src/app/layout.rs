@@ -64,6 +64,10 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                         .then(|| {
                             view! {
                                 <div class="nav-section">
+                                    <h2>"Admin"</h2>
+                                    <A href="/admin/images">"All Images"</A>
+                                </div>
+                                <div class="nav-section">
                                     <h2>"Identity"</h2>
                                     <A href="/accounts/projects">"Projects"</A>
                                     <A href="/accounts/users">"Users"</A>

@@ -48,9 +48,10 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Shell>
                         <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
                         <Route path=path!("/project") view=pages::overview::OverviewPage/>
-                        <Route path=path!("/project/images") view=pages::images::ImagesPage/>
+                        <Route path=path!("/project/images") view=pages::images::ProjectImagesPage/>
                         <Route path=path!("/project/images/create") view=pages::create_image::CreateImagePage/>
                         <Route path=path!("/project/shared") view=pages::shared::SharedPage/>
+                        <Route path=path!("/admin/images") view=pages::images::AdminImagesPage/>
                         <Route path=path!("/project/images/:id") view=pages::image::ImagePage/>
                         <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>
                         <Route path=path!("/accounts/users") view=pages::users::UsersPage/>

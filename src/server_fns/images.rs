@@ -60,13 +60,22 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
     let next_marker = (q.limit > 0 && images.len() as i64 == q.limit)
         .then(|| images.last().map(|i| i.id.to_string()))
         .flatten();
-    let project_names = s
-        .identity
-        .projects_for(&actor.user_id)
-        .await?
-        .into_iter()
-        .map(|(p, _)| (p.id.to_string(), p.name))
-        .collect();
+    // Admins may know every project's name; others the names of their own projects.
+    let project_names = if actor.is_admin() {
+        s.identity
+            .list_projects(&actor)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name))
+            .collect()
+    } else {
+        s.identity
+            .projects_for(&actor.user_id)
+            .await?
+            .into_iter()
+            .map(|(p, _)| (p.id.to_string(), p.name))
+            .collect()
+    };
     Ok(ImagePage {
         images,
         next_marker,
@@ -303,4 +312,30 @@ pub async fn answer_share(image_id: String, status: String) -> Result<(), AppErr
         .await
         .map_err(image_error)?;
     Ok(())
+}
+
+/// The current project's usage against its image quotas (-1 = unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSummary {
+    /// Images.
+    pub count: i64,
+    /// Image count limit.
+    pub count_limit: i64,
+    /// Bytes stored.
+    pub bytes: i64,
+    /// Storage limit, MiB.
+    pub size_limit_mib: i64,
+}
+
+/// The current project's usage against its image quotas.
+#[server]
+pub async fn image_usage() -> Result<UsageSummary, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let u = s.images.usage(&actor).await.map_err(image_error)?;
+    Ok(UsageSummary {
+        count: u.count,
+        count_limit: u.count_limit,
+        bytes: u.size_bytes,
+        size_limit_mib: u.size_limit,
+    })
 }

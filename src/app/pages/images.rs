@@ -4,7 +4,8 @@
 
 use crate::app::components::{ErrorBox, PageHeader};
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
-use crate::server_fns::images::list_images;
+use crate::server_fns::identity::list_projects;
+use crate::server_fns::images::{image_usage, list_images};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -23,6 +24,16 @@ const FILTERS: [&str; 8] = [
     "size_max",
 ];
 
+/// Where the list lives: the project's view or the admin's all-projects view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Base(&'static str);
+
+fn base() -> &'static str {
+    use_context::<Base>()
+        .map(|b| b.0)
+        .unwrap_or("/project/images")
+}
+
 /// The list's query with one parameter changed and the marker dropped (a new view starts at
 /// the first page).
 fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
@@ -34,7 +45,7 @@ fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
             q.remove(key);
         }
     }
-    format!("/project/images{}", q.to_query_string())
+    format!("{}{}", base(), q.to_query_string())
 }
 
 /// A status badge.
@@ -56,24 +67,81 @@ pub fn short_time(stored: &str) -> String {
         .unwrap_or_else(|| stored.to_string())
 }
 
+/// Project > Images.
+#[component]
+pub fn ProjectImagesPage() -> impl IntoView {
+    view! { <ImagesPage admin=false/> }
+}
+
+/// Admin > Images: every project's images, with a project filter.
+#[component]
+pub fn AdminImagesPage() -> impl IntoView {
+    view! { <ImagesPage admin=true/> }
+}
+
 /// The images table with filters, sorting and pages.
 #[component]
-pub fn ImagesPage() -> impl IntoView {
+pub fn ImagesPage(admin: bool) -> impl IntoView {
+    provide_context(Base(if admin {
+        "/admin/images"
+    } else {
+        "/project/images"
+    }));
     let query = use_query_map();
     let api_query = move || {
         let mut q = query.get();
         if q.get("limit").is_none_or(|l| l.is_empty()) {
             q.replace("limit", "20".to_string());
         }
+        if admin && q.get("visibility").is_none_or(|v| v.is_empty()) {
+            q.replace("visibility", "all".to_string());
+        }
         q.to_query_string().trim_start_matches('?').to_string()
     };
     let page = Resource::new(api_query, list_images);
+    let usage = Resource::new(|| (), |_| image_usage());
+    let projects = Resource::new(
+        move || admin,
+        |admin| async move {
+            if admin {
+                list_projects().await.ok()
+            } else {
+                None
+            }
+        },
+    );
+    let (title, subtitle) = if admin {
+        ("All Images", "Every project's images. Administrators can publish, protect, deactivate and delete any of them.")
+    } else {
+        ("Images", "Images your project owns, shares and can use.")
+    };
     view! {
-        <PageHeader title="Images" subtitle="Images your project owns, shares and can use."/>
+        <PageHeader title=title subtitle=subtitle/>
         <div class="toolbar">
             <a class="btn primary" href="/project/images/create">"Create Image"</a>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    usage.await.ok().map(|u| {
+                        let count = if u.count_limit < 0 {
+                            format!("{} images (no limit)", u.count)
+                        } else {
+                            format!("{} of {} images", u.count, u.count_limit)
+                        };
+                        let bytes = if u.size_limit_mib < 0 {
+                            format!("{} stored (no limit)", human_size(u.bytes))
+                        } else {
+                            format!("{} of {} stored", human_size(u.bytes), human_size(u.size_limit_mib * 1024 * 1024))
+                        };
+                        view! {
+                            <p class="usage" aria-label="Project quota usage">
+                                {format!("Your project: {count} · {bytes}")}
+                            </p>
+                        }
+                    })
+                })}
+            </Suspense>
         </div>
-        <Filters/>
+        <Filters projects/>
         <Transition fallback=|| view! { <p class="loading">"Loading images…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -86,7 +154,7 @@ pub fn ImagesPage() -> impl IntoView {
 }
 
 #[component]
-fn Filters() -> impl IntoView {
+fn Filters(projects: Resource<Option<Vec<crate::domain::identity::Project>>>) -> impl IntoView {
     let query = use_query_map();
     let value = move |k: &str| query.read().get(k).unwrap_or_default();
     let statuses = ImageStatus::ALL
@@ -95,7 +163,24 @@ fn Filters() -> impl IntoView {
     view! {
         <section class="card filters" aria-labelledby="filters-h">
             <h2 id="filters-h" class="sr-only">"Filters"</h2>
-            <form method="get" action="/project/images" class="form-row">
+            <form method="get" action=base() class="form-row">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        projects.await.map(|list| view! {
+                            <div class="field">
+                                <label for="f-owner">"Project"</label>
+                                <select id="f-owner" name="owner">
+                                    <option value="">"All projects"</option>
+                                    {list.into_iter().map(|p| {
+                                        let id = p.id.to_string();
+                                        let selected = value("owner") == id;
+                                        view! { <option value=id selected=selected>{p.name}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                        })
+                    })}
+                </Suspense>
                 <input type="hidden" name="limit" value=move || value("limit")/>
                 <input type="hidden" name="sort_key" value=move || value("sort_key")/>
                 <input type="hidden" name="sort_dir" value=move || value("sort_dir")/>
@@ -160,7 +245,8 @@ fn Filters() -> impl IntoView {
                             q.remove(f);
                         }
                         q.remove("marker");
-                        format!("/project/images{}", q.to_query_string())
+                        q.remove("owner");
+                        format!("{}{}", base(), q.to_query_string())
                     }>"Clear"</a>
                 </div>
             </form>
@@ -194,7 +280,7 @@ fn SortHeader(key: &'static str, label: &'static str) -> impl IntoView {
         q.remove("marker");
         q.replace("sort_key", key.to_string());
         q.replace("sort_dir", dir.to_string());
-        format!("/project/images{}", q.to_query_string())
+        format!("{}{}", base(), q.to_query_string())
     };
     let aria = move || {
         let (k, d) = current();
@@ -257,7 +343,11 @@ fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
         <div class="table-wrap">
             <table class="data">
                 <caption>
-                    {if count == 0 { "No images match.".to_string() } else { format!("{count} images on this page") }}
+                    {match count {
+                        0 => "No images match.".to_string(),
+                        1 => "1 image on this page".to_string(),
+                        n => format!("{n} images on this page"),
+                    }}
                 </caption>
                 <thead>
                     <tr>
@@ -322,7 +412,7 @@ fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
                     <a class="btn small" href=move || {
                         let mut q = query.get();
                         q.replace("marker", m.clone());
-                        format!("/project/images{}", q.to_query_string())
+                        format!("{}{}", base(), q.to_query_string())
                     }>"Next page »"</a>
                 }
             })}
