@@ -40,7 +40,7 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: '50' }).click();
   await expect(table.getByRole('caption')).toHaveText('30 images on this page');
   await expect(page.getByRole('link', { name: 'Next page »' })).toHaveCount(0);
-  for (const cell of await table.locator('tbody tr td:nth-child(6)').allTextContents()) {
+  for (const cell of await table.locator('tbody tr td:nth-child(7)').allTextContents()) {
     expect(cell).toBe('qcow2');
   }
   await page.goBack();
@@ -96,5 +96,44 @@ test('admins list every project, filter by project, and publish an image another
   await login(page, 'e2e-vic', 'vic-password');
   await page.goto('/project/images');
   await expect(page.getByRole('table').getByRole('link', { name: 'e2e-img-05' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('a queued row refreshes on its own; batch delete explains protected images', async ({ page }) => {
+  const errors = watchConsole(page);
+  await login(page, 'admin', ADMIN_PASSWORD);
+  const mk = async (data: object) => (await (await page.request.post('/image/v2/images', { data })).json()).id;
+  await mk({ name: 'e2e-batch-a', protected: true });
+  await mk({ name: 'e2e-batch-b' });
+  const live = await mk({ name: 'e2e-live', disk_format: 'raw', container_format: 'bare' });
+  await page.goto('/project/images?name=in:e2e-batch-a,e2e-batch-b,e2e-live&sort_key=name&sort_dir=asc');
+  await hydrated(page);
+  const liveRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'e2e-live' }) });
+  await expect(liveRow).toContainText('queued');
+  await page.getByLabel('Select e2e-live').check();
+
+  // Data arrives through the API; only that row changes, and the selection stays.
+  const put = await page.request.put(`/image/v2/images/${live}/file`, {
+    headers: { 'Content-Type': 'application/octet-stream' }, data: Buffer.from('live data'),
+  });
+  expect(put.status()).toBe(204);
+  await expect(liveRow).toContainText('active');
+  await expect(page.getByLabel('Select e2e-live')).toBeChecked();
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+
+  await page.getByLabel('Select e2e-batch-a').check();
+  await page.getByLabel('Select e2e-batch-b').check();
+  await expect(page.getByRole('region', { name: 'Selected images' })).toContainText('2 selected');
+  await page.getByRole('button', { name: 'Delete selected' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Confirm delete' });
+  await expect(dialog).toContainText('e2e-batch-a (protected: it will be kept; unprotect it first)');
+  await expect(dialog).toContainText('e2e-batch-b');
+  await page.screenshot({ path: 'test-results/batch.png', fullPage: true });
+  await dialog.getByRole('button', { name: 'Delete images' }).click();
+  const results = page.getByRole('region', { name: 'Delete results' });
+  await expect(results).toContainText('e2e-batch-b: deleted');
+  await expect(results).toContainText('e2e-batch-a: not deleted, protected: unprotect it first');
+  await expect(page.getByRole('table').getByRole('link', { name: 'e2e-batch-b' })).toHaveCount(0);
+  await expect(page.getByRole('table').getByRole('link', { name: 'e2e-batch-a' })).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -2,10 +2,11 @@
 //! own list parameters. The whole view lives in the URL, so it can be bookmarked and the back
 //! button works.
 
+use crate::app::components::{use_toasts, ToastKind};
 use crate::app::components::{ErrorBox, PageHeader};
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::server_fns::identity::list_projects;
-use crate::server_fns::images::{image_usage, list_images};
+use crate::server_fns::images::{delete_image, get_image, image_usage, list_images};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -98,8 +99,13 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
         }
         q.to_query_string().trim_start_matches('?').to_string()
     };
-    let page = Resource::new(api_query, list_images);
-    let usage = Resource::new(|| (), |_| image_usage());
+    let version = RwSignal::new(0u32);
+    let selected = RwSignal::new(Vec::<Selected>::new());
+    let page = Resource::new(
+        move || (api_query(), version.get()),
+        |(q, _)| list_images(q),
+    );
+    let usage = Resource::new(move || version.get(), |_| image_usage());
     let projects = Resource::new(
         move || admin,
         |admin| async move {
@@ -142,11 +148,12 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
             </Suspense>
         </div>
         <Filters projects/>
+        <BatchBar selected version/>
         <Transition fallback=|| view! { <p class="loading">"Loading images…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(p) => view! { <ImagesTable page=p/> }.into_any(),
+                    Ok(p) => view! { <ImagesTable page=p selected/> }.into_any(),
                 }
             })}
         </Transition>
@@ -314,7 +321,10 @@ fn SortHeader(key: &'static str, label: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
+fn ImagesTable(
+    page: crate::server_fns::images::ImagePage,
+    selected: RwSignal<Vec<Selected>>,
+) -> impl IntoView {
     let query = use_query_map();
     let names = page.project_names.clone();
     let owner_name = move |img: &Image| {
@@ -351,6 +361,7 @@ fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
                 </caption>
                 <thead>
                     <tr>
+                        <th scope="col" class="select"><span class="sr-only">"Select"</span></th>
                         <th scope="col">"Owner"</th>
                         <SortHeader key="name" label="Name"/>
                         <SortHeader key="status" label="Status"/>
@@ -368,14 +379,33 @@ fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
                         .map(|img| {
                             let href = format!("/project/images/{}", img.id);
                             let name = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
+                            let row = Selected { id: img.id.to_string(), name: name.clone(), protected: img.protected };
+                            let (row_id, row2) = (row.id.clone(), row.clone());
                             view! {
                                 <tr>
+                                    <td class="select">
+                                        <input
+                                            type="checkbox"
+                                            aria-label=format!("Select {name}")
+                                            prop:checked=move || selected.with(|s| s.iter().any(|x| x.id == row_id))
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                let r = row2.clone();
+                                                selected.update(|s| {
+                                                    s.retain(|x| x.id != r.id);
+                                                    if on {
+                                                        s.push(r);
+                                                    }
+                                                });
+                                            }
+                                        />
+                                    </td>
                                     <td>{owner_name(img)}</td>
                                     <th scope="row">
                                         <a href=href>{name}</a>
                                     </th>
                                     <td>
-                                        <StatusBadge status=img.status/>
+                                        <LiveStatus id=img.id.to_string() status=img.status/>
                                     </td>
                                     <td>{img.visibility.as_str()}</td>
                                     <td>{if img.protected { "Yes" } else { "No" }}</td>
@@ -417,5 +447,123 @@ fn ImagesTable(page: crate::server_fns::images::ImagePage) -> impl IntoView {
                 }
             })}
         </nav>
+    }
+}
+
+/// A row the user selected for a batch action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selected {
+    id: String,
+    name: String,
+    protected: bool,
+}
+
+/// The status of one row; while it is transitional (queued, saving, …) it refreshes itself every
+/// two seconds, alone: the table is not reloaded, so selection and scroll stay.
+#[component]
+fn LiveStatus(id: String, status: ImageStatus) -> impl IntoView {
+    let current = RwSignal::new(status);
+    #[cfg(feature = "hydrate")]
+    if status.is_transitional() {
+        Effect::new(move |started: Option<()>| {
+            if started.is_some() {
+                return;
+            }
+            let id = id.clone();
+            let poll = move || {
+                let id = id.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(img) = get_image(id).await {
+                        current.set(img.status);
+                    }
+                });
+            };
+            if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_secs(2)) {
+                on_cleanup(move || handle.clear());
+                Effect::new(move |_| {
+                    if !current.get().is_transitional() {
+                        handle.clear();
+                    }
+                });
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, get_image);
+    view! { {move || view! { <StatusBadge status=current.get()/> }} }
+}
+
+/// Selected rows and the batch delete: a confirmation that names every image, explains the
+/// protected ones (unprotect them first) instead of skipping them silently, and reports each result.
+#[component]
+fn BatchBar(selected: RwSignal<Vec<Selected>>, version: RwSignal<u32>) -> impl IntoView {
+    let toasts = use_toasts();
+    let confirming = RwSignal::new(false);
+    let results = RwSignal::new(Vec::<(String, Result<(), String>)>::new());
+    let run = move || {
+        let chosen = selected.get_untracked();
+        confirming.set(false);
+        leptos::task::spawn_local(async move {
+            let mut out = Vec::new();
+            for s in chosen {
+                if s.protected {
+                    out.push((s.name, Err("protected: unprotect it first".to_string())));
+                    continue;
+                }
+                let r = delete_image(s.id).await.map_err(|e| e.to_string());
+                out.push((s.name, r));
+            }
+            let deleted = out.iter().filter(|r| r.1.is_ok()).count();
+            toasts.push(
+                ToastKind::Success,
+                format!("{deleted} of {} images deleted.", out.len()),
+            );
+            results.set(out);
+            selected.set(vec![]);
+            version.update(|v| *v += 1);
+        });
+    };
+    view! {
+        {move || {
+            let list = selected.get();
+            (!list.is_empty()).then(|| view! {
+                <div class="batch" role="region" aria-label="Selected images">
+                    <span>{format!("{} selected", list.len())}</span>
+                    <button class="btn danger" on:click=move |_| confirming.set(true)>"Delete selected"</button>
+                    <button class="btn" on:click=move |_| selected.set(vec![])>"Clear selection"</button>
+                </div>
+            })
+        }}
+        {move || confirming.get().then(|| {
+            let list = selected.get();
+            view! {
+                <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                    <div>
+                        <p>{format!("Delete {} images? Their data is removed and this cannot be undone.", list.len())}</p>
+                        <ul>
+                            {list.into_iter().map(|s| view! {
+                                <li>{s.name.clone()}{s.protected.then_some(" (protected: it will be kept; unprotect it first)")}</li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                    <button class="btn danger" on:click=move |_| run()>"Delete images"</button>
+                    <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            }
+        })}
+        {move || {
+            let r = results.get();
+            (!r.is_empty()).then(|| view! {
+                <section class="card" aria-label="Delete results">
+                    <ul class="results">
+                        {r.into_iter().map(|(name, res)| match res {
+                            Ok(()) => view! { <li class="ok">{format!("{name}: deleted")}</li> }.into_any(),
+                            Err(e) => view! { <li class="err">{format!("{name}: not deleted, {e}")}</li> }.into_any(),
+                        }).collect_view()}
+                    </ul>
+                    <button class="btn small" on:click=move |_| results.set(vec![])>"Dismiss"</button>
+                </section>
+            })
+        }}
     }
 }
