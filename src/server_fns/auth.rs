@@ -87,12 +87,7 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
             name: p.name,
         })
         .collect();
-    let pending_shares = services
-        .images
-        .shared_with(&actor)
-        .await
-        .map(|v| v.iter().filter(|(_, m)| m.status == "pending").count())
-        .unwrap_or(0);
+    let pending_shares = services.images.pending_shares(&actor).await.unwrap_or(0);
     Ok(Some(SessionInfo {
         pending_shares,
         user_id: actor.user_id.to_string(),

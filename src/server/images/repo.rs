@@ -386,6 +386,46 @@ impl ImageRepo {
         Ok(r.map(|r| r.0).filter(|l| *l >= 0))
     }
 
+    /// Shared images `project` is a member of, with its membership, newest first (at most 1000).
+    pub async fn shared_with(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<(Image, Member)>, ImageError> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT i.id FROM image_members m JOIN images i ON i.id = m.image_id
+              WHERE m.member = ? AND i.deleted = 0 AND i.visibility = 'shared'
+              ORDER BY i.created_at DESC LIMIT 1000",
+        )
+        .bind(project.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            let Ok(id) = ImageId::parse(&id) else {
+                continue;
+            };
+            if let (Some(img), Some(m)) = (
+                self.get(&id).await?,
+                self.members(&id, Some(project)).await?.pop(),
+            ) {
+                out.push((img, m));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many shares wait for `project`'s answer.
+    pub async fn pending_shares(&self, project: &ProjectId) -> Result<i64, ImageError> {
+        let n: (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM image_members m JOIN images i ON i.id = m.image_id
+              WHERE m.member = ? AND m.status = 'pending' AND i.deleted = 0 AND i.visibility = 'shared'",
+        )
+        .bind(project.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.0)
+    }
+
     /// Whether a project exists (members must be real projects).
     pub async fn project_exists(&self, id: &ProjectId) -> Result<bool, ImageError> {
         let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects WHERE id = ?")

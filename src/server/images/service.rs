@@ -970,30 +970,14 @@ impl ImageService {
 }
 
 impl ImageService {
-    /// Shared images the caller's project is a member of (any status), with that status.
+    /// Shared images the caller's project is a member of (any status), with that membership.
     pub async fn shared_with(&self, actor: &Actor) -> Result<Vec<(Image, Member)>, ImageError> {
-        use super::query::{MemberStatusFilter, VisibilityFilter};
-        let q = ListQuery {
-            limit: 1000,
-            visibility: Some(VisibilityFilter::Only(Visibility::Shared)),
-            member_status: MemberStatusFilter::All,
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        for img in self.repo.list(&actor.project_id, false, &q).await? {
-            if policy::owns(actor, &img) {
-                continue;
-            }
-            if let Some(m) = self
-                .repo
-                .members(&img.id, Some(&actor.project_id))
-                .await?
-                .pop()
-            {
-                out.push((img, m));
-            }
-        }
-        Ok(out)
+        self.repo.shared_with(&actor.project_id).await
+    }
+
+    /// How many shares wait for the caller's project to accept or reject them.
+    pub async fn pending_shares(&self, actor: &Actor) -> Result<usize, ImageError> {
+        Ok(self.repo.pending_shares(&actor.project_id).await? as usize)
     }
 }
 
