@@ -1,7 +1,7 @@
 //! Glimpse: an OpenStack-compatible image service and a Horizon-like dashboard in one crate.
 //! `domain` and `app` compile for the server and the browser; `server` only with `ssr`.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod app;
 pub mod domain;

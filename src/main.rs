@@ -1,4 +1,5 @@
 //! The `glimpse` binary: parses the command line and runs it (serving by default).
+#![recursion_limit = "512"]
 
 #[cfg(feature = "ssr")]
 #[tokio::main]
