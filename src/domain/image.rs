@@ -183,6 +183,34 @@ pub struct Image {
     pub properties: BTreeMap<String, String>,
 }
 
+impl Image {
+    /// A new image as Glance creates it: queued, shared, unprotected, no data, owned by `owner`.
+    pub fn queued(id: ImageId, owner: Option<ProjectId>, now: String) -> Image {
+        Image {
+            id,
+            name: None,
+            status: ImageStatus::Queued,
+            visibility: Visibility::Shared,
+            protected: false,
+            os_hidden: false,
+            owner,
+            disk_format: None,
+            container_format: None,
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            min_disk: 0,
+            min_ram: 0,
+            created_at: now.clone(),
+            updated_at: now,
+            tags: vec![],
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
 /// Why a requested image change is refused, with Glance's status class.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum FieldError {

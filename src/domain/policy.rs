@@ -277,28 +277,14 @@ mod tests {
     }
 
     fn image_owned_by(owner: &ProjectId, visibility: Visibility) -> Image {
-        Image {
-            id: crate::domain::ids::ImageId::random(),
-            name: None,
-            status: ImageStatus::Active,
-            visibility,
-            protected: false,
-            os_hidden: false,
-            owner: Some(owner.clone()),
-            disk_format: None,
-            container_format: None,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            created_at: String::new(),
-            updated_at: String::new(),
-            tags: vec![],
-            properties: Default::default(),
-        }
+        let mut img = Image::queued(
+            crate::domain::ids::ImageId::random(),
+            Some(owner.clone()),
+            String::new(),
+        );
+        img.status = ImageStatus::Active;
+        img.visibility = visibility;
+        img
     }
 
     /// Glance's default rules (secure RBAC), transcribed from the reference's table: this is the

@@ -355,28 +355,10 @@ mod tests {
     }
 
     fn image(owner: &ProjectId, vis: Visibility) -> Image {
-        Image {
-            id: ImageId::random(),
-            name: None,
-            status: ImageStatus::Active,
-            visibility: vis,
-            protected: false,
-            os_hidden: false,
-            owner: Some(owner.clone()),
-            disk_format: None,
-            container_format: None,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            created_at: String::new(),
-            updated_at: String::new(),
-            tags: vec![],
-            properties: Default::default(),
-        }
+        let mut img = Image::queued(ImageId::random(), Some(owner.clone()), String::new());
+        img.status = ImageStatus::Active;
+        img.visibility = vis;
+        img
     }
 
     #[test]

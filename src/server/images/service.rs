@@ -19,7 +19,6 @@ use crate::server::store::FileStore;
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use tokio::fs::File;
 
 /// Glance's default limits.
@@ -251,28 +250,7 @@ impl ImageService {
             ));
         }
         let now = clock::stored(clock::now());
-        let mut img = Image {
-            id: ImageId::random(),
-            name: None,
-            status: ImageStatus::Queued,
-            visibility: Visibility::Shared,
-            protected: false,
-            os_hidden: false,
-            owner: Some(actor.project_id.clone()),
-            disk_format: None,
-            container_format: None,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            created_at: now.clone(),
-            updated_at: now,
-            tags: vec![],
-            properties: BTreeMap::new(),
-        };
+        let mut img = Image::queued(ImageId::random(), Some(actor.project_id.clone()), now);
         for (key, value) in body {
             match key.as_str() {
                 "id" => {
