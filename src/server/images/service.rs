@@ -213,6 +213,17 @@ impl ImageService {
         Ok((img, m))
     }
 
+    /// Loads an image the caller may modify (`modify_image`): hidden ones are 404, others 403.
+    async fn load_for_modify(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        let default = policy::can_modify(actor, &img, m);
+        allow(
+            self.decide("modify_image", actor, Some(&img), m, default),
+            id,
+        )?;
+        Ok(img)
+    }
+
     /// `GET /images/{id}`.
     pub async fn get(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
         Ok(self.load(actor, id).await?.0)
@@ -412,17 +423,7 @@ impl ImageService {
         id: &ImageId,
         changes: Vec<Change>,
     ) -> Result<Image, ImageError> {
-        let (mut img, m) = self.load(actor, id).await?;
-        allow(
-            self.decide(
-                "modify_image",
-                actor,
-                Some(&img),
-                m,
-                policy::can_modify(actor, &img, m),
-            ),
-            id,
-        )?;
+        let mut img = self.load_for_modify(actor, id).await?;
         for change in changes {
             match change {
                 Change::Add(key, value) | Change::Replace(key, value) if key == "tags" => {
@@ -491,17 +492,7 @@ impl ImageService {
 
     /// `PUT /images/{id}/tags/{tag}` (idempotent).
     pub async fn add_tag(&self, actor: &Actor, id: &ImageId, tag: &str) -> Result<(), ImageError> {
-        let (mut img, m) = self.load(actor, id).await?;
-        allow(
-            self.decide(
-                "modify_image",
-                actor,
-                Some(&img),
-                m,
-                policy::can_modify(actor, &img, m),
-            ),
-            id,
-        )?;
+        let mut img = self.load_for_modify(actor, id).await?;
         check_tag(tag)?;
         if !img.tags.iter().any(|t| t == tag) {
             if img.tags.len() >= MAX_TAGS {
@@ -523,17 +514,7 @@ impl ImageService {
         id: &ImageId,
         tag: &str,
     ) -> Result<(), ImageError> {
-        let (mut img, m) = self.load(actor, id).await?;
-        allow(
-            self.decide(
-                "modify_image",
-                actor,
-                Some(&img),
-                m,
-                policy::can_modify(actor, &img, m),
-            ),
-            id,
-        )?;
+        let mut img = self.load_for_modify(actor, id).await?;
         let before = img.tags.len();
         img.tags.retain(|t| t != tag);
         if img.tags.len() == before {
