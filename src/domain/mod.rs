@@ -4,6 +4,7 @@
 pub mod identity;
 pub mod ids;
 pub mod image;
+pub mod inspect;
 pub mod lifecycle;
 pub mod policy;
 pub mod policy_rules;
