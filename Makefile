@@ -18,7 +18,7 @@ bench: tools tools-release
 	env -u RUSTFLAGS cargo leptos build --release
 	env -u RUSTFLAGS cargo bench --features ssr --bench api
 
-.PHONY: bench run test tools tools-release chromium e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
+.PHONY: bench run test tools tools-release chromium disk-tools e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
@@ -26,7 +26,7 @@ run: tools tools-release
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
-test: tools venv e2e-deps chromium fmt-check lint test-rust test-e2e
+test: tools venv e2e-deps chromium disk-tools fmt-check lint test-rust test-e2e
 	@echo "make test: every suite passed"
 
 tools:
@@ -46,6 +46,11 @@ tools-release:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# qemu-img and xorriso make the disk images the format-inspection tests upload.
+disk-tools:
+	@command -v qemu-img >/dev/null && command -v xorriso >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-utils xorriso; }
+
 e2e-deps:
 	cd end2end && npm ci --no-audit --no-fund --loglevel=error
 
@@ -62,7 +67,7 @@ lint:
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-test-rust: venv
+test-rust: venv disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
 
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
@@ -70,7 +75,7 @@ test-rust: venv
 build-debug: tools
 	env -u RUSTFLAGS cargo leptos build
 
-test-e2e: build-debug e2e-deps chromium
+test-e2e: build-debug e2e-deps chromium disk-tools
 	cd end2end && npx playwright test
 
 clean-data:

@@ -59,6 +59,10 @@ pub struct Settings {
     /// Largest image, in bytes; bigger uploads are refused with 413 [default: 1099511627776 (1 TiB)]
     #[arg(long, env = "GLIMPSE_IMAGE_SIZE_CAP", global = true)]
     pub image_size_cap: Option<u64>,
+    /// Refuse (415) an upload whose data is another disk format than the one declared; when
+    /// false the mismatch is only logged. Failed safety checks are always refused [default: true]
+    #[arg(long, env = "GLIMPSE_REQUIRE_FORMAT_MATCH", global = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub require_format_match: Option<bool>,
     /// Image policy overrides: a YAML file of Glance rule names and oslo.policy expressions,
     /// read at start [default: none, Glance's defaults]
     #[arg(long, env = "GLIMPSE_POLICY_FILE", global = true)]
@@ -87,6 +91,7 @@ impl Settings {
             log: over.log.or(self.log),
             max_json_body: over.max_json_body.or(self.max_json_body),
             image_size_cap: over.image_size_cap.or(self.image_size_cap),
+            require_format_match: over.require_format_match.or(self.require_format_match),
             policy_file: over.policy_file.or(self.policy_file),
             login_max_failures: over.login_max_failures.or(self.login_max_failures),
             login_lockout: over.login_lockout.or(self.login_lockout),
@@ -129,6 +134,8 @@ pub struct Config {
     pub max_json_body: usize,
     /// Largest image, bytes.
     pub image_size_cap: u64,
+    /// Whether a disk-format mismatch is refused.
+    pub require_format_match: bool,
     /// Policy overrides file.
     pub policy_file: Option<PathBuf>,
     /// Failed logins before lockout.
@@ -169,6 +176,7 @@ impl Config {
             log: s.log.unwrap_or_else(|| "info".into()),
             max_json_body: s.max_json_body.unwrap_or(1 << 20),
             image_size_cap: s.image_size_cap.unwrap_or(1 << 40),
+            require_format_match: s.require_format_match.unwrap_or(true),
             policy_file: s.policy_file,
             login_max_failures: s.login_max_failures.unwrap_or(5).max(1),
             login_lockout: s.login_lockout.unwrap_or(300),

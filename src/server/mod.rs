@@ -107,7 +107,8 @@ impl Backend {
             store,
             config.image_size_cap,
             overrides,
-        );
+        )
+        .require_format_match(config.require_format_match);
         Ok(Backend {
             pool,
             identity,

@@ -6,6 +6,7 @@ mod clients;
 mod dashboard;
 mod identity_api;
 mod images_api;
+mod inspection;
 mod interrupted;
 mod policy_file;
 mod quotas;

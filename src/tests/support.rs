@@ -259,3 +259,71 @@ pub fn urlencode(s: &str) -> String {
     }
     out
 }
+
+pub const PATCH: &str = "application/openstack-images-v2.1-json-patch";
+
+/// Image API calls with one user's token.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl<'a> Api<'a> {
+    pub async fn admin(app: &'a TestApp) -> Api<'a> {
+        Api {
+            app,
+            token: app.token("admin", ADMIN_PASSWORD, "admin").await,
+        }
+    }
+    pub async fn member(app: &'a TestApp, project: &str, user: &str) -> Api<'a> {
+        app.user_with_role(project, user, "member-password", Role::Member)
+            .await;
+        Api {
+            app,
+            token: app.token(user, "member-password", project).await,
+        }
+    }
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        self.app
+            .json(method, &format!("/image{path}"), Some(&self.token), body)
+            .await
+    }
+    pub async fn create(&self, body: Value) -> Value {
+        let a = self.call(Method::POST, "/v2/images", Some(body)).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+        a.json()
+    }
+    pub async fn patch(&self, id: &str, ops: Value) -> Answer {
+        let req = Request::builder()
+            .method(Method::PATCH)
+            .uri(format!("/image/v2/images/{id}"))
+            .header("x-auth-token", &self.token)
+            .header(header::CONTENT_TYPE, PATCH)
+            .body(Body::from(ops.to_string()))
+            .unwrap();
+        self.app.send(req).await
+    }
+    pub async fn upload(&self, id: &str, data: &[u8], size_header: Option<&str>) -> Answer {
+        let mut b = Request::builder()
+            .method(Method::PUT)
+            .uri(format!("/image/v2/images/{id}/file"))
+            .header("x-auth-token", &self.token)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::ACCEPT, "application/json");
+        if let Some(s) = size_header {
+            b = b.header("x-openstack-image-size", s);
+        }
+        self.app
+            .send(b.body(Body::from(data.to_vec())).unwrap())
+            .await
+    }
+    pub async fn download(&self, id: &str, range: Option<&str>) -> Answer {
+        let mut b = Request::builder()
+            .uri(format!("/image/v2/images/{id}/file"))
+            .header("x-auth-token", &self.token);
+        if let Some(r) = range {
+            b = b.header(header::RANGE, r);
+        }
+        self.app.send(b.body(Body::empty()).unwrap()).await
+    }
+}

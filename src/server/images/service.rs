@@ -11,6 +11,7 @@ use crate::domain::image::{
     check_container_format, check_disk_format, check_extra_value, check_key, check_minimum,
     check_name, check_tag, FieldError, Image, ImageStatus, Member, Visibility, MEMBER_STATUSES,
 };
+use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Target};
@@ -100,6 +101,7 @@ pub struct ImageService {
     store: FileStore,
     size_cap: u64,
     overrides: std::sync::Arc<PolicyOverrides>,
+    require_format_match: bool,
 }
 
 fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
@@ -153,7 +155,15 @@ impl ImageService {
             store,
             size_cap,
             overrides: std::sync::Arc::new(overrides),
+            require_format_match: true,
         }
+    }
+
+    /// Whether an upload whose data is not its declared disk format is refused (Glance's
+    /// `require_image_format_match`, on by default) or only logged.
+    pub fn require_format_match(mut self, on: bool) -> Self {
+        self.require_format_match = on;
+        self
     }
 
     /// A policy decision: the operator's override of Glance rule `rule` if the policy file has
@@ -617,7 +627,7 @@ impl ImageService {
             id: id.clone(),
             armed: true,
         };
-        let result = self.receive(id, declared, body, cap, cap_error).await;
+        let result = self.receive(&img, declared, body, cap, cap_error).await;
         let now = clock::stored(clock::now());
         match result {
             Ok(r) => {
@@ -691,7 +701,7 @@ impl ImageService {
 
     async fn receive<S, E>(
         &self,
-        id: &ImageId,
+        img: &Image,
         declared: Option<u64>,
         mut body: S,
         cap: u64,
@@ -701,12 +711,17 @@ impl ImageService {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let mut staged = self.store.stage(id).await?;
+        let mut staged = self.store.stage(&img.id).await?;
         let hashers = Hashers::start();
+        // Glance inspects bare images only: other containers wrap the disk in their own format.
+        let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
         let mut buf = BytesMut::with_capacity(BLOCK);
         let mut total: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
+            if let Some(i) = &mut inspector {
+                i.provide(total, &chunk);
+            }
             total += chunk.len() as u64;
             if total > cap {
                 return Err(cap_error);
@@ -730,13 +745,39 @@ impl ImageService {
             return Err(size_mismatch());
         }
         let (checksum, os_hash_value) = hashers.finish().await?;
+        let virtual_size = match &inspector {
+            Some(i) => self.judge(img, &i.finish(total), total)?,
+            None => None,
+        };
         staged.commit().await?;
         Ok(UploadResult {
             size: total as i64,
             checksum,
             os_hash_value,
-            virtual_size: None,
+            virtual_size: virtual_size.and_then(|v| i64::try_from(v).ok()),
         })
+    }
+
+    /// Applies Glance's rules to what the inspector found: the virtual size to store, or 415.
+    fn judge(&self, img: &Image, found: &Inspection, size: u64) -> Result<Option<u64>, ImageError> {
+        let declared = img.disk_format.as_deref().unwrap_or_default();
+        match inspect::judge(declared, found, size, self.require_format_match) {
+            Verdict::Accept {
+                virtual_size,
+                warning,
+            } => {
+                if let Some(w) = warning {
+                    tracing::warn!(image = %img.id, declared, detected = %found.format, "{w}");
+                }
+                Ok(virtual_size)
+            }
+            Verdict::Refuse(why) => {
+                tracing::info!(image = %img.id, declared, detected = %found.format, "upload refused: {why}");
+                Err(ImageError::UnsupportedMedia(format!(
+                    "Image data was refused: {why} Nothing was kept; the image is still queued."
+                )))
+            }
+        }
     }
 
     /// `GET /images/{id}/file`.
