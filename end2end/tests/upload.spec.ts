@@ -67,3 +67,40 @@ test('abort an upload, then delete the queued leftover', async ({ page }, info) 
   expect(after.images).toHaveLength(0);
   expect(errors).toEqual([]);
 });
+
+test('the form reads the file first: detected format pre-selected, mismatch warned, unsafe file stopped', async ({ page }, info) => {
+  const errors = watchConsole(page);
+  const vmdk = info.outputPath('disk.vmdk');
+  execFileSync('qemu-img', ['create', '-f', 'vmdk', vmdk, '64M']);
+  const base = info.outputPath('base.qcow2');
+  execFileSync('qemu-img', ['create', '-f', 'qcow2', base, '64M']);
+  const backed = info.outputPath('backed.qcow2');
+  execFileSync('qemu-img', ['create', '-f', 'qcow2', '-b', base, '-F', 'qcow2', backed]);
+  await login(page, 'admin', ADMIN_PASSWORD);
+  await fillForm(page, 'e2e-vmdk', vmdk);
+  const detected = page.getByRole('status', { name: 'Detected format' });
+  await expect(detected).toHaveText('Detected vmdk · virtual size 64.0 MiB');
+  const disk = page.getByLabel('Disk format');
+  await expect(disk).toHaveValue('vmdk');
+
+  await disk.selectOption('qcow2');
+  await expect(page.getByRole('alert').filter({ hasText: 'The data is a vmdk image, not the declared qcow2.' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/format-mismatch.png', fullPage: true });
+  // Another container is not inspected, so nothing is said about it.
+  await page.getByLabel('Container format').selectOption('ovf');
+  await expect(page.getByText('not the declared qcow2')).toHaveCount(0);
+  await page.getByLabel('Container format').selectOption('bare');
+
+  await page.getByLabel('Image file').setInputFiles(backed);
+  await expect(detected).toHaveText('Detected qcow2');
+  await expect(page.getByRole('alert').filter({ hasText: 'failed the backing_file safety check' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create Image' })).toBeDisabled();
+
+  await page.getByLabel('Image file').setInputFiles(vmdk);
+  await expect(disk).toHaveValue('vmdk');
+  await page.getByRole('button', { name: 'Create Image' }).click();
+  await expect(page.getByRole('heading', { name: 'e2e-vmdk' })).toBeVisible();
+  await expect(page.getByText('active', { exact: true })).toBeVisible();
+  await expect(page.getByText('virtual size 64.0 MiB')).toBeVisible();
+  expect(errors).toEqual([]);
+});

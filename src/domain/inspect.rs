@@ -824,6 +824,35 @@ fn check_descriptor(bytes: &[u8]) -> Result<(), Problem> {
     Ok(())
 }
 
+/// Inspects data of length `len` that can be read at any offset (the browser's chosen file):
+/// reads only the regions the inspector asks for, then the tail. `read(start, end)` returns those
+/// bytes. Returns the inspection and how many bytes were read.
+pub async fn inspect_random_access<R, F, E>(len: u64, mut read: R) -> Result<(Inspection, u64), E>
+where
+    R: FnMut(u64, u64) -> F,
+    F: std::future::Future<Output = Result<Vec<u8>, E>>,
+{
+    let mut inspector = Inspector::new();
+    let mut total = 0;
+    // Each round follows one more pointer (VHDX: region table, metadata table, size item).
+    for _ in 0..6 {
+        let wanted = inspector.wanted(len);
+        if wanted.is_empty() {
+            break;
+        }
+        for (start, end) in wanted {
+            let bytes = read(start, end).await?;
+            total += bytes.len() as u64;
+            inspector.provide(start, &bytes);
+        }
+    }
+    let tail = len.saturating_sub(TAIL_LEN as u64);
+    let bytes = read(tail, len).await?;
+    total += bytes.len() as u64;
+    inspector.provide(tail, &bytes);
+    Ok((inspector.finish(len), total))
+}
+
 /// Inspects a whole image held in memory (tests and small files).
 pub fn inspect_bytes(data: &[u8]) -> Inspection {
     let mut i = Inspector::new();
@@ -1186,22 +1215,14 @@ mod tests {
 
     /// Reads only what the inspector asks for, plus the tail, as the browser does.
     fn random_access(data: &[u8]) -> (Inspection, usize) {
-        let len = data.len() as u64;
-        let mut i = Inspector::new();
-        let mut read = 0;
-        for _ in 0..8 {
-            let wanted = i.wanted(len);
-            if wanted.is_empty() {
-                break;
-            }
-            for (a, b) in wanted {
-                i.provide(a, &data[a as usize..b as usize]);
-                read += (b - a) as usize;
-            }
+        let read =
+            |a: u64, b: u64| std::future::ready(Ok::<_, ()>(data[a as usize..b as usize].to_vec()));
+        let mut run = std::pin::pin!(inspect_random_access(data.len() as u64, read));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::future::Future::poll(run.as_mut(), &mut cx) {
+            std::task::Poll::Ready(Ok((found, read))) => (found, read as usize),
+            _ => unreachable!("reads from memory are ready at once"),
         }
-        let t = data.len().saturating_sub(TAIL_LEN);
-        i.provide(t as u64, &data[t..]);
-        (i.finish(len), read + data.len() - t)
     }
 
     fn samples() -> Vec<Vec<u8>> {

@@ -1,7 +1,9 @@
 //! Project > Images > Create Image: the metadata is validated as you type with the domain's own
 //! rules, the image is created by a server function, and the file goes from the browser straight
 //! to the image API with a progress bar, speed, time left and an Abort button. An aborted or failed
-//! upload leaves a queued image that the page offers to retry or delete.
+//! upload leaves a queued image that the page offers to retry or delete. The domain's format
+//! inspector reads the chosen file's headers first: the detected disk format is pre-selected and
+//! a mismatch or a failed safety check is shown before anything is sent.
 
 use crate::app::components::{use_toasts, PageHeader, ToastKind};
 use crate::app::layout::use_session;
@@ -10,6 +12,7 @@ use crate::app::upload::UploadEnd;
 use crate::domain::image::{
     check_key, check_minimum, check_name, human_size, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
 };
+use crate::domain::inspect::{judge, Format, Inspection, Verdict};
 use crate::domain::policy::can_set_visibility;
 use crate::server_fns::images::{create_image, delete_image, NewImageForm};
 use leptos::prelude::*;
@@ -60,6 +63,23 @@ fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// What the inspector made of the chosen file.
+#[derive(Debug, Clone, PartialEq)]
+enum FileCheck {
+    Reading,
+    Done(Inspection, u64),
+    Failed(String),
+}
+
+/// The disk format to pre-select for what was detected (a partitioned or encrypted disk is raw).
+fn preset_format(found: &Inspection) -> Option<&'static str> {
+    let name = match found.format {
+        Format::Gpt | Format::Luks => "raw",
+        f => f.name(),
+    };
+    (found.problem.is_none() && DISK_FORMATS.contains(&name)).then_some(name)
+}
+
 /// The create form and the upload progress.
 #[component]
 pub fn CreateImagePage() -> impl IntoView {
@@ -91,6 +111,7 @@ pub fn CreateImagePage() -> impl IntoView {
     let tags = RwSignal::new(String::new());
     let custom = RwSignal::new(String::new());
     let file_name = RwSignal::new(None::<(String, f64)>);
+    let file_check = RwSignal::new(None::<FileCheck>);
     let phase = RwSignal::new(Phase::Editing);
     let file_input = NodeRef::<leptos::html::Input>::new();
 
@@ -104,6 +125,27 @@ pub fn CreateImagePage() -> impl IntoView {
     let disk_error = move || number_error("Minimum disk", min_disk.get());
     let ram_error = move || number_error("Minimum RAM", min_ram.get());
     let props_error = move || parse_properties(&custom.get()).err();
+    // Only bare images are inspected by the server, so only they are checked here.
+    let inspected = move || match file_check.get() {
+        Some(FileCheck::Done(found, size)) if container_format.get() == "bare" => {
+            Some((found, size))
+        }
+        _ => None,
+    };
+    // A failed safety check is always refused by the server: the form says so and stops.
+    let unsafe_file = move || inspected().and_then(|(found, _)| found.problem);
+    let mismatch = move || {
+        inspected().and_then(
+            |(found, size)| match judge(&disk_format.get(), &found, size, true) {
+                Verdict::Refuse(why) if found.problem.is_none() => Some(format!(
+                    "{why} The image service will refuse the upload; choose {}.",
+                    found.format
+                )),
+                Verdict::Accept { warning, .. } => warning,
+                Verdict::Refuse(_) => None,
+            },
+        )
+    };
     let invalid = move || {
         name.get().trim().is_empty()
             || file_name.get().is_none()
@@ -111,6 +153,7 @@ pub fn CreateImagePage() -> impl IntoView {
             || disk_error().is_some()
             || ram_error().is_some()
             || props_error().is_some()
+            || unsafe_file().is_some()
     };
 
     // Starts (or restarts) the upload of the chosen file to image `id`.
@@ -256,14 +299,37 @@ pub fn CreateImagePage() -> impl IntoView {
                         <input id="ci-file" type="file" node_ref=file_input required on:change=move |e| {
                             let input: web_sys_input::Input = event_target(&e);
                             file_name.set(web_sys_input::first_file(&input));
+                            file_check.set(Some(FileCheck::Reading));
+                            web_sys_input::inspect_first(&input, move |result| match result {
+                                Ok((found, size)) => {
+                                    if let Some(f) = preset_format(&found) {
+                                        disk_format.set(f.to_string());
+                                    }
+                                    file_check.set(Some(FileCheck::Done(found, size)));
+                                }
+                                Err(e) => file_check.set(Some(FileCheck::Failed(e))),
+                            });
                         }/>
                         {move || file_name.get().map(|(n, s)| view! { <p class="muted">{format!("{n}: {}", human_size(s as i64))}</p> })}
+                        <p class="muted" role="status" aria-label="Detected format">
+                            {move || match file_check.get() {
+                                Some(FileCheck::Reading) => "Reading the file's header…".to_string(),
+                                Some(FileCheck::Done(found, _)) => match found.virtual_size {
+                                    Some(v) => format!("Detected {} · virtual size {}", found.format, human_size(v as i64)),
+                                    None => format!("Detected {}", found.format),
+                                },
+                                Some(FileCheck::Failed(e)) => format!("The file could not be read: {e}"),
+                                None => String::new(),
+                            }}
+                        </p>
+                        {move || unsafe_file().map(|p| view! { <p class="field-error" role="alert">{p.to_string()}" The image service refuses such files."</p> })}
                     </div>
                     <div class="field">
                         <label for="ci-disk">"Disk format"</label>
-                        <select id="ci-disk" on:change=move |e| disk_format.set(event_target_value(&e))>
+                        <select id="ci-disk" prop:value=move || disk_format.get() on:change=move |e| disk_format.set(event_target_value(&e))>
                             {DISK_FORMATS.into_iter().map(|f| view! { <option value=f selected=f == "qcow2">{f}</option> }).collect_view()}
                         </select>
+                        {move || mismatch().map(|w| view! { <p class="field-warning" role="alert">{w}</p> })}
                     </div>
                     <div class="field">
                         <label for="ci-container">"Container format"</label>
@@ -371,6 +437,36 @@ pub fn CreateImagePage() -> impl IntoView {
 mod web_sys_input {
     /// The input element type `event_target` returns.
     pub type Input = leptos::web_sys::HtmlInputElement;
+
+    /// Runs the format inspector over the first chosen file, reading only its header regions
+    /// and its tail; `done` gets the inspection and the file size.
+    pub fn inspect_first(
+        input: &Input,
+        done: impl FnOnce(Result<(super::Inspection, u64), String>) + 'static,
+    ) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let file = gloo_file::File::from(file);
+            leptos::task::spawn_local(async move {
+                let len = file.size();
+                let read = |start: u64, end: u64| {
+                    let part = file.slice(start, end);
+                    async move { gloo_file::futures::read_as_bytes(&part).await }
+                };
+                let result = crate::domain::inspect::inspect_random_access(len, read).await;
+                done(
+                    result
+                        .map(|(found, _)| (found, len))
+                        .map_err(|e| e.to_string()),
+                );
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (input, done);
+    }
 
     /// Name and size of the first chosen file.
     pub fn first_file(input: &Input) -> Option<(String, f64)> {

@@ -66,8 +66,11 @@ pub fn ImagePage() -> impl IntoView {
                                 <section class="card" aria-labelledby="data-h">
                                     <h2 id="data-h">"Data"</h2>
                                     <dl class="facts">
-                                        <dt>"Size"</dt><dd>{size(img.size)}</dd>
-                                        <dt>"Virtual size"</dt><dd>{size(img.virtual_size)}</dd>
+                                        <dt>"Size"</dt>
+                                        <dd>
+                                            {size(img.size)}
+                                            {img.virtual_size.map(|v| view! { <span class="muted">{format!(" · virtual size {}", human_size(v))}</span> })}
+                                        </dd>
                                         <dt>"Disk format"</dt><dd>{opt(&img.disk_format)}</dd>
                                         <dt>"Container format"</dt><dd>{opt(&img.container_format)}</dd>
                                         <dt>"Min disk"</dt><dd>{format!("{} GB", img.min_disk)}</dd>
