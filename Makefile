@@ -18,7 +18,13 @@ bench: tools tools-release
 	env -u RUSTFLAGS cargo leptos build --release
 	env -u RUSTFLAGS cargo bench --features ssr --bench api
 
-.PHONY: bench run test tools tools-release chromium disk-tools e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
+## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
+## not part of make test, whose property tests make the same checks)
+FUZZ_SECONDS ?= 600
+fuzz:
+	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
+
+.PHONY: fuzz bench run test tools tools-release chromium disk-tools e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release

@@ -13,12 +13,21 @@ test('edit; protect, fail to delete, unprotect, delete; deactivate and reactivat
     headers: { 'Content-Type': 'application/octet-stream' }, data: Buffer.from('some image bytes'),
   });
   expect(put.status()).toBe(204);
-  await page.goto(`/project/images/${created.id}`);
+  // The table's row menu opens the editor on the image's page.
+  await page.goto('/project/images?name=e2e-actions');
   await hydrated(page);
-
-  await page.getByRole('button', { name: 'Edit' }).click();
+  const row = page.getByRole('row').filter({ hasText: 'e2e-actions' });
+  await row.getByLabel('Actions for e2e-actions').click();
+  await page.screenshot({ path: 'test-results/row-menu.png', fullPage: true });
+  await row.getByRole('link', { name: 'Edit' }).click();
   const form = page.getByRole('form', { name: 'Edit Image' });
+  await expect(form).toBeVisible();
+  await hydrated(page);
   await form.getByLabel('Name').fill('e2e-edited');
+  const props = form.getByLabel('Properties (key=value, one per line)');
+  await props.fill('status=x');
+  await expect(form.getByRole('alert')).toHaveText("Attribute 'status' is read-only.");
+  await props.fill('hw_disk_bus=scsi\nos_distro=cirros');
   await form.getByLabel('Minimum RAM (MB)').fill('-5');
   await expect(form.getByRole('alert')).toHaveText('Minimum RAM cannot be negative');
   await form.getByLabel('Minimum RAM (MB)').fill('512');
@@ -29,6 +38,15 @@ test('edit; protect, fail to delete, unprotect, delete; deactivate and reactivat
   const after = await (await page.request.get(`/image/v2/images/${created.id}`)).json();
   expect(after.disk_format).toBe('raw');
   expect(after.visibility).toBe('shared');
+  expect([after.hw_disk_bus, after.os_distro]).toEqual(['scsi', 'cirros']);
+  await expect(page.getByText('hw_disk_bus')).toBeVisible();
+  // Removing a line removes the property; the rest stays.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByRole('form', { name: 'Edit Image' }).getByLabel('Properties (key=value, one per line)').fill('os_distro=cirros');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('hw_disk_bus')).toHaveCount(0);
+  const fewer = await (await page.request.get(`/image/v2/images/${created.id}`)).json();
+  expect([fewer.hw_disk_bus, fewer.os_distro, fewer.min_ram]).toEqual([undefined, 'cirros', 512]);
 
   await page.getByRole('button', { name: 'Protect' }).click();
   await expect(page.getByRole('button', { name: 'Unprotect' })).toBeVisible();
@@ -73,5 +91,17 @@ test('a member of another project sees the actions disabled, with the reason', a
   }
   await expect(page.getByText('You are not permitted to modify this image: it belongs to another project.').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/disabled-actions.png', fullPage: true });
+
+  // The same rules in the table's row menu.
+  await page.goto('/project/images?name=e2e-public');
+  await hydrated(page);
+  const row = page.getByRole('row').filter({ hasText: 'e2e-public' });
+  await row.getByLabel('Actions for e2e-public').click();
+  for (const name of [/^Edit/, /^Delete/, /^Deactivate/, /^Download/, /^Manage members/]) {
+    await expect(row.getByRole('button', { name })).toBeDisabled();
+  }
+  await expect(row.getByText('You are not permitted to delete this image: it belongs to another project.')).toBeVisible();
+  await expect(row.getByText('The image has no data yet.')).toBeVisible();
+  await page.screenshot({ path: 'test-results/row-menu-disabled.png', fullPage: true });
   expect(errors).toEqual([]);
 });

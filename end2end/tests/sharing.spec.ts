@@ -33,6 +33,8 @@ test('share with a second project: pending, accepted, listed; the owner sees acc
   await expect(page.getByRole('heading', { name: 'Pending (1)' })).toBeVisible();
   await page.getByRole('button', { name: 'Accept e2e-shared-img' }).click();
   await expect(page.getByRole('heading', { name: 'Accepted (1)' })).toBeVisible();
+  // The navigation's count follows at once, without a reload.
+  await expect(nav.getByLabel('1 pending')).toHaveCount(0);
   await page.screenshot({ path: 'test-results/shared.png', fullPage: true });
   await page.goto('/project/images');
   await expect(page.getByRole('table').getByRole('link', { name: 'e2e-shared-img' })).toBeVisible();

@@ -37,6 +37,8 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn Frame(info: SessionInfo) -> impl IntoView {
     provide_context(info.clone());
+    let pending = RwSignal::new(info.pending_shares);
+    provide_context(PendingShares(pending));
     let is_admin = info.is_admin();
     view! {
         <div class="frame">
@@ -57,7 +59,10 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                         <A href="/project/images">"Images"</A>
                         <A href="/project/shared">
                             "Shared with me"
-                            {(info.pending_shares > 0).then(|| view! { <span class="count" aria-label=format!("{} pending", info.pending_shares)>{info.pending_shares}</span> })}
+                            {move || {
+                                let n = pending.get();
+                                (n > 0).then(|| view! { <span class="count" aria-label=format!("{n} pending")>{n}</span> })
+                            }}
                         </A>
                     </div>
                     {is_admin
@@ -138,6 +143,11 @@ fn UserMenu(name: String) -> impl IntoView {
         </div>
     }
 }
+
+/// The count of pending shares in the navigation; the Shared with me page updates it after each
+/// answer.
+#[derive(Debug, Clone, Copy)]
+pub struct PendingShares(pub RwSignal<usize>);
 
 /// The logged-in user's session, for pages inside the frame.
 pub fn use_session() -> SessionInfo {

@@ -278,6 +278,35 @@ pub fn check_key(key: &str) -> Result<bool, FieldError> {
     Ok(false)
 }
 
+/// Parses a form's "key=value" lines (blank lines ignored) into extra properties, with the rules
+/// the server applies: base properties have their own fields; read-only and reserved keys are
+/// refused; `own_fields` are keys the form edits elsewhere (e.g. `description`).
+pub fn parse_property_lines(
+    text: &str,
+    own_fields: &[&str],
+) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| format!("\"{line}\" is not key=value"))?;
+        let (k, v) = (k.trim(), v.trim());
+        match check_key(k) {
+            Ok(false) if own_fields.contains(&k) => {
+                return Err(format!("\"{k}\" has its own field above"))
+            }
+            Ok(false) => check_extra_value(k, v).map_err(|e| e.to_string())?,
+            Ok(true) => return Err(format!("\"{k}\" has its own field above")),
+            Err(e) => return Err(e.to_string()),
+        }
+        if out.iter().any(|(seen, _)| seen == k) {
+            return Err(format!("\"{k}\" is given twice"));
+        }
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
 /// Checks an extra property's value.
 pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
     if value.chars().count() > MAX_FIELD_LEN {
@@ -373,6 +402,33 @@ pub fn human_size(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn property_lines_follow_the_server_rules() {
+        assert_eq!(
+            parse_property_lines("a=1\n\n b = two words ", &[]),
+            Ok(vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "two words".into())
+            ])
+        );
+        assert!(parse_property_lines("novalue", &[])
+            .unwrap_err()
+            .contains("not key=value"));
+        assert!(parse_property_lines("name=x", &[])
+            .unwrap_err()
+            .contains("own field"));
+        assert!(parse_property_lines("description=x", &["description"])
+            .unwrap_err()
+            .contains("own field"));
+        assert_eq!(
+            parse_property_lines("status=x", &[]).unwrap_err(),
+            "Attribute 'status' is read-only."
+        );
+        assert!(parse_property_lines("a=1\na=2", &[])
+            .unwrap_err()
+            .contains("twice"));
+    }
 
     #[test]
     fn keys_are_classified() {

@@ -10,7 +10,8 @@ use crate::app::layout::use_session;
 #[cfg(feature = "hydrate")]
 use crate::app::upload::UploadEnd;
 use crate::domain::image::{
-    check_key, check_minimum, check_name, human_size, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
+    check_minimum, check_name, human_size, parse_property_lines, Visibility, CONTAINER_FORMATS,
+    DISK_FORMATS,
 };
 use crate::domain::inspect::{judge, Format, Inspection, Verdict};
 use crate::domain::policy::can_set_visibility;
@@ -46,22 +47,8 @@ fn now_ms() -> f64 {
     }
 }
 
-/// Parses "key=value" lines into properties, checking each key with the domain rules.
-fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (k, v) = line
-            .split_once('=')
-            .ok_or_else(|| format!("\"{line}\" is not key=value"))?;
-        let (k, v) = (k.trim(), v.trim());
-        match check_key(k) {
-            Ok(false) => out.push((k.to_string(), v.to_string())),
-            Ok(true) => return Err(format!("\"{k}\" has its own field above")),
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Ok(out)
-}
+/// Extra properties the form has fields for.
+const OWN_FIELDS: [&str; 4] = ["description", "architecture", "os_distro", "os_version"];
 
 /// What the inspector made of the chosen file.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,7 +111,7 @@ pub fn CreateImagePage() -> impl IntoView {
     };
     let disk_error = move || number_error("Minimum disk", min_disk.get());
     let ram_error = move || number_error("Minimum RAM", min_ram.get());
-    let props_error = move || parse_properties(&custom.get()).err();
+    let props_error = move || parse_property_lines(&custom.get(), &OWN_FIELDS).err();
     // Only bare images are inspected by the server, so only they are checked here.
     let inspected = move || match file_check.get() {
         Some(FileCheck::Done(found, size)) if container_format.get() == "bare" => {
@@ -223,7 +210,8 @@ pub fn CreateImagePage() -> impl IntoView {
         if invalid() {
             return;
         }
-        let mut properties = parse_properties(&custom.get_untracked()).unwrap_or_default();
+        let mut properties =
+            parse_property_lines(&custom.get_untracked(), &OWN_FIELDS).unwrap_or_default();
         for (k, v) in [
             ("architecture", architecture),
             ("os_distro", os_distro),
@@ -449,18 +437,23 @@ mod web_sys_input {
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
-            let file = gloo_file::File::from(file);
             leptos::task::spawn_local(async move {
-                let len = file.size();
+                let len = file.size() as u64;
                 let read = |start: u64, end: u64| {
-                    let part = file.slice(start, end);
-                    async move { gloo_file::futures::read_as_bytes(&part).await }
+                    let part = file.slice_with_f64_and_f64(start as f64, end as f64);
+                    async move {
+                        let buffer =
+                            wasm_bindgen_futures::JsFuture::from(part?.array_buffer()).await?;
+                        Ok::<_, leptos::wasm_bindgen::JsValue>(
+                            js_sys::Uint8Array::new(&buffer).to_vec(),
+                        )
+                    }
                 };
                 let result = crate::domain::inspect::inspect_random_access(len, read).await;
                 done(
                     result
                         .map(|(found, _)| (found, len))
-                        .map_err(|e| e.to_string()),
+                        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}"))),
                 );
             });
         }

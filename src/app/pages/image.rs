@@ -5,21 +5,29 @@ use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::use_session;
 use crate::app::pages::images::{short_time, StatusBadge};
 use crate::domain::image::human_size;
-use crate::domain::image::{check_minimum, check_name, Image, ImageStatus, Visibility};
-use crate::domain::policy::{can_delete, can_modify, can_set_visibility, Decision, Membership};
+use crate::domain::image::{
+    check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
+};
+use crate::domain::policy::{
+    can_deactivate, can_delete, can_download, can_manage_members, can_modify, can_set_visibility,
+    Actor, Decision, Membership,
+};
 use crate::server_fns::images::{
     add_member, delete_image, get_image, list_members, remove_member, set_image_active,
     update_image, ImageChange,
 };
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The details page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
     let params = use_params_map();
     let version = RwSignal::new(0u32);
+    // The images table's row menu links here with ?edit=1: the editor opens once, on arrival.
+    let open_editor =
+        RwSignal::new(use_query_map().with_untracked(|q| q.get("edit").as_deref() == Some("1")));
     let image = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
         |(id, _)| get_image(id),
@@ -46,7 +54,7 @@ pub fn ImagePage() -> impl IntoView {
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
                                 {has_data.then(|| view! { <a class="btn primary" href=download download=title.clone()>"Download"</a> })}
-                                <ImageActions image=img.clone() version/>
+                                <ImageActions image=img.clone() version open_editor/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
@@ -118,6 +126,62 @@ fn reason(d: Decision) -> Option<String> {
     }
 }
 
+/// Why each action on an image is unavailable to the caller (`None`: allowed), decided by the
+/// domain policy. The details page and the images table's row menus both use it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unavailable {
+    /// Edit and Protect/Unprotect.
+    pub modify: Option<String>,
+    /// Delete.
+    pub delete: Option<String>,
+    /// Deactivate/Reactivate.
+    pub activate: Option<String>,
+    /// Manage Members.
+    pub members: Option<String>,
+    /// Download.
+    pub download: Option<String>,
+}
+
+/// What `actor` may do with `image`, an image it can see (an image of another project that it
+/// sees as `shared` is one it accepted).
+pub fn unavailable(actor: Option<&Actor>, image: &Image) -> Unavailable {
+    let Some(a) = actor else {
+        let again = Some("Log in again.".to_string());
+        return Unavailable {
+            modify: again.clone(),
+            delete: again.clone(),
+            activate: again.clone(),
+            members: again.clone(),
+            download: again,
+        };
+    };
+    let own = image.owner.as_ref() == Some(&a.project_id);
+    let m = if !own && image.visibility == Visibility::Shared {
+        Membership::Accepted
+    } else {
+        Membership::None
+    };
+    Unavailable {
+        modify: reason(can_modify(a, image, m)),
+        delete: reason(can_delete(a, image, m)).or_else(|| {
+            image
+                .protected
+                .then(|| "Protected: unprotect the image first.".to_string())
+        }),
+        activate: reason(can_deactivate(a, image, m)).or_else(|| match image.status {
+            ImageStatus::Active | ImageStatus::Deactivated => None,
+            s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
+        }),
+        members: reason(can_manage_members(a, image, m)),
+        download: reason(can_download(a, image, m)).or_else(|| {
+            image
+                .size
+                .is_none()
+                .then(|| "The image has no data yet.".to_string())
+        }),
+    }
+}
+
 /// A button that is disabled, with its reason shown, when the policy refuses the action.
 #[component]
 fn ActionButton(
@@ -143,32 +207,26 @@ fn ActionButton(
 
 /// Edit, protect, deactivate and delete, each checked against the domain policy first.
 #[component]
-fn ImageActions(image: Image, version: RwSignal<u32>) -> impl IntoView {
+fn ImageActions(
+    image: Image,
+    version: RwSignal<u32>,
+    open_editor: RwSignal<bool>,
+) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
     let actor = session.actor();
-    let modify = actor
-        .as_ref()
-        .map(|a| reason(can_modify(a, &image, Membership::None)))
-        .unwrap_or(Some("Log in again.".into()));
-    let delete_why = actor
-        .as_ref()
-        .map(|a| reason(can_delete(a, &image, Membership::None)))
-        .unwrap_or(Some("Log in again.".into()))
-        .or_else(|| {
-            image
-                .protected
-                .then(|| "Protected: unprotect the image first.".to_string())
-        });
-    let activate_why = modify.clone().or_else(|| match image.status {
-        ImageStatus::Active | ImageStatus::Deactivated => None,
-        s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
-    });
+    let Unavailable {
+        modify,
+        delete: delete_why,
+        activate: activate_why,
+        ..
+    } = unavailable(actor.as_ref(), &image);
     let id = image.id.to_string();
     let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
     let protected = image.protected;
     let deactivated = image.status == ImageStatus::Deactivated;
-    let editing = RwSignal::new(false);
+    let editing = RwSignal::new(open_editor.get_untracked() && modify.is_none());
+    open_editor.set(false);
     let confirming = RwSignal::new(false);
     let gone = RwSignal::new(false);
 
@@ -284,6 +342,14 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
     let min_ram = RwSignal::new(image.min_ram.to_string());
     let visibility = RwSignal::new(image.visibility.as_str().to_string());
     let tags = RwSignal::new(image.tags.join(", "));
+    let custom = RwSignal::new(
+        image
+            .properties
+            .iter()
+            .filter(|(k, _)| k.as_str() != "description")
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect::<String>(),
+    );
     let current = image.visibility;
     let options: Vec<Visibility> = Visibility::ALL
         .into_iter()
@@ -298,6 +364,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         check_name(&name.get())
             .err()
             .map(|e| e.to_string())
+            .or_else(|| parse_property_lines(&custom.get(), &["description"]).err())
             .or_else(|| {
                 [
                     ("Minimum disk", min_disk.get()),
@@ -360,6 +427,18 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         if t != o.tags {
             changes.push(ImageChange::Set("tags".into(), serde_json::json!(t)));
         }
+        let props =
+            parse_property_lines(&custom.get_untracked(), &["description"]).unwrap_or_default();
+        for key in o.properties.keys() {
+            if key != "description" && !props.iter().any(|(k, _)| k == key) {
+                changes.push(ImageChange::Remove(key.clone()));
+            }
+        }
+        for (k, v) in props {
+            if o.properties.get(&k) != Some(&v) {
+                changes.push(ImageChange::Set(k, serde_json::json!(v)));
+            }
+        }
         if changes.is_empty() {
             editing.set(false);
             return;
@@ -405,6 +484,10 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
                 <div class="field">
                     <label for="ed-tags">"Tags (comma separated)"</label>
                     <input id="ed-tags" prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e))/>
+                </div>
+                <div class="field wide">
+                    <label for="ed-props">"Properties (key=value, one per line)"</label>
+                    <textarea id="ed-props" rows="4" prop:value=move || custom.get() on:input=move |e| custom.set(event_target_value(&e))></textarea>
                 </div>
             </div>
             {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
@@ -477,7 +560,7 @@ fn MembersCard(
             .into_any()
     };
     view! {
-        <section class="card" aria-labelledby="members-h">
+        <section class="card" id="members" aria-labelledby="members-h">
             <h2 id="members-h">"Members"</h2>
             {list}
             <form class="inline-form" on:submit=add>

@@ -4,9 +4,13 @@
 
 use crate::app::components::{use_toasts, ToastKind};
 use crate::app::components::{ErrorBox, PageHeader};
+use crate::app::layout::use_session;
+use crate::app::pages::image::unavailable;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::server_fns::identity::list_projects;
-use crate::server_fns::images::{delete_image, get_image, image_usage, list_images};
+use crate::server_fns::images::{
+    delete_image, get_image, image_usage, list_images, set_image_active,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -101,6 +105,7 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
     };
     let version = RwSignal::new(0u32);
     let selected = RwSignal::new(Vec::<Selected>::new());
+    let confirming = RwSignal::new(false);
     let page = Resource::new(
         move || (api_query(), version.get()),
         |(q, _)| list_images(q),
@@ -148,12 +153,12 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
             </Suspense>
         </div>
         <Filters projects/>
-        <BatchBar selected version/>
+        <BatchBar selected confirming version/>
         <Transition fallback=|| view! { <p class="loading">"Loading images…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(p) => view! { <ImagesTable page=p selected/> }.into_any(),
+                    Ok(p) => view! { <ImagesTable page=p selected confirming version/> }.into_any(),
                 }
             })}
         </Transition>
@@ -324,6 +329,8 @@ fn SortHeader(key: &'static str, label: &'static str) -> impl IntoView {
 fn ImagesTable(
     page: crate::server_fns::images::ImagePage,
     selected: RwSignal<Vec<Selected>>,
+    confirming: RwSignal<bool>,
+    version: RwSignal<u32>,
 ) -> impl IntoView {
     let query = use_query_map();
     let names = page.project_names.clone();
@@ -370,6 +377,7 @@ fn ImagesTable(
                         <SortHeader key="disk_format" label="Disk format"/>
                         <SortHeader key="size" label="Size"/>
                         <SortHeader key="created_at" label="Created"/>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -380,7 +388,7 @@ fn ImagesTable(
                             let href = format!("/project/images/{}", img.id);
                             let name = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                             let row = Selected { id: img.id.to_string(), name: name.clone(), protected: img.protected };
-                            let (row_id, row2) = (row.id.clone(), row.clone());
+                            let (row_id, row2, row3) = (row.id.clone(), row.clone(), row.clone());
                             view! {
                                 <tr>
                                     <td class="select">
@@ -412,6 +420,9 @@ fn ImagesTable(
                                     <td>{img.disk_format.clone().unwrap_or_default()}</td>
                                     <td class="num">{img.size.map(human_size).unwrap_or_default()}</td>
                                     <td>{short_time(&img.created_at)}</td>
+                                    <td class="actions">
+                                        <RowActions image=img.clone() row=row3 selected confirming version/>
+                                    </td>
                                 </tr>
                             }
                         })
@@ -448,6 +459,98 @@ fn ImagesTable(
             })}
         </nav>
     }
+}
+
+/// One row's actions, each decided by the domain policy for this image and the caller (the same
+/// function as the details page); an action the caller cannot take is disabled with the reason.
+#[component]
+fn RowActions(
+    image: Image,
+    row: Selected,
+    selected: RwSignal<Vec<Selected>>,
+    confirming: RwSignal<bool>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let session = use_session();
+    let toasts = use_toasts();
+    let why = unavailable(session.actor().as_ref(), &image);
+    let id = image.id.to_string();
+    let deactivated = image.status == ImageStatus::Deactivated;
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(d) = menu.get_untracked() {
+            d.set_open(false);
+        }
+    };
+    let link = |label: &'static str, href: String, why_not: Option<String>, download: bool| {
+        match why_not {
+            None => view! {
+                <a class="menu-item" href=href download=download.then_some("")>{label}</a>
+            }
+            .into_any(),
+            Some(why) => disabled_item(label, why),
+        }
+    };
+    let toggle_id = id.clone();
+    let toggle = move |_| {
+        close();
+        let id = toggle_id.clone();
+        leptos::task::spawn_local(async move {
+            match set_image_active(id, deactivated).await {
+                Ok(()) => {
+                    let done = if deactivated {
+                        "reactivated"
+                    } else {
+                        "deactivated"
+                    };
+                    toasts.push(ToastKind::Success, format!("The image was {done}."));
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    let delete = move |_| {
+        close();
+        selected.set(vec![row.clone()]);
+        confirming.set(true);
+    };
+    let activate_label = if deactivated {
+        "Reactivate"
+    } else {
+        "Deactivate"
+    };
+    let name = image.name.clone().unwrap_or_else(|| id.clone());
+    view! {
+        <details class="row-menu" node_ref=menu>
+            <summary aria-label=format!("Actions for {name}")>"Actions"</summary>
+            <div class="menu">
+                {link("Edit", format!("/project/images/{id}?edit=1"), why.modify, false)}
+                {link("Manage members", format!("/project/images/{id}#members"), why.members, false)}
+                {link("Download", format!("/image/v2/images/{id}/file"), why.download, true)}
+                {match why.activate {
+                    None => view! { <button type="button" class="menu-item" on:click=toggle>{activate_label}</button> }.into_any(),
+                    Some(w) => disabled_item(activate_label, w),
+                }}
+                {match why.delete {
+                    None => view! { <button type="button" class="menu-item danger" on:click=delete>"Delete"</button> }.into_any(),
+                    Some(w) => disabled_item("Delete", w),
+                }}
+            </div>
+        </details>
+    }
+}
+
+/// A menu entry the caller cannot use: disabled, with the policy's reason under its label.
+fn disabled_item(label: &'static str, why: String) -> AnyView {
+    let title = why.clone();
+    view! {
+        <button type="button" class="menu-item" disabled title=title>
+            {label}
+            <small class="why">{why}</small>
+        </button>
+    }
+    .into_any()
 }
 
 /// A row the user selected for a batch action.
@@ -496,9 +599,12 @@ fn LiveStatus(id: String, status: ImageStatus) -> impl IntoView {
 /// Selected rows and the batch delete: a confirmation that names every image, explains the
 /// protected ones (unprotect them first) instead of skipping them silently, and reports each result.
 #[component]
-fn BatchBar(selected: RwSignal<Vec<Selected>>, version: RwSignal<u32>) -> impl IntoView {
+fn BatchBar(
+    selected: RwSignal<Vec<Selected>>,
+    confirming: RwSignal<bool>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
-    let confirming = RwSignal::new(false);
     let results = RwSignal::new(Vec::<(String, Result<(), String>)>::new());
     let run = move || {
         let chosen = selected.get_untracked();
@@ -539,7 +645,10 @@ fn BatchBar(selected: RwSignal<Vec<Selected>>, version: RwSignal<u32>) -> impl I
             view! {
                 <div class="confirm" role="alertdialog" aria-label="Confirm delete">
                     <div>
-                        <p>{format!("Delete {} images? Their data is removed and this cannot be undone.", list.len())}</p>
+                        <p>{match list.len() {
+                            1 => "Delete this image? Its data is removed and this cannot be undone.".to_string(),
+                            n => format!("Delete {n} images? Their data is removed and this cannot be undone."),
+                        }}</p>
                         <ul>
                             {list.into_iter().map(|s| view! {
                                 <li>{s.name.clone()}{s.protected.then_some(" (protected: it will be kept; unprotect it first)")}</li>

@@ -2,6 +2,7 @@
 //! Accept and Reject; rejected shares can still be accepted later.
 
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
+use crate::app::layout::PendingShares;
 use crate::app::pages::images::{short_time, StatusBadge};
 use crate::server_fns::images::{answer_share, shared_with_me, Share};
 use leptos::prelude::*;
@@ -18,6 +19,9 @@ pub fn SharedPage() -> impl IntoView {
                 match shares.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(list) => {
+                        if let Some(PendingShares(n)) = use_context::<PendingShares>() {
+                            n.set(list.iter().filter(|s| s.status == "pending").count());
+                        }
                         let group = |status: &str| list.iter().filter(|s| s.status == status).cloned().collect::<Vec<_>>();
                         view! {
                             <ShareTable title="Pending" shares=group("pending") version/>
