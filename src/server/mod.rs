@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use config::Config;
 use identity::throttle::{LoginThrottle, DELAY_STEP};
-use identity::{repo::IdentityRepo, IdentityService};
+use identity::{principal, repo::IdentityRepo, IdentityService};
 use images::{repo::ImageRepo, ImageService};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -184,6 +184,7 @@ pub async fn router(
                 )
                 .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
                 .layer(axum::middleware::from_fn(http::cross_site_guard))
+                .layer(axum::middleware::from_fn(principal::with_actor_cell))
                 .layer(sessions)
                 .layer(Extension(services)),
         );

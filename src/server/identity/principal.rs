@@ -22,12 +22,31 @@ pub const SESSION_PROJECT: &str = "project_id";
 #[derive(Debug, Clone)]
 pub struct MaybeActor(pub Option<Actor>);
 
+/// One request's resolved caller, shared by every copy of the request's parts: a dashboard page
+/// rendered on the server runs several server functions, each extracting the caller from its
+/// own copy, and the session and roles are then read once per request instead of once per call.
+#[derive(Debug, Clone, Default)]
+pub struct ActorCell(std::sync::Arc<std::sync::OnceLock<MaybeActor>>);
+
+/// Middleware: gives each request an empty [`ActorCell`].
+pub async fn with_actor_cell(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    req.extensions_mut().insert(ActorCell::default());
+    next.run(req).await
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for MaybeActor {
     type Rejection = StatusCode;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         if let Some(cached) = parts.extensions.get::<MaybeActor>() {
             return Ok(cached.clone());
+        }
+        let cell = parts.extensions.get::<ActorCell>().cloned();
+        if let Some(known) = cell.as_ref().and_then(|c| c.0.get()) {
+            return Ok(known.clone());
         }
         let services = parts
             .extensions
@@ -54,6 +73,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeActor {
         })?;
         let resolved = MaybeActor(actor);
         parts.extensions.insert(resolved.clone());
+        if let Some(cell) = cell {
+            let _ = cell.0.set(resolved.clone());
+        }
         Ok(resolved)
     }
 }
