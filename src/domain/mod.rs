@@ -6,5 +6,6 @@ pub mod ids;
 pub mod image;
 pub mod inspect;
 pub mod lifecycle;
+pub mod metadefs;
 pub mod policy;
 pub mod policy_rules;

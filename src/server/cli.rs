@@ -47,6 +47,30 @@ pub enum Command {
     /// Set or show a project's image quotas (Keystone-style limits the image API enforces)
     #[command(subcommand)]
     Quota(QuotaCommand),
+    /// Load, export or unload metadata definitions (Glance's one-namespace-per-file JSON)
+    #[command(subcommand)]
+    Metadefs(MetadefsCommand),
+}
+
+/// Metadata-definition catalog commands.
+#[derive(Debug, Subcommand)]
+pub enum MetadefsCommand {
+    /// Load every *.json namespace file of DIR; existing namespaces are skipped unless --merge
+    Load {
+        /// Directory of namespace files (e.g. a copy of Glance's etc/metadefs)
+        dir: PathBuf,
+        /// Update existing namespaces: the file's fields and items win, items only the database
+        /// has are kept
+        #[arg(long)]
+        merge: bool,
+    },
+    /// Write every namespace to DIR, one <namespace>.json file each
+    Export {
+        /// Directory to write into (created if missing)
+        dir: PathBuf,
+    },
+    /// Delete every namespace and what it holds
+    Unload,
 }
 
 /// Quota commands.
@@ -169,6 +193,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Project(cmd) => project(&config, cmd).await,
         Command::Role(cmd) => role(&config, cmd).await,
         Command::Quota(cmd) => quota(&config, cmd).await,
+        Command::Metadefs(cmd) => metadefs(&config, cmd).await,
     }
 }
 
@@ -427,6 +452,49 @@ async fn quota(config: &Config, cmd: QuotaCommand) -> anyhow::Result<()> {
             for l in limits {
                 println!("{}: {} = {}", p.name, l.resource_name, l.resource_limit);
             }
+        }
+    }
+    Ok(())
+}
+
+async fn metadefs(config: &Config, cmd: MetadefsCommand) -> anyhow::Result<()> {
+    use crate::domain::metadefs::NamespaceFile;
+    let b = Backend::open(config).await?;
+    match cmd {
+        MetadefsCommand::Load { dir, merge } => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path)?;
+                let doc: NamespaceFile = serde_json::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                let name = doc.namespace.namespace.clone();
+                let outcome = b
+                    .metadefs
+                    .load(doc, merge)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                println!("{outcome} {name} ({})", path.display());
+            }
+        }
+        MetadefsCommand::Export { dir } => {
+            std::fs::create_dir_all(&dir)?;
+            let all = b.metadefs.export_all().await?;
+            for doc in &all {
+                let file = doc.namespace.namespace.replace(['/', '\\', ':'], "_");
+                let path = dir.join(format!("{file}.json"));
+                std::fs::write(&path, serde_json::to_string_pretty(doc)? + "\n")?;
+                println!("exported {} ({})", doc.namespace.namespace, path.display());
+            }
+            println!("{} namespaces exported", all.len());
+        }
+        MetadefsCommand::Unload => {
+            let n = b.metadefs.unload_all().await?;
+            println!("{n} namespaces unloaded");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ pub mod glance;
 pub mod http;
 pub mod identity;
 pub mod images;
+pub mod metadefs;
 pub mod state;
 pub mod store;
 
@@ -61,6 +62,8 @@ pub struct Backend {
     pub identity: IdentityService,
     /// The image service.
     pub images: ImageService,
+    /// The metadata-definition service.
+    pub metadefs: metadefs::MetadefService,
 }
 
 impl Backend {
@@ -109,10 +112,13 @@ impl Backend {
             overrides,
         )
         .require_format_match(config.require_format_match);
+        let metadefs = metadefs::MetadefService::new(pool.clone());
+        metadefs.seed().await?;
         Ok(Backend {
             pool,
             identity,
             images,
+            metadefs,
         })
     }
 }
@@ -147,6 +153,7 @@ pub async fn router(
     let services = Services {
         identity: backend.identity.clone(),
         images: backend.images.clone(),
+        metadefs: backend.metadefs.clone(),
         config: config.clone(),
         public_url: public_url.trim_end_matches('/').into(),
     };

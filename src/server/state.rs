@@ -13,6 +13,8 @@ pub struct Services {
     pub identity: IdentityService,
     /// Images and their data.
     pub images: crate::server::images::ImageService,
+    /// Metadata definitions.
+    pub metadefs: crate::server::metadefs::MetadefService,
     /// The resolved configuration.
     pub config: Arc<Config>,
     /// Public base URL (no trailing slash), used in the links the APIs return.

@@ -214,3 +214,102 @@ fn flags_beat_environment_beats_file() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no_such_setting"));
 }
+
+#[test]
+fn metadefs_load_export_round_trip_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, files, out) = (
+        dir.path().join("db"),
+        dir.path().join("in"),
+        dir.path().join("out"),
+    );
+    std::fs::create_dir_all(&files).unwrap();
+    let web = serde_json::json!({
+        "namespace": "Test::Web", "display_name": "Web servers", "description": "Servers that speak HTTP.",
+        "visibility": "public", "protected": true,
+        "resource_type_associations": [{"name": "OS::Glance::Image", "prefix": "web_"}, {"name": "OS::Nova::Server", "properties_target": "metadata"}],
+        "properties": {
+            "port": {"title": "Port", "type": "integer", "minimum": 1, "maximum": 65535, "default": 80},
+            "server": {"title": "Server", "type": "string", "enum": ["nginx", "apache"]}
+        },
+        "objects": [{"name": "TLS", "description": "Certificates", "required": ["cert"],
+                     "properties": {"cert": {"title": "Certificate", "type": "string"}}}],
+        "tags": [{"name": "http"}, {"name": "web"}]
+    });
+    let db = serde_json::json!({"namespace": "Test::Db", "visibility": "private", "protected": false,
+        "resource_type_associations": [], "properties": {}, "objects": [], "tags": []});
+    std::fs::write(files.join("web.json"), web.to_string()).unwrap();
+    std::fs::write(files.join("db.json"), db.to_string()).unwrap();
+    std::fs::write(files.join("notes.txt"), "not a namespace").unwrap();
+
+    let d = d.as_path();
+    std::fs::create_dir_all(d).unwrap();
+    let loaded = ok(&glimpse(
+        d,
+        &["metadefs", "load", files.to_str().unwrap()],
+        None,
+    ));
+    assert!(
+        loaded.contains("created Test::Web") && loaded.contains("created Test::Db"),
+        "{loaded}"
+    );
+    let exported = ok(&glimpse(
+        d,
+        &["metadefs", "export", out.to_str().unwrap()],
+        None,
+    ));
+    // Glimpse's own catalog (loaded at first start) is exported too.
+    assert!(exported.contains("5 namespaces exported"), "{exported}");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap()
+    };
+    assert_eq!(read("Test__Web.json"), web);
+    assert_eq!(read("Test__Db.json"), db);
+    assert!(out.join("Glimpse__OperatingSystem.json").exists());
+
+    // Loading again skips what exists; --merge takes the file's items and keeps the others.
+    let mut changed = web.clone();
+    changed["properties"] =
+        serde_json::json!({"port": {"title": "Listen port", "type": "integer"}});
+    changed["tags"] = serde_json::json!([{"name": "https"}]);
+    std::fs::write(files.join("web.json"), changed.to_string()).unwrap();
+    assert!(ok(&glimpse(
+        d,
+        &["metadefs", "load", files.to_str().unwrap()],
+        None
+    ))
+    .contains("skipped Test::Web"));
+    assert!(ok(&glimpse(
+        d,
+        &["metadefs", "load", "--merge", files.to_str().unwrap()],
+        None
+    ))
+    .contains("merged Test::Web"));
+    ok(&glimpse(
+        d,
+        &["metadefs", "export", out.to_str().unwrap()],
+        None,
+    ));
+    let merged = read("Test__Web.json");
+    assert_eq!(merged["properties"]["port"]["title"], "Listen port");
+    assert_eq!(merged["properties"]["server"], web["properties"]["server"]);
+    let tags: Vec<&str> = merged["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["http", "https", "web"]);
+
+    // A file that breaks the rules names the file and the field.
+    std::fs::write(
+        files.join("bad.json"),
+        r#"{"namespace": "Bad", "properties": {"x": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    let o = glimpse(d, &["metadefs", "load", files.to_str().unwrap()], None);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'properties.x.title' is required"));
+
+    assert!(ok(&glimpse(d, &["metadefs", "unload"], None)).contains("5 namespaces unloaded"));
+}

@@ -8,6 +8,7 @@ mod identity_api;
 mod images_api;
 mod inspection;
 mod interrupted;
+mod metadefs;
 mod policy_file;
 mod quotas;
 mod sharing;

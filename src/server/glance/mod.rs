@@ -6,6 +6,7 @@ pub mod error;
 pub mod image_data;
 pub mod images;
 pub mod members;
+pub mod metadefs;
 pub mod schemas;
 pub mod wire;
 
@@ -35,6 +36,44 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/v2/info/import", get(import_info))
         .route("/v2/info/usage", get(usage))
         .route("/v2/images", get(images::list).post(images::create))
+        .route(
+            "/v2/metadefs/namespaces",
+            get(metadefs::list_namespaces).post(metadefs::create_namespace),
+        )
+        .route(
+            "/v2/metadefs/namespaces/{ns}",
+            get(metadefs::show_namespace)
+                .put(metadefs::update_namespace)
+                .delete(metadefs::delete_namespace),
+        )
+        .route("/v2/metadefs/resource_types", get(metadefs::resource_types))
+        .route(
+            "/v2/metadefs/namespaces/{ns}/resource_types",
+            get(metadefs::associations).post(metadefs::associate),
+        )
+        .route(
+            "/v2/metadefs/namespaces/{ns}/resource_types/{rt}",
+            axum::routing::delete(metadefs::dissociate),
+        )
+        .route(
+            "/v2/metadefs/namespaces/{ns}/tags/{name}",
+            get(metadefs::tag_show)
+                .post(metadefs::add_tag)
+                .put(metadefs::tag_update)
+                .delete(metadefs::tag_delete),
+        )
+        .route(
+            "/v2/metadefs/namespaces/{ns}/{kind}",
+            get(metadefs::list_items)
+                .post(metadefs::create_item)
+                .delete(metadefs::delete_items),
+        )
+        .route(
+            "/v2/metadefs/namespaces/{ns}/{kind}/{name}",
+            get(metadefs::show_item)
+                .put(metadefs::update_item)
+                .delete(metadefs::delete_item),
+        )
         .route(
             "/v2/images/{id}",
             get(images::show)

@@ -1,0 +1,473 @@
+//! Metadata definitions (Glance's metadefs): namespaces, their resource-type associations,
+//! properties, objects and tags; the field rules Glance applies to each, the property schema
+//! (types and constraints) with a checker for values, who may read and write them, and the
+//! one-namespace-per-file JSON format operators load with `glimpse metadefs load`.
+
+use crate::domain::policy::{Actor, Decision};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Longest namespace, object, tag, resource type, prefix and display name.
+pub const MAX_NAME: usize = 80;
+/// Longest namespace description.
+pub const MAX_DESCRIPTION: usize = 500;
+/// Resource types every installation knows.
+pub const SEEDED_RESOURCE_TYPES: [&str; 6] = [
+    "OS::Glance::Image",
+    "OS::Cinder::Volume",
+    "OS::Nova::Flavor",
+    "OS::Nova::Aggregate",
+    "OS::Nova::Server",
+    "OS::Trove::Instance",
+];
+/// The JSON types a property may have.
+pub const PROPERTY_TYPES: [&str; 7] = [
+    "array", "boolean", "integer", "number", "object", "string", "null",
+];
+/// Keys a property definition may carry (Glance's property schema).
+const PROPERTY_KEYS: [&str; 20] = [
+    "name",
+    "title",
+    "description",
+    "type",
+    "operators",
+    "default",
+    "readonly",
+    "enum",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "additionalItems",
+    "required",
+    "hypervisor_type",
+];
+
+/// A namespace's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Namespace {
+    /// Unique name.
+    pub namespace: String,
+    /// Name to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// What it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `public` or `private` (visible to the owner project and admins only).
+    #[serde(default = "private")]
+    pub visibility: String,
+    /// Protected namespaces (and what they hold) cannot be deleted.
+    #[serde(default)]
+    pub protected: bool,
+    /// Owner project id (or, in catalog files, a name such as "admin").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+fn private() -> String {
+    "private".into()
+}
+
+/// A namespace's association with a resource type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Association {
+    /// Resource type name, e.g. `OS::Glance::Image`.
+    pub name: String,
+    /// Prefix added to the namespace's property names for this resource type (with its separator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Where the properties go on the resource, e.g. `image`, `metadata`, `scheduler_hints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties_target: Option<String>,
+}
+
+/// An object: a named group of properties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Object {
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// What it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Names of its required properties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
+    /// Its properties, by name.
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+}
+
+/// A tag name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The tag.
+    pub name: String,
+}
+
+/// One namespace file, as Glance's `etc/metadefs/*.json` and `export_metadefs` write them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceFile {
+    /// The namespace's fields.
+    #[serde(flatten)]
+    pub namespace: Namespace,
+    /// Its resource-type associations.
+    #[serde(default)]
+    pub resource_type_associations: Vec<Association>,
+    /// Its properties, by name.
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+    /// Its objects.
+    #[serde(default)]
+    pub objects: Vec<Object>,
+    /// Its tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A field that breaks Glance's rules; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+fn invalid(msg: impl Into<String>) -> Invalid {
+    Invalid(msg.into())
+}
+
+/// Checks a name-like field: 1 to `max` characters.
+pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
+    let n = value.chars().count();
+    if n == 0 {
+        return Err(invalid(format!("'{field}' must not be empty")));
+    }
+    if n > max {
+        return Err(invalid(format!(
+            "'{field}' is too long: {n} characters, at most {max}"
+        )));
+    }
+    Ok(())
+}
+
+impl Namespace {
+    /// Checks every field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("namespace", &self.namespace, MAX_NAME)?;
+        if let Some(d) = &self.display_name {
+            if d.chars().count() > MAX_NAME {
+                return Err(invalid(format!(
+                    "'display_name' is longer than {MAX_NAME} characters"
+                )));
+            }
+        }
+        if let Some(d) = &self.description {
+            if d.chars().count() > MAX_DESCRIPTION {
+                return Err(invalid(format!(
+                    "'description' is longer than {MAX_DESCRIPTION} characters"
+                )));
+            }
+        }
+        if !["public", "private"].contains(&self.visibility.as_str()) {
+            return Err(invalid(format!(
+                "'visibility' must be public or private, not {:?}",
+                self.visibility
+            )));
+        }
+        if self.owner.as_ref().is_some_and(|o| o.chars().count() > 255) {
+            return Err(invalid("'owner' is longer than 255 characters"));
+        }
+        Ok(())
+    }
+}
+
+impl Association {
+    /// Checks every field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("name", &self.name, MAX_NAME)?;
+        for (field, v) in [
+            ("prefix", &self.prefix),
+            ("properties_target", &self.properties_target),
+        ] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > MAX_NAME) {
+                return Err(invalid(format!(
+                    "'{field}' is longer than {MAX_NAME} characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Object {
+    /// Checks the name, the properties and that required names exist.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("name", &self.name, MAX_NAME)?;
+        for (name, p) in &self.properties {
+            check_property(name, p)?;
+        }
+        if let Some(r) = self
+            .required
+            .iter()
+            .find(|r| !self.properties.contains_key(*r))
+        {
+            return Err(invalid(format!(
+                "'required' names {r:?}, which is not one of the object's properties"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl NamespaceFile {
+    /// Checks the namespace and everything in it.
+    pub fn check(&self) -> Result<(), Invalid> {
+        self.namespace.check()?;
+        for a in &self.resource_type_associations {
+            a.check()?;
+        }
+        for (name, p) in &self.properties {
+            check_property(name, p)?;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &self.objects {
+            o.check()?;
+            if !seen.insert(&o.name) {
+                return Err(invalid(format!("object {:?} is defined twice", o.name)));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &self.tags {
+            check_name("tags.name", &t.name, MAX_NAME)?;
+            if !seen.insert(&t.name) {
+                return Err(invalid(format!("tag {:?} is given twice", t.name)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn non_negative_int(p: &Map<String, Value>, key: &str, at: &str) -> Result<Option<u64>, Invalid> {
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| invalid(format!("'{at}.{key}' must be a whole number >= 0"))),
+    }
+}
+
+/// Checks a property definition against Glance's property schema: `title` and `type` required,
+/// known keys only, constraints of the right kind and consistent with each other.
+pub fn check_property(name: &str, def: &Value) -> Result<(), Invalid> {
+    check_name("name", name, MAX_NAME)?;
+    let at = format!("properties.{name}");
+    let p = def
+        .as_object()
+        .ok_or_else(|| invalid(format!("'{at}' must be an object")))?;
+    if let Some(k) = p.keys().find(|k| !PROPERTY_KEYS.contains(&k.as_str())) {
+        return Err(invalid(format!("'{at}' has an unknown key {k:?}")));
+    }
+    match p.get("title") {
+        Some(Value::String(t)) if !t.is_empty() => {}
+        _ => return Err(invalid(format!("'{at}.title' is required"))),
+    }
+    let kind = match p.get("type") {
+        Some(Value::String(t)) if PROPERTY_TYPES.contains(&t.as_str()) => t.as_str(),
+        Some(other) => {
+            return Err(invalid(format!(
+                "'{at}.type' must be one of {PROPERTY_TYPES:?}, not {other}"
+            )))
+        }
+        None => return Err(invalid(format!("'{at}.type' is required"))),
+    };
+    if let Some(e) = p.get("enum") {
+        let list = e
+            .as_array()
+            .ok_or_else(|| invalid(format!("'{at}.enum' must be a list")))?;
+        for v in list {
+            check_type(kind, v).map_err(|why| invalid(format!("'{at}.enum' value {v}: {why}")))?;
+        }
+    }
+    for key in ["minimum", "maximum"] {
+        if p.get(key).is_some_and(|v| !v.is_number()) {
+            return Err(invalid(format!("'{at}.{key}' must be a number")));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (
+        p.get("minimum").and_then(Value::as_f64),
+        p.get("maximum").and_then(Value::as_f64),
+    ) {
+        if lo > hi {
+            return Err(invalid(format!(
+                "'{at}.minimum' is greater than its maximum"
+            )));
+        }
+    }
+    let min_len = non_negative_int(p, "minLength", &at)?;
+    let max_len = non_negative_int(p, "maxLength", &at)?;
+    if min_len.zip(max_len).is_some_and(|(lo, hi)| lo > hi) {
+        return Err(invalid(format!(
+            "'{at}.minLength' is greater than its maxLength"
+        )));
+    }
+    let min_items = non_negative_int(p, "minItems", &at)?;
+    let max_items = non_negative_int(p, "maxItems", &at)?;
+    if min_items.zip(max_items).is_some_and(|(lo, hi)| lo > hi) {
+        return Err(invalid(format!(
+            "'{at}.minItems' is greater than its maxItems"
+        )));
+    }
+    if p.get("pattern").is_some_and(|v| !v.is_string()) {
+        return Err(invalid(format!("'{at}.pattern' must be a string")));
+    }
+    for key in ["readonly", "uniqueItems", "additionalItems"] {
+        if p.get(key).is_some_and(|v| !v.is_boolean()) {
+            return Err(invalid(format!("'{at}.{key}' must be true or false")));
+        }
+    }
+    if let Some(ops) = p.get("operators") {
+        let ok = ops.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|o| o.as_str().is_some_and(|s| s.starts_with('<')))
+        });
+        if !ok {
+            return Err(invalid(format!(
+                "'{at}.operators' must be a list such as [\"<or>\", \"<all-in>\"]"
+            )));
+        }
+    }
+    if let Some(items) = p.get("items") {
+        let items = items
+            .as_object()
+            .ok_or_else(|| invalid(format!("'{at}.items' must be an object")))?;
+        if let Some(t) = items.get("type") {
+            if !t.as_str().is_some_and(|t| PROPERTY_TYPES.contains(&t)) {
+                return Err(invalid(format!("'{at}.items.type' is not a known type")));
+            }
+        }
+        if items.get("enum").is_some_and(|e| !e.is_array()) {
+            return Err(invalid(format!("'{at}.items.enum' must be a list")));
+        }
+    }
+    if let Some(d) = p.get("default") {
+        check_value(def, d).map_err(|why| invalid(format!("'{at}.default' {d}: {why}")))?;
+    }
+    Ok(())
+}
+
+fn check_type(kind: &str, v: &Value) -> Result<(), String> {
+    let ok = match kind {
+        "string" => v.is_string(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "number" => v.is_number(),
+        "boolean" => v.is_boolean(),
+        "array" => v.is_array(),
+        "object" => v.is_object(),
+        "null" => v.is_null(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("is not of type {kind}"))
+    }
+}
+
+/// Checks a value against a property definition (type, enum, bounds, lengths, items). Pattern
+/// checks are left to the caller that has a regex engine.
+pub fn check_value(def: &Value, v: &Value) -> Result<(), String> {
+    let kind = def.get("type").and_then(Value::as_str).unwrap_or("string");
+    check_type(kind, v)?;
+    if let Some(list) = def.get("enum").and_then(Value::as_array) {
+        if !list.contains(v) {
+            let names: Vec<String> = list.iter().map(|x| x.to_string()).collect();
+            return Err(format!("must be one of {}", names.join(", ")));
+        }
+    }
+    if let Some(n) = v.as_f64() {
+        if let Some(lo) = def.get("minimum").and_then(Value::as_f64) {
+            if n < lo {
+                return Err(format!("must be at least {lo}"));
+            }
+        }
+        if let Some(hi) = def.get("maximum").and_then(Value::as_f64) {
+            if n > hi {
+                return Err(format!("must be at most {hi}"));
+            }
+        }
+    }
+    if let Some(s) = v.as_str() {
+        let n = s.chars().count() as u64;
+        if let Some(lo) = def.get("minLength").and_then(Value::as_u64) {
+            if n < lo {
+                return Err(format!("must have at least {lo} characters"));
+            }
+        }
+        if let Some(hi) = def.get("maxLength").and_then(Value::as_u64) {
+            if n > hi {
+                return Err(format!("must have at most {hi} characters"));
+            }
+        }
+    }
+    if let Some(items) = v.as_array() {
+        let n = items.len() as u64;
+        if def
+            .get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|lo| n < lo)
+        {
+            return Err("has too few items".into());
+        }
+        if def
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|hi| n > hi)
+        {
+            return Err("has too many items".into());
+        }
+        if let Some(item_def) = def.get("items") {
+            for i in items {
+                check_value(item_def, i)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Who may read a namespace: public ones everyone, private ones their owner project and admins.
+pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
+    if ns.visibility == "public"
+        || actor.is_admin()
+        || ns.owner.as_deref() == Some(actor.project_id.as_str())
+    {
+        Decision::Allow
+    } else {
+        Decision::Hidden
+    }
+}
+
+/// Writes (create, update, delete of namespaces and everything in them) are for admins, as in
+/// Glance's default policy.
+pub fn can_write_metadefs(actor: &Actor) -> Decision {
+    if actor.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Only administrators can change metadata definitions.".into())
+    }
+}
+
+/// A protected namespace and what it holds refuse deletion.
+pub fn can_delete_in(ns: &Namespace, what: &str) -> Decision {
+    if ns.protected {
+        Decision::Forbidden(format!(
+            "Namespace {} is protected: unprotect it before deleting {what}.",
+            ns.namespace
+        ))
+    } else {
+        Decision::Allow
+    }
+}
