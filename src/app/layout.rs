@@ -71,6 +71,7 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                                 <div class="nav-section">
                                     <h2>"Admin"</h2>
                                     <A href="/admin/images">"All Images"</A>
+                                    <A href="/admin/metadefs">"Metadata Definitions"</A>
                                 </div>
                                 <div class="nav-section">
                                     <h2>"Identity"</h2>

@@ -340,14 +340,24 @@ async fn main() {
     let mut ups = vec![];
     let mut ids = vec![];
     let mut uninspected = vec![];
-    // Alternating, so that both see the same machine: bare (inspected) and ovf (not inspected).
-    for _ in 0..3 {
-        let id = create(&server.addr, &t, "bare").await;
-        ups.push(upload(&server.addr, &t, &id, &file).await);
-        ids.push(id);
-        let id = create(&server.addr, &t, "ovf").await;
-        uninspected.push(upload(&server.addr, &t, &id, &file).await);
-        let _ = std::fs::remove_file(data.join("images").join(&id));
+    // Interleaved, so that both see the same machine: bare (inspected) and ovf (not inspected),
+    // each going first in turn (the second upload of a pair meets the first one's writeback).
+    for round in 0..3 {
+        for container in if round % 2 == 0 {
+            ["bare", "ovf"]
+        } else {
+            ["ovf", "bare"]
+        } {
+            let id = create(&server.addr, &t, container).await;
+            let took = upload(&server.addr, &t, &id, &file).await;
+            if container == "bare" {
+                ups.push(took);
+                ids.push(id);
+            } else {
+                uninspected.push(took);
+                let _ = std::fs::remove_file(data.join("images").join(&id));
+            }
+        }
     }
     let mut downs = vec![];
     for id in &ids {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod identity;
 pub mod images;
+pub mod metadefs;
 
 pub use error::AppError;
 

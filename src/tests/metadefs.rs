@@ -565,3 +565,39 @@ async fn properties_objects_tags_and_associations() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn metadefs_schemas() {
+    let app = TestApp::new().await;
+    let api = Api::admin(&app).await;
+    for (path, name) in [
+        ("namespace", "namespace"),
+        ("namespaces", "namespaces"),
+        ("resource_type", "resource_type_association"),
+        ("resource_types", "resource_type_associations"),
+        ("object", "object"),
+        ("objects", "objects"),
+        ("property", "property"),
+        ("properties", "properties"),
+        ("tag", "tag"),
+        ("tags", "tags"),
+    ] {
+        let a = api
+            .call(Method::GET, &format!("/v2/schemas/metadefs/{path}"), None)
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.json()["name"], name, "{path}");
+    }
+    let ns = api
+        .call(Method::GET, "/v2/schemas/metadefs/namespace", None)
+        .await
+        .json();
+    assert_eq!(
+        ns["properties"]["visibility"]["enum"],
+        json!(["public", "private"])
+    );
+    assert_eq!(
+        status(&api, Method::GET, "/v2/schemas/metadefs/widget", None).await,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -4,6 +4,7 @@
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::use_session;
 use crate::app::pages::images::{short_time, StatusBadge};
+use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::image::human_size;
 use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
@@ -228,6 +229,7 @@ fn ImageActions(
     let editing = RwSignal::new(open_editor.get_untracked() && modify.is_none());
     open_editor.set(false);
     let confirming = RwSignal::new(false);
+    let metadata = RwSignal::new(false);
     let gone = RwSignal::new(false);
 
     let run = move |label: &'static str,
@@ -289,6 +291,7 @@ fn ImageActions(
         });
     };
     let edit_image = image.clone();
+    let metadata_image = image.clone();
     // Each distinct reason once, under the buttons (each button also carries its own).
     let mut reasons: Vec<String> = Vec::new();
     for r in [&modify, &delete_why, &activate_why].into_iter().flatten() {
@@ -299,6 +302,7 @@ fn ImageActions(
     view! {
         {move || gone.get().then(|| view! { <Redirect path="/project/images"/> })}
         <ActionButton label="Edit" why_not=modify.clone() on_click=move || editing.update(|e| *e = !*e)/>
+        <ActionButton label="Update Metadata" why_not=modify.clone() on_click=move || metadata.update(|e| *e = !*e)/>
         <ActionButton label=if protected { "Unprotect" } else { "Protect" } why_not=modify.clone() on_click=toggle_protect/>
         <ActionButton label=if deactivated { "Reactivate" } else { "Deactivate" } why_not=activate_why on_click=toggle_active/>
         <ActionButton label="Delete" why_not=delete_why danger=true on_click=move || confirming.set(true)/>
@@ -321,6 +325,7 @@ fn ImageActions(
                 }
             })}
         {move || editing.get().then(|| view! { <EditForm image=edit_image.clone() version editing/> })}
+        {move || metadata.get().then(|| view! { <UpdateMetadata image=metadata_image.clone() version open=metadata/> })}
     }
 }
 

@@ -4,6 +4,8 @@ pub mod create_image;
 pub mod image;
 pub mod images;
 pub mod login;
+pub mod metadata_editor;
+pub mod metadefs;
 pub mod overview;
 pub mod projects;
 pub mod shared;

@@ -33,6 +33,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/v2/schemas/images", get(schemas::images))
         .route("/v2/schemas/member", get(schemas::member))
         .route("/v2/schemas/members", get(schemas::members))
+        .route("/v2/schemas/metadefs/{name}", get(schemas::metadefs))
         .route("/v2/info/import", get(import_info))
         .route("/v2/info/usage", get(usage))
         .route("/v2/images", get(images::list).post(images::create))

@@ -103,3 +103,131 @@ pub async fn members() -> Json<Value> {
         "links": [{"rel": "schema", "href": "{schema}"}]
     }))
 }
+
+/// The metadefs property schema (Glance's `get_schema_definitions`).
+fn metadef_property() -> Value {
+    use crate::domain::metadefs::PROPERTY_TYPES;
+    json!({
+        "type": "object",
+        "required": ["title", "type"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 80},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "operators": {"type": "array", "items": {"type": "string"}},
+            "type": {"type": "string", "enum": PROPERTY_TYPES},
+            "required": {"type": "array", "items": {"type": "string"}, "uniqueItems": true},
+            "minimum": {"type": "number"},
+            "maximum": {"type": "number"},
+            "maxLength": {"type": "integer", "minimum": 0},
+            "minLength": {"type": "integer", "minimum": 0},
+            "pattern": {"type": "string", "format": "regex"},
+            "enum": {"type": "array"},
+            "readonly": {"type": "boolean"},
+            "default": {},
+            "items": {"type": "object", "properties": {"type": {"type": "string", "enum": PROPERTY_TYPES}, "enum": {"type": "array"}}},
+            "maxItems": {"type": "integer", "minimum": 0},
+            "minItems": {"type": "integer", "minimum": 0},
+            "uniqueItems": {"type": "boolean", "default": false},
+            "additionalItems": {"type": "boolean"}
+        }
+    })
+}
+
+fn stamps() -> Value {
+    json!({
+        "created_at": {"type": "string", "readOnly": true, "format": "date-time"},
+        "updated_at": {"type": "string", "readOnly": true, "format": "date-time"}
+    })
+}
+
+fn with_stamps(mut schema: Value) -> Value {
+    if let (Some(p), Value::Object(s)) = (schema["properties"].as_object_mut(), stamps()) {
+        p.extend(s);
+    }
+    schema
+}
+
+/// One metadefs schema by name, or `None`.
+pub fn metadef_schema(name: &str) -> Option<Value> {
+    let association = with_stamps(json!({
+        "name": "resource_type_association",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 80},
+            "prefix": {"type": "string", "maxLength": 80},
+            "properties_target": {"type": "string", "maxLength": 80}
+        }
+    }));
+    let object = with_stamps(json!({
+        "name": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 80},
+            "description": {"type": "string"},
+            "required": {"type": "array", "items": {"type": "string"}},
+            "properties": {"type": "object", "additionalProperties": metadef_property()},
+            "schema": {"type": "string", "readOnly": true},
+            "self": {"type": "string", "readOnly": true}
+        }
+    }));
+    let tag = with_stamps(json!({
+        "name": "tag", "required": ["name"],
+        "properties": {"name": {"type": "string", "maxLength": 80}}
+    }));
+    let mut property = metadef_property();
+    property["name"] = json!("property");
+    let namespace = with_stamps(json!({
+        "name": "namespace",
+        "required": ["namespace"],
+        "properties": {
+            "namespace": {"type": "string", "maxLength": 80, "description": "The unique namespace text."},
+            "display_name": {"type": "string", "maxLength": 80},
+            "description": {"type": "string", "maxLength": 500},
+            "visibility": {"type": "string", "enum": ["public", "private"]},
+            "protected": {"type": "boolean"},
+            "owner": {"type": "string", "maxLength": 255},
+            "schema": {"type": "string", "readOnly": true},
+            "self": {"type": "string", "readOnly": true},
+            "resource_type_associations": {"type": "array", "items": association},
+            "properties": {"type": "object", "additionalProperties": metadef_property()},
+            "objects": {"type": "array", "items": object},
+            "tags": {"type": "array", "items": tag}
+        },
+        "additionalProperties": false
+    }));
+    let list = |plural: &str, item: Value| {
+        json!({
+            "name": plural,
+            "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}],
+            "properties": {
+                plural: {"type": "array", "items": item},
+                "first": {"type": "string"}, "next": {"type": "string"}, "schema": {"type": "string"}
+            }
+        })
+    };
+    Some(match name {
+        "namespace" => namespace,
+        "namespaces" => list("namespaces", namespace),
+        "resource_type" => association,
+        "resource_types" => list("resource_type_associations", association),
+        "object" => object,
+        "objects" => list("objects", object),
+        "property" => property,
+        "properties" => {
+            json!({"name": "properties", "properties": {"properties": {"type": "object", "additionalProperties": metadef_property()}}})
+        }
+        "tag" => tag,
+        "tags" => list("tags", tag),
+        _ => return None,
+    })
+}
+
+/// `GET /v2/schemas/metadefs/{name}`.
+pub async fn metadefs(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Json<Value>, super::error::GlanceError> {
+    metadef_schema(&name)
+        .map(Json)
+        .ok_or_else(|| super::error::GlanceError::not_found("The resource could not be found."))
+}

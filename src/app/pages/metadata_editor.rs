@@ -1,0 +1,287 @@
+//! Update Metadata, for an image's owner: the namespaces associated with `OS::Glance::Image` as a
+//! searchable tree, a typed editor per property (enum select, boolean, integer and number with
+//! bounds, string with length and pattern), custom keys, every value checked by the domain's
+//! rules before saving, and one update (one JSON patch) to save.
+
+use crate::app::components::{use_toasts, ToastKind};
+use crate::domain::image::{check_extra_value, check_key, Image};
+use crate::domain::metadefs::{check_value, NamespaceFile};
+use crate::server_fns::images::{update_image, ImageChange};
+use crate::server_fns::metadefs::image_metadata;
+use leptos::prelude::*;
+use serde_json::Value;
+
+/// The definition of `key` in the loaded namespaces, if any.
+fn definition(defs: &[NamespaceFile], key: &str) -> Option<Value> {
+    defs.iter().find_map(|d| d.properties.get(key).cloned())
+}
+
+/// A form value as the JSON value its definition expects.
+fn typed(def: &Value, raw: &str) -> Result<Value, String> {
+    match def.get("type").and_then(Value::as_str).unwrap_or("string") {
+        "integer" => raw
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "must be a whole number".to_string()),
+        "number" => raw
+            .trim()
+            .parse::<f64>()
+            .map(Value::from)
+            .map_err(|_| "must be a number".to_string()),
+        "boolean" => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false".into()),
+        },
+        _ => Ok(Value::String(raw.to_string())),
+    }
+}
+
+/// Whether `raw` matches a definition's `pattern` (the browser's own regular expressions).
+fn matches_pattern(def: &Value, raw: &str) -> bool {
+    let Some(pattern) = def.get("pattern").and_then(Value::as_str) else {
+        return true;
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::RegExp::new(pattern, "u").test(raw)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (pattern, raw);
+        true
+    }
+}
+
+/// Why a value cannot be saved, if it cannot: the image property rules, then the definition.
+fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
+    if let Err(e) = check_extra_value(key, raw) {
+        return Some(e.to_string());
+    }
+    let def = def?;
+    let v = match typed(def, raw) {
+        Ok(v) => v,
+        Err(e) => return Some(e),
+    };
+    if let Err(e) = check_value(def, &v) {
+        return Some(e);
+    }
+    if !matches_pattern(def, raw) {
+        let p = def
+            .get("pattern")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return Some(format!("must match {p}"));
+    }
+    None
+}
+
+/// The editor, opened from the image's page.
+#[component]
+pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
+    let toasts = use_toasts();
+    let defs = RwSignal::new(None::<Result<Vec<NamespaceFile>, String>>);
+    leptos::task::spawn_local(async move {
+        defs.set(Some(image_metadata().await.map_err(|e| e.to_string())));
+    });
+    let loaded = move || defs.get().and_then(Result::ok).unwrap_or_default();
+    let original = image.properties.clone();
+    let chosen = RwSignal::new(
+        original
+            .iter()
+            .filter(|(k, _)| k.as_str() != "description")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let search = RwSignal::new(String::new());
+    let custom = RwSignal::new(String::new());
+    let add = move |key: String, def: Option<&Value>| {
+        let start = def
+            .and_then(|d| {
+                d.get("default")
+                    .or_else(|| d.get("enum").and_then(|e| e.get(0)))
+            })
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
+        chosen.update(|c| {
+            if !c.iter().any(|(k, _)| *k == key) {
+                c.push((key, start));
+            }
+        });
+    };
+    let custom_error = move || {
+        let k = custom.get();
+        let k = k.trim();
+        if k.is_empty() {
+            return None;
+        }
+        match check_key(k) {
+            Ok(false) if k == "description" => Some("description has its own field in Edit".into()),
+            Ok(false) => None,
+            Ok(true) => Some(format!("{k} is a base field; use Edit")),
+            Err(e) => Some(e.to_string()),
+        }
+    };
+    let errors = move || {
+        let d = loaded();
+        chosen
+            .get()
+            .iter()
+            .filter_map(|(k, v)| problem(definition(&d, k).as_ref(), k, v).map(|p| (k.clone(), p)))
+            .collect::<Vec<_>>()
+    };
+    let id = image.id.to_string();
+    let save = move |_| {
+        if !errors().is_empty() {
+            return;
+        }
+        let now = chosen.get_untracked();
+        let mut changes = Vec::new();
+        for k in original.keys() {
+            if k != "description" && !now.iter().any(|(n, _)| n == k) {
+                changes.push(ImageChange::Remove(k.clone()));
+            }
+        }
+        for (k, v) in &now {
+            if original.get(k) != Some(v) {
+                changes.push(ImageChange::Set(k.clone(), Value::String(v.clone())));
+            }
+        }
+        if changes.is_empty() {
+            open.set(false);
+            return;
+        }
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            match update_image(id, changes).await {
+                Ok(_) => {
+                    toasts.push(ToastKind::Success, "The metadata was saved.".into());
+                    open.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    view! {
+        <section class="card metadata-editor" aria-labelledby="md-edit-h">
+            <h2 id="md-edit-h">"Update Metadata"</h2>
+            <div class="md-columns">
+                <div class="md-available">
+                    <label for="md-search">"Search definitions"</label>
+                    <input id="md-search" placeholder="disk, os, cpu…" on:input=move |e| search.set(event_target_value(&e))/>
+                    {move || match defs.get() {
+                        None => view! { <p class="loading">"Loading definitions…"</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="field-error">{e}</p> }.into_any(),
+                        Some(Ok(list)) => {
+                            let q = search.get().to_lowercase();
+                            view! {
+                                <ul class="md-tree" aria-label="Available metadata">
+                                    {list.into_iter().filter_map(|ns| {
+                                        let title = ns.namespace.display_name.clone().unwrap_or_else(|| ns.namespace.namespace.clone());
+                                        let hits: Vec<(String, Value)> = ns.properties.iter()
+                                            .filter(|(k, p)| q.is_empty() || title.to_lowercase().contains(&q) || k.to_lowercase().contains(&q)
+                                                || p.get("title").and_then(Value::as_str).is_some_and(|t| t.to_lowercase().contains(&q)))
+                                            .map(|(k, p)| (k.clone(), p.clone()))
+                                            .collect();
+                                        (!hits.is_empty()).then(|| view! {
+                                            <li>
+                                                <details open=!q.is_empty()>
+                                                    <summary>{title}</summary>
+                                                    <ul>
+                                                        {hits.into_iter().map(|(k, p)| {
+                                                            let label = p.get("title").and_then(Value::as_str).unwrap_or(&k).to_string();
+                                                            let key = k.clone();
+                                                            let taken = move || chosen.with(|c| c.iter().any(|(n, _)| *n == key));
+                                                            let (k2, p2) = (k.clone(), p.clone());
+                                                            view! {
+                                                                <li>
+                                                                    <button type="button" class="menu-item" aria-label=format!("Add {k}")
+                                                                        disabled=taken on:click=move |_| add(k2.clone(), Some(&p2))>
+                                                                        {label}" "<code class="muted">{k.clone()}</code>
+                                                                    </button>
+                                                                </li>
+                                                            }
+                                                        }).collect_view()}
+                                                    </ul>
+                                                </details>
+                                            </li>
+                                        })
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }}
+                    <div class="field">
+                        <label for="md-custom">"Custom key"</label>
+                        <input id="md-custom" prop:value=move || custom.get() on:input=move |e| custom.set(event_target_value(&e))/>
+                        {move || custom_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                        <button type="button" class="btn small" disabled=move || custom.get().trim().is_empty() || custom_error().is_some()
+                            on:click=move |_| { add(custom.get_untracked().trim().to_string(), None); custom.set(String::new()); }>"Add custom key"</button>
+                    </div>
+                </div>
+                <div class="md-existing">
+                    <h3>"Image metadata"</h3>
+                    {move || {
+                        let d = loaded();
+                        let errs = errors();
+                        chosen.get().into_iter().enumerate().map(|(i, (k, v))| {
+                            let def = definition(&d, &k);
+                            let label = def.as_ref().and_then(|p| p.get("title")).and_then(Value::as_str).unwrap_or(&k).to_string();
+                            let input_id = format!("md-v-{i}");
+                            let err = errs.iter().find(|(n, _)| *n == k).map(|(_, e)| e.clone());
+                            let key = k.clone();
+                            let set = move |val: String| chosen.update(|c| if let Some(x) = c.iter_mut().find(|(n, _)| *n == key) { x.1 = val });
+                            let kind = def.as_ref().and_then(|p| p.get("type")).and_then(Value::as_str).unwrap_or("string").to_string();
+                            let options: Vec<String> = def.as_ref().and_then(|p| p.get("enum")).and_then(Value::as_array)
+                                .map(|e| e.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect())
+                                .unwrap_or_default();
+                            let input = if !options.is_empty() {
+                                let cur = v.clone();
+                                view! {
+                                    <select id=input_id.clone() on:change=move |e| set(event_target_value(&e))>
+                                        {(!options.contains(&cur)).then(|| view! { <option value=cur.clone() selected=true>{cur.clone()}</option> })}
+                                        {options.iter().map(|o| view! { <option value=o.clone() selected=*o == v>{o.clone()}</option> }).collect_view()}
+                                    </select>
+                                }.into_any()
+                            } else if kind == "boolean" {
+                                view! {
+                                    <input id=input_id.clone() type="checkbox" prop:checked=v == "true"
+                                        on:change=move |e| set(if event_target_checked(&e) { "true".into() } else { "false".into() })/>
+                                }.into_any()
+                            } else if kind == "integer" || kind == "number" {
+                                let min = def.as_ref().and_then(|p| p.get("minimum")).map(|x| x.to_string());
+                                let max = def.as_ref().and_then(|p| p.get("maximum")).map(|x| x.to_string());
+                                view! {
+                                    <input id=input_id.clone() type="number" min=min max=max step=if kind == "integer" { "1" } else { "any" }
+                                        prop:value=v.clone() on:input=move |e| set(event_target_value(&e))/>
+                                }.into_any()
+                            } else {
+                                view! { <input id=input_id.clone() prop:value=v.clone() on:input=move |e| set(event_target_value(&e))/> }.into_any()
+                            };
+                            let key2 = k.clone();
+                            view! {
+                                <div class="field md-row">
+                                    <label for=input_id>{label}" "<code class="muted">{k.clone()}</code></label>
+                                    {input}
+                                    <button type="button" class="btn small" aria-label=format!("Remove {k}")
+                                        on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != key2))>"Remove"</button>
+                                    {err.map(|e| view! { <p class="field-error" role="alert">{format!("{k} {e}")}</p> })}
+                                </div>
+                            }
+                        }).collect_view()
+                    }}
+                </div>
+            </div>
+            <div class="toolbar">
+                <button type="button" class="btn primary" disabled=move || !errors().is_empty() on:click=save>"Save metadata"</button>
+                <button type="button" class="btn" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </section>
+    }
+}

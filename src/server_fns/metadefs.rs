@@ -1,0 +1,168 @@
+//! Metadata definitions for the dashboard: the admin's list, import, details and changes, and the
+//! namespaces an image owner's Update Metadata editor offers. Each calls `MetadefService`.
+
+use super::AppError;
+use crate::domain::metadefs::{Association, NamespaceFile};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One row of Admin > Metadata Definitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceSummary {
+    /// Unique name.
+    pub namespace: String,
+    /// Name to show.
+    pub display_name: Option<String>,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Associated resource types.
+    pub resource_types: Vec<String>,
+    /// `public` or `private`.
+    pub visibility: String,
+    /// Cannot be deleted.
+    pub protected: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn error(e: crate::server::images::ImageError) -> AppError {
+    use crate::server::images::ImageError as E;
+    e.log_if_internal();
+    match e {
+        E::NotFound(m) => AppError::NotFound(m),
+        E::Forbidden(m) => AppError::Forbidden(m),
+        E::Conflict(m) => AppError::Conflict(m),
+        E::Invalid(m) => AppError::Invalid {
+            field: "namespace".into(),
+            message: m,
+        },
+        _ => AppError::Internal,
+    }
+}
+
+/// Namespaces the caller may see, optionally only those associated with `resource_type`.
+#[server]
+pub async fn list_namespaces(resource_type: String) -> Result<Vec<NamespaceSummary>, AppError> {
+    use crate::server::metadefs::NamespaceQuery;
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let q = NamespaceQuery {
+        resource_types: if resource_type.is_empty() {
+            vec![]
+        } else {
+            vec![resource_type]
+        },
+        limit: usize::MAX,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for row in s.metadefs.list(&actor, &q).await.map_err(error)? {
+        let assoc = s
+            .metadefs
+            .associations(&row.ns.namespace)
+            .await
+            .map_err(error)?;
+        out.push(NamespaceSummary {
+            namespace: row.ns.namespace,
+            display_name: row.ns.display_name,
+            description: row.ns.description,
+            resource_types: assoc.into_iter().map(|a| a.assoc.name).collect(),
+            visibility: row.ns.visibility,
+            protected: row.ns.protected,
+        });
+    }
+    Ok(out)
+}
+
+/// Every resource type name.
+#[server]
+pub async fn resource_types() -> Result<Vec<String>, AppError> {
+    let s = super::ctx::services()?;
+    super::ctx::actor().await?;
+    Ok(s.metadefs
+        .resource_types()
+        .await
+        .map_err(error)?
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect())
+}
+
+/// One namespace with everything it holds.
+#[server]
+pub async fn get_namespace(name: String) -> Result<NamespaceFile, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let row = s.metadefs.namespace(&actor, &name).await.map_err(error)?;
+    s.metadefs.document(row).await.map_err(error)
+}
+
+/// Imports a namespace from its JSON text (Glance's namespace-file format); returns its name.
+#[server]
+pub async fn import_namespace(json: String) -> Result<String, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let doc: NamespaceFile = serde_json::from_str(&json).map_err(|e| AppError::Invalid {
+        field: "json".into(),
+        message: e.to_string(),
+    })?;
+    let row = s.metadefs.create(&actor, doc).await.map_err(error)?;
+    Ok(row.ns.namespace)
+}
+
+/// Sets a namespace's public and protected flags, keeping its other fields.
+#[server]
+pub async fn set_namespace_flags(
+    name: String,
+    public: bool,
+    protected: bool,
+) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let mut ns = s.metadefs.namespace(&actor, &name).await.map_err(error)?.ns;
+    ns.visibility = if public { "public" } else { "private" }.into();
+    ns.protected = protected;
+    s.metadefs.replace(&actor, &name, ns).await.map_err(error)?;
+    Ok(())
+}
+
+/// Associates a namespace with a resource type, with its prefix and properties target.
+#[server]
+pub async fn associate_namespace(name: String, association: Association) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    s.metadefs
+        .associate(&actor, &name, association)
+        .await
+        .map_err(error)?;
+    Ok(())
+}
+
+/// Deletes a namespace (protected ones are refused with the reason).
+#[server]
+pub async fn delete_namespace(name: String) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    s.metadefs.delete(&actor, &name).await.map_err(error)
+}
+
+/// The namespaces associated with images, for the Update Metadata editor: each with its
+/// properties already named as they go on an image (the association's prefix applied).
+#[server]
+pub async fn image_metadata() -> Result<Vec<NamespaceFile>, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let q = crate::server::metadefs::NamespaceQuery {
+        resource_types: vec!["OS::Glance::Image".into()],
+        limit: usize::MAX,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for row in s.metadefs.list(&actor, &q).await.map_err(error)? {
+        let mut doc = s.metadefs.document(row).await.map_err(error)?;
+        let prefix = doc
+            .resource_type_associations
+            .iter()
+            .find(|a| a.name == "OS::Glance::Image")
+            .and_then(|a| a.prefix.clone())
+            .unwrap_or_default();
+        doc.properties = std::mem::take(&mut doc.properties)
+            .into_iter()
+            .map(|(k, v)| (format!("{prefix}{k}"), v))
+            .collect();
+        out.push(doc);
+    }
+    Ok(out)
+}
