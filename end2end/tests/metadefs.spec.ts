@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { ADMIN_PASSWORD, hydrated, login, row, watchConsole } from './helpers';
 
 const NAMESPACE = {
@@ -83,5 +84,65 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
   } }).toString();
   const shown = JSON.parse(out);
   expect(shown.properties).toMatchObject({ e2e_cores: '4', e2e_flavor: 'large', e2e_label: 'web', e2e_agent: 'true' });
+  expect(errors).toEqual([]);
+});
+
+test('import from a file; create, edit and delete properties, objects and tags; protected refuses deletes', async ({ page }, info) => {
+  const errors = watchConsole(page, [403]);
+  const file = info.outputPath('items.json');
+  writeFileSync(file, JSON.stringify({ namespace: 'E2E::Items', display_name: 'E2E items', tags: [{ name: 'old' }] }));
+  await login(page, 'admin', ADMIN_PASSWORD);
+  await page.goto('/admin/metadefs');
+  await hydrated(page);
+  await page.getByLabel('Namespace file').setInputFiles(file);
+  await expect(page.getByRole('status', { name: 'Import preview' })).toContainText('Ready to import E2E::Items');
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('link', { name: 'E2E items' }).click();
+  await hydrated(page);
+
+  // A property: the definition is checked as it is typed.
+  await page.getByRole('button', { name: 'Add property' }).click();
+  const form = page.getByRole('form', { name: 'Save property' });
+  await form.getByLabel('New property name').fill('speed');
+  await form.getByLabel('Definition of the property (JSON)').fill('{"title": "Speed", "type": "fast"}');
+  await expect(form.getByRole('alert')).toContainText("'properties.speed.type' must be one of");
+  await expect(form.getByRole('button', { name: 'Save property' })).toBeDisabled();
+  await form.getByLabel('Definition of the property (JSON)').fill('{"title": "Speed", "type": "integer", "minimum": 1}');
+  await form.getByRole('button', { name: 'Save property' }).click();
+  const props = page.getByRole('table', { name: 'Properties' });
+  await expect(props.getByRole('row').filter({ hasText: 'speed' })).toContainText('min 1');
+  await page.getByRole('button', { name: 'Edit property speed' }).click();
+  await page.getByLabel('Definition of the property (JSON)').fill('{"title": "Link speed", "type": "integer"}');
+  await page.getByRole('button', { name: 'Save property' }).click();
+  await expect(props.getByRole('row').filter({ hasText: 'speed' })).toContainText('Link speed');
+
+  // An object and a tag.
+  await page.getByRole('button', { name: 'Add object' }).click();
+  await page.getByLabel('New object name').fill('Net');
+  await page.getByLabel('Definition of the object (JSON)').fill('{"required": ["mtu"], "properties": {"mtu": {"title": "MTU", "type": "integer"}}}');
+  await page.getByRole('button', { name: 'Save object' }).click();
+  await expect(page.getByRole('heading', { name: 'Objects (1)' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Properties of Net' })).toContainText('MTU');
+  await page.getByRole('button', { name: 'Add tag' }).click();
+  await page.getByLabel('New tag name').fill('fast');
+  await page.getByRole('button', { name: 'Save tag' }).click();
+  await expect(page.getByRole('heading', { name: 'Tags (2)' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete tag old' }).click();
+  await expect(page.getByRole('heading', { name: 'Tags (1)' })).toBeVisible();
+
+  // Protected: deletes are refused, with the reason.
+  await page.getByLabel('Protected').check();
+  await page.getByRole('button', { name: 'Save flags' }).click();
+  await expect(page.getByRole('button', { name: 'Delete property speed' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Delete namespace' })).toBeDisabled();
+  await page.screenshot({ path: 'test-results/metadef-protected.png', fullPage: true });
+  await page.getByLabel('Protected').uncheck();
+  await page.getByRole('button', { name: 'Save flags' }).click();
+  await expect(page.getByRole('button', { name: 'Delete namespace' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Delete property speed' }).click();
+  await expect(props.getByRole('row').filter({ hasText: 'speed' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Delete namespace' }).click();
+  await expect(page).toHaveURL(/\/admin\/metadefs$/);
+  await expect(page.getByRole('link', { name: 'E2E items' })).toHaveCount(0);
   expect(errors).toEqual([]);
 });

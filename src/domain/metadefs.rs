@@ -203,6 +203,15 @@ impl Association {
 }
 
 impl Object {
+    /// The object's definition without its name, as stored and as edited.
+    pub fn body(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.remove("name");
+        }
+        v
+    }
+
     /// Checks the name, the properties and that required names exist.
     pub fn check(&self) -> Result<(), Invalid> {
         check_name("name", &self.name, MAX_NAME)?;

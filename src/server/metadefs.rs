@@ -257,7 +257,7 @@ impl MetadefService {
             .chain(
                 doc.objects
                     .iter()
-                    .map(|o| (Kind::Object, o.name.clone(), object_body(o))),
+                    .map(|o| (Kind::Object, o.name.clone(), o.body())),
             )
             .chain(
                 doc.tags
@@ -710,15 +710,6 @@ fn check_item(kind: Kind, name: &str, body: &Value) -> Result<(), ImageError> {
         .map_err(bad),
         Kind::Tag => check_name("name", name, MAX_NAME).map_err(bad),
     }
-}
-
-/// An object's stored body: everything but its name.
-pub fn object_body(o: &Object) -> Value {
-    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
-    if let Some(m) = v.as_object_mut() {
-        m.remove("name");
-    }
-    v
 }
 
 /// An object from its stored item.

@@ -166,3 +166,60 @@ pub async fn image_metadata() -> Result<Vec<NamespaceFile>, AppError> {
     }
     Ok(out)
 }
+
+#[cfg(feature = "ssr")]
+fn kind(kind: &str) -> Result<crate::server::metadefs::Kind, AppError> {
+    use crate::server::metadefs::Kind;
+    match kind {
+        "property" => Ok(Kind::Property),
+        "object" => Ok(Kind::Object),
+        "tag" => Ok(Kind::Tag),
+        _ => Err(AppError::Invalid {
+            field: "kind".into(),
+            message: "must be property, object or tag".into(),
+        }),
+    }
+}
+
+/// Creates (`old_name` empty) or replaces a property, object or tag; `body` is its JSON
+/// definition without the name (`{}` for a tag).
+#[server]
+pub async fn save_metadef_item(
+    namespace: String,
+    kind_name: String,
+    old_name: String,
+    name: String,
+    body: String,
+) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let k = kind(&kind_name)?;
+    let body: serde_json::Value = serde_json::from_str(&body).map_err(|e| AppError::Invalid {
+        field: "definition".into(),
+        message: e.to_string(),
+    })?;
+    if old_name.is_empty() {
+        s.metadefs
+            .create_item(&actor, &namespace, k, &name, body)
+            .await
+    } else {
+        s.metadefs
+            .replace_item(&actor, &namespace, k, &old_name, &name, body)
+            .await
+    }
+    .map_err(error)?;
+    Ok(())
+}
+
+/// Deletes a property, object or tag (refused while the namespace is protected).
+#[server]
+pub async fn delete_metadef_item(
+    namespace: String,
+    kind_name: String,
+    name: String,
+) -> Result<(), AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    s.metadefs
+        .delete_items(&actor, &namespace, kind(&kind_name)?, Some(&name))
+        .await
+        .map_err(error)
+}

@@ -4,14 +4,33 @@
 //! tags) with its public and protected flags, new associations, export and delete.
 
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
-use crate::domain::metadefs::{Association, NamespaceFile};
+use crate::domain::metadefs::{
+    check_name, check_property, Association, NamespaceFile, Object, MAX_NAME,
+};
 use crate::server_fns::metadefs::{
-    associate_namespace, delete_namespace, get_namespace, import_namespace, list_namespaces,
-    resource_types, set_namespace_flags,
+    associate_namespace, delete_metadef_item, delete_namespace, get_namespace, import_namespace,
+    list_namespaces, resource_types, save_metadef_item, set_namespace_flags,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
+
+/// Reads the chosen file's text into `done` (browser only).
+fn read_text(input: &leptos::web_sys::HtmlInputElement, done: impl FnOnce(String) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                done(v.as_string().unwrap_or_default());
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (input, done);
+}
 
 /// What pasted JSON would import, or why it cannot.
 fn preview(text: &str) -> Result<NamespaceFile, String> {
@@ -118,6 +137,13 @@ pub fn MetadefsPage() -> impl IntoView {
         </Transition>
         <form class="card" on:submit=import aria-labelledby="import-h">
             <h2 id="import-h">"Import Namespace"</h2>
+            <div class="field wide">
+                <label for="md-file">"Namespace file"</label>
+                <input id="md-file" type="file" accept=".json,application/json" on:change=move |e| {
+                    let input: leptos::web_sys::HtmlInputElement = event_target(&e);
+                    read_text(&input, move |t| text.set(t));
+                }/>
+            </div>
             <div class="field wide">
                 <label for="md-json">"Namespace JSON"</label>
                 <textarea id="md-json" rows="8" placeholder="{\"namespace\": \"Example\", \"properties\": {…}}"
@@ -351,6 +377,8 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
         <section class="card" aria-labelledby="props-h">
             <h2 id="props-h">{format!("Properties ({})", doc.properties.len())}</h2>
             {properties_table(&doc.properties, "Properties".into())}
+            <ItemsEditor ns=name.clone() kind="property" protected=ns.protected version
+                items=doc.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect()/>
         </section>
         <section class="card" aria-labelledby="objects-h">
             <h2 id="objects-h">{format!("Objects ({})", doc.objects.len())}</h2>
@@ -359,12 +387,164 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
                 <p class="muted">{o.description.clone().unwrap_or_default()}</p>
                 {properties_table(&o.properties, format!("Properties of {}", o.name))}
             }).collect_view()}
+            <ItemsEditor ns=name.clone() kind="object" protected=ns.protected version
+                items=doc.objects.iter().map(|o| (o.name.clone(), o.body())).collect()/>
         </section>
         <section class="card" aria-labelledby="tags-h">
             <h2 id="tags-h">{format!("Tags ({})", doc.tags.len())}</h2>
-            <ul class="tags" aria-label="Tags">
-                {doc.tags.iter().map(|t| view! { <li class="tag">{t.name.clone()}</li> }).collect_view()}
-            </ul>
+            <ItemsEditor ns=name.clone() kind="tag" protected=ns.protected version
+                items=doc.tags.iter().map(|t| (t.name.clone(), Value::Object(Default::default()))).collect()/>
         </section>
+    }
+}
+
+/// Why a named definition cannot be saved, with the rules the API applies.
+fn item_problem(kind: &str, name: &str, body: &str) -> Option<String> {
+    if let Err(e) = check_name("name", name, MAX_NAME) {
+        return Some(e.0);
+    }
+    if kind == "tag" {
+        return None;
+    }
+    let mut v: Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("The definition is not valid JSON: {e}")),
+    };
+    if kind == "property" {
+        return check_property(name, &v).err().map(|e| e.0);
+    }
+    if let Some(m) = v.as_object_mut() {
+        m.insert("name".into(), Value::String(name.to_string()));
+    }
+    match serde_json::from_value::<Object>(v) {
+        Ok(o) => o.check().err().map(|e| e.0),
+        Err(e) => Some(format!("The object is not valid: {e}")),
+    }
+}
+
+fn template(kind: &str) -> String {
+    match kind {
+        "property" => "{\n  \"title\": \"\",\n  \"type\": \"string\"\n}".into(),
+        "object" => "{\n  \"description\": \"\",\n  \"properties\": {}\n}".into(),
+        _ => String::new(),
+    }
+}
+
+/// Create, edit and delete a namespace's properties, objects or tags. Definitions are edited as
+/// JSON and checked by the domain's rules as you type; deletes are refused while protected.
+#[component]
+fn ItemsEditor(
+    ns: String,
+    kind: &'static str,
+    items: Vec<(String, Value)>,
+    protected: bool,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let open = RwSignal::new(false);
+    let old = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let problem = move || {
+        let n = name.get();
+        (!n.is_empty())
+            .then(|| item_problem(kind, &n, &body.get()))
+            .flatten()
+    };
+    let start = move |old_name: String, def: Option<Value>| {
+        old.set(old_name.clone());
+        name.set(old_name);
+        body.set(
+            def.map(|d| serde_json::to_string_pretty(&d).unwrap_or_default())
+                .unwrap_or_else(|| template(kind)),
+        );
+        open.set(true);
+    };
+    let ns_save = ns.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if name.get_untracked().is_empty() || problem().is_some() {
+            return;
+        }
+        let (n, o, b) = (
+            name.get_untracked(),
+            old.get_untracked(),
+            body.get_untracked(),
+        );
+        let b = if kind == "tag" { "{}".to_string() } else { b };
+        let ns = ns_save.clone();
+        leptos::task::spawn_local(async move {
+            match save_metadef_item(ns, kind.to_string(), o, n.clone(), b).await {
+                Ok(()) => {
+                    toasts.push(ToastKind::Success, format!("The {kind} {n} was saved."));
+                    open.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
+    let article = if kind == "object" { "an" } else { "a" };
+    let delete_why =
+        protected.then(|| format!("Protected: clear Protected to delete {article} {kind}."));
+    let label = if kind == "property" {
+        "properties".to_string()
+    } else {
+        format!("{kind}s")
+    };
+    view! {
+        <ul class="item-list" aria-label=format!("Manage {label}")>
+            {items.into_iter().map(|(item, def)| {
+                let (e_name, d_name, ns) = (item.clone(), item.clone(), ns.clone());
+                let has_def = kind != "tag";
+                let why = delete_why.clone();
+                view! {
+                    <li>
+                        <code>{item.clone()}</code>
+                        {has_def.then(|| view! {
+                            <button type="button" class="btn small" aria-label=format!("Edit {kind} {item}")
+                                on:click=move |_| start(e_name.clone(), Some(def.clone()))>"Edit"</button>
+                        })}
+                        <button type="button" class="btn small danger" aria-label=format!("Delete {kind} {item}")
+                            disabled=why.is_some() title=why.clone().unwrap_or_default()
+                            on:click=move |_| {
+                                let (ns, n) = (ns.clone(), d_name.clone());
+                                leptos::task::spawn_local(async move {
+                                    match delete_metadef_item(ns, kind.to_string(), n.clone()).await {
+                                        Ok(()) => {
+                                            toasts.push(ToastKind::Success, format!("The {kind} {n} was deleted."));
+                                            version.update(|v| *v += 1);
+                                        }
+                                        Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+                                    }
+                                });
+                            }>"Delete"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {delete_why.map(|w| view! { <p class="muted">{w}</p> })}
+        <button type="button" class="btn small" on:click=move |_| start(String::new(), None)>{format!("Add {kind}")}</button>
+        {move || open.get().then(|| {
+            let save = save.clone();
+            view! {
+            <form class="item-form" on:submit=save aria-label=format!("Save {kind}")>
+                <div class="field">
+                    <label for=format!("it-{kind}-name")>{format!("New {kind} name")}</label>
+                    <input id=format!("it-{kind}-name") prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
+                </div>
+                {(kind != "tag").then(|| view! {
+                    <div class="field wide">
+                        <label for=format!("it-{kind}-body")>{format!("Definition of the {kind} (JSON)")}</label>
+                        <textarea id=format!("it-{kind}-body") rows="8" prop:value=move || body.get() on:input=move |e| body.set(event_target_value(&e))></textarea>
+                    </div>
+                })}
+                {move || problem().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                <div class="toolbar">
+                    <button type="submit" class="btn primary" disabled=move || name.get().is_empty() || problem().is_some()>{format!("Save {kind}")}</button>
+                    <button type="button" class="btn" on:click=move |_| open.set(false)>"Cancel"</button>
+                </div>
+            </form>
+        }})}
     }
 }
