@@ -14,7 +14,9 @@ const NAMESPACE = {
     cores: { title: 'Cores', type: 'integer', minimum: 1, maximum: 8 },
     flavor: { title: 'Flavor', type: 'string', enum: ['small', 'large'] },
     label: { title: 'Label', type: 'string', pattern: '^[a-z]+$', maxLength: 10 },
+    zones: { title: 'Zones', type: 'array', operators: ['<in>', '<or>'], items: { type: 'string', enum: ['a', 'b', 'c'] } },
   },
+  objects: [{ name: 'Boot', properties: { boot_menu: { title: 'Boot menu', type: 'boolean' } } }],
   tags: [{ name: 'e2e' }],
 };
 
@@ -32,7 +34,7 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
   await expect(page.getByRole('button', { name: 'Import' })).toBeDisabled();
   await json.fill(JSON.stringify(NAMESPACE, null, 2));
   await expect(page.getByRole('status', { name: 'Import preview' })).toHaveText(
-    'Ready to import E2E::Guest: 4 properties, 0 objects, 1 tags, resource types: none.');
+    'Ready to import E2E::Guest: 5 properties, 1 objects, 1 tags, resource types: none.');
   await page.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByText('Namespace E2E::Guest was imported.')).toBeVisible();
   await page.screenshot({ path: 'test-results/metadefs.png', fullPage: true });
@@ -57,7 +59,8 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
   await page.getByRole('button', { name: 'Update Metadata' }).click();
   const editor = page.getByRole('region', { name: 'Update Metadata' });
   await editor.getByLabel('Search definitions').fill('e2e guest');
-  for (const key of ['e2e_cores', 'e2e_flavor', 'e2e_label', 'e2e_agent']) {
+  await expect(editor.getByText('Boot', { exact: true })).toBeVisible();
+  for (const key of ['e2e_cores', 'e2e_flavor', 'e2e_label', 'e2e_agent', 'e2e_zones', 'e2e_boot_menu']) {
     await editor.getByRole('button', { name: `Add ${key}` }).click();
   }
   await editor.getByLabel('Cores e2e_cores').fill('12');
@@ -69,6 +72,11 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
   await editor.getByLabel('Label e2e_label').fill('web');
   await editor.getByLabel('Flavor e2e_flavor').selectOption('large');
   await editor.getByLabel('Guest agent e2e_agent').check();
+  await editor.getByLabel('Boot menu e2e_boot_menu').check();
+  const zones = editor.getByRole('group', { name: 'Zones values' });
+  await zones.getByLabel('Zones operator').selectOption('<or>');
+  await zones.getByLabel('a', { exact: true }).check();
+  await zones.getByLabel('c', { exact: true }).check();
   await page.screenshot({ path: 'test-results/update-metadata.png', fullPage: true });
   await editor.getByRole('button', { name: 'Save metadata' }).click();
   await expect(page.getByText('The metadata was saved.')).toBeVisible();
@@ -83,7 +91,7 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
     OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public',
   } }).toString();
   const shown = JSON.parse(out);
-  expect(shown.properties).toMatchObject({ e2e_cores: '4', e2e_flavor: 'large', e2e_label: 'web', e2e_agent: 'true' });
+  expect(shown.properties).toMatchObject({ e2e_cores: '4', e2e_flavor: 'large', e2e_label: 'web', e2e_agent: 'true', e2e_zones: '<or> a,c', e2e_boot_menu: 'true' });
   expect(errors).toEqual([]);
 });
 

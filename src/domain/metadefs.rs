@@ -447,6 +447,46 @@ pub fn check_value(def: &Value, v: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// An array property's stored value, as Horizon writes it: `"<op> v1,v2"` (the operator only
+/// when the definition has operators). Returns (operator, items).
+pub fn parse_array_value(raw: &str) -> (Option<String>, Vec<String>) {
+    let raw = raw.trim();
+    let (op, rest) = match raw.strip_prefix('<').and_then(|r| r.split_once('>')) {
+        Some((op, rest)) => (Some(format!("<{op}>")), rest),
+        None => (None, raw),
+    };
+    let items = rest
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    (op, items)
+}
+
+/// The stored form of an array value (see [`parse_array_value`]).
+pub fn format_array_value(op: Option<&str>, items: &[String]) -> String {
+    match op {
+        Some(op) => format!("{op} {}", items.join(",")),
+        None => items.join(","),
+    }
+}
+
+/// Checks an array value given as stored text: a known operator when the definition has
+/// operators, then the items against the definition.
+pub fn check_array_text(def: &Value, raw: &str) -> Result<(), String> {
+    let (op, items) = parse_array_value(raw);
+    if let Some(ops) = def.get("operators").and_then(Value::as_array) {
+        let known: Vec<&str> = ops.iter().filter_map(Value::as_str).collect();
+        match op.as_deref() {
+            Some(o) if known.contains(&o) => {}
+            _ => return Err(format!("needs one of the operators {}", known.join(", "))),
+        }
+    }
+    let v = Value::Array(items.into_iter().map(Value::String).collect());
+    check_value(def, &v)
+}
+
 /// Who may read a namespace: public ones everyone, private ones their owner project and admins.
 pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
     if ns.visibility == "public"
@@ -478,5 +518,129 @@ pub fn can_delete_in(ns: &Namespace, what: &str) -> Decision {
         ))
     } else {
         Decision::Allow
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn property_definitions_follow_glances_schema() {
+        let ok =
+            json!({"title": "Cores", "type": "integer", "minimum": 1, "maximum": 8, "default": 2});
+        assert_eq!(check_property("cores", &ok), Ok(()));
+        let cases = [
+            (
+                json!({"type": "string"}),
+                "'properties.p.title' is required",
+            ),
+            (json!({"title": "P"}), "'properties.p.type' is required"),
+            (json!({"title": "P", "type": "text"}), "must be one of"),
+            (
+                json!({"title": "P", "type": "string", "colour": 1}),
+                "unknown key \"colour\"",
+            ),
+            (
+                json!({"title": "P", "type": "integer", "enum": [1, "two"]}),
+                "'properties.p.enum' value \"two\"",
+            ),
+            (
+                json!({"title": "P", "type": "string", "minLength": 5, "maxLength": 2}),
+                "minLength' is greater",
+            ),
+            (
+                json!({"title": "P", "type": "string", "minLength": -1}),
+                "'properties.p.minLength' must be a whole number",
+            ),
+            (
+                json!({"title": "P", "type": "array", "operators": ["or"]}),
+                "'properties.p.operators'",
+            ),
+            (
+                json!({"title": "P", "type": "integer", "maximum": 3, "default": 9}),
+                "'properties.p.default' 9: must be at most 3",
+            ),
+        ];
+        for (def, want) in cases {
+            let got = check_property("p", &def).unwrap_err().0;
+            assert!(got.contains(want), "{def}: {got}");
+        }
+    }
+
+    #[test]
+    fn values_are_checked_against_their_definition() {
+        let def = json!({"title": "F", "type": "string", "enum": ["small", "large"]});
+        assert_eq!(check_value(&def, &json!("small")), Ok(()));
+        assert_eq!(
+            check_value(&def, &json!("tiny")).unwrap_err(),
+            "must be one of \"small\", \"large\""
+        );
+        let text = json!({"title": "L", "type": "string", "minLength": 2, "maxLength": 3});
+        assert!(check_value(&text, &json!("a"))
+            .unwrap_err()
+            .contains("at least 2"));
+        assert!(check_value(&text, &json!("abcd"))
+            .unwrap_err()
+            .contains("at most 3"));
+        assert!(check_value(&json!({"type": "integer"}), &json!(1.5))
+            .unwrap_err()
+            .contains("integer"));
+    }
+
+    #[test]
+    fn array_values_carry_their_operator() {
+        let def = json!({"title": "Z", "type": "array", "operators": ["<in>", "<or>"],
+                         "items": {"type": "string", "enum": ["a", "b", "c"]}, "maxItems": 2});
+        assert_eq!(
+            parse_array_value("<or> a, c"),
+            (Some("<or>".into()), vec!["a".into(), "c".into()])
+        );
+        assert_eq!(
+            format_array_value(Some("<in>"), &["a".into(), "b".into()]),
+            "<in> a,b"
+        );
+        assert_eq!(check_array_text(&def, "<or> a,c"), Ok(()));
+        assert!(check_array_text(&def, "a,c")
+            .unwrap_err()
+            .contains("operators <in>, <or>"));
+        assert!(check_array_text(&def, "<all-in> a")
+            .unwrap_err()
+            .contains("operators"));
+        assert!(check_array_text(&def, "<in> a,d")
+            .unwrap_err()
+            .contains("must be one of"));
+        assert!(check_array_text(&def, "<in> a,b,c")
+            .unwrap_err()
+            .contains("too many"));
+        let plain = json!({"title": "T", "type": "array"});
+        assert_eq!(check_array_text(&plain, "x,y"), Ok(()));
+    }
+
+    #[test]
+    fn namespace_files_and_access() {
+        let doc: NamespaceFile = serde_json::from_value(json!({
+            "namespace": "N", "objects": [{"name": "O", "required": ["x"], "properties": {"x": {"title": "X", "type": "string"}}}],
+            "tags": [{"name": "t"}, {"name": "t"}]
+        }))
+        .unwrap();
+        assert_eq!(doc.namespace.visibility, "private");
+        assert_eq!(doc.check().unwrap_err().0, "tag \"t\" is given twice");
+        let o = &doc.objects[0];
+        assert_eq!(o.body()["required"], json!(["x"]));
+        assert!(o.body().get("name").is_none());
+        assert!(Namespace {
+            namespace: "x".repeat(81),
+            ..doc.namespace.clone()
+        }
+        .check()
+        .is_err());
+        let locked = Namespace {
+            protected: true,
+            ..doc.namespace.clone()
+        };
+        assert!(!can_delete_in(&locked, "it").is_allowed());
+        assert!(can_delete_in(&doc.namespace, "it").is_allowed());
     }
 }

@@ -158,10 +158,16 @@ pub async fn image_metadata() -> Result<Vec<NamespaceFile>, AppError> {
             .find(|a| a.name == "OS::Glance::Image")
             .and_then(|a| a.prefix.clone())
             .unwrap_or_default();
-        doc.properties = std::mem::take(&mut doc.properties)
-            .into_iter()
-            .map(|(k, v)| (format!("{prefix}{k}"), v))
-            .collect();
+        let prefixed = |props: serde_json::Map<String, serde_json::Value>| {
+            props
+                .into_iter()
+                .map(|(k, v)| (format!("{prefix}{k}"), v))
+                .collect()
+        };
+        doc.properties = prefixed(std::mem::take(&mut doc.properties));
+        for o in &mut doc.objects {
+            o.properties = prefixed(std::mem::take(&mut o.properties));
+        }
         out.push(doc);
     }
     Ok(out)

@@ -5,7 +5,9 @@
 
 use crate::app::components::{use_toasts, ToastKind};
 use crate::domain::image::{check_extra_value, check_key, Image};
-use crate::domain::metadefs::{check_value, NamespaceFile};
+use crate::domain::metadefs::{
+    check_array_text, check_value, format_array_value, parse_array_value, NamespaceFile,
+};
 use crate::server_fns::images::{update_image, ImageChange};
 use crate::server_fns::metadefs::image_metadata;
 use leptos::prelude::*;
@@ -13,7 +15,31 @@ use serde_json::Value;
 
 /// The definition of `key` in the loaded namespaces, if any.
 fn definition(defs: &[NamespaceFile], key: &str) -> Option<Value> {
-    defs.iter().find_map(|d| d.properties.get(key).cloned())
+    defs.iter().find_map(|d| {
+        d.properties
+            .get(key)
+            .or_else(|| d.objects.iter().find_map(|o| o.properties.get(key)))
+            .cloned()
+    })
+}
+
+/// A group of the tree: an object's name (`None` for the namespace's own properties) and its
+/// properties by name.
+type Group = (Option<String>, Vec<(String, Value)>);
+
+/// A namespace's groups for the tree: its own properties, then each object's.
+fn groups(ns: &NamespaceFile) -> Vec<Group> {
+    let own = |m: &serde_json::Map<String, Value>| {
+        m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    std::iter::once((None, own(&ns.properties)))
+        .chain(
+            ns.objects
+                .iter()
+                .map(|o| (Some(o.name.clone()), own(&o.properties))),
+        )
+        .filter(|(_, p): &Group| !p.is_empty())
+        .collect()
 }
 
 /// A form value as the JSON value its definition expects.
@@ -60,6 +86,9 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
         return Some(e.to_string());
     }
     let def = def?;
+    if def.get("type").and_then(Value::as_str) == Some("array") {
+        return check_array_text(def, raw).err();
+    }
     let v = match typed(def, raw) {
         Ok(v) => v,
         Err(e) => return Some(e),
@@ -91,7 +120,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
         original
             .iter()
             .filter(|(k, _)| k.as_str() != "description")
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), RwSignal::new(v.clone())))
             .collect::<Vec<_>>(),
     );
     let search = RwSignal::new(String::new());
@@ -110,7 +139,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
             .unwrap_or_default();
         chosen.update(|c| {
             if !c.iter().any(|(k, _)| *k == key) {
-                c.push((key, start));
+                c.push((key, RwSignal::new(start)));
             }
         });
     };
@@ -132,7 +161,9 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
         chosen
             .get()
             .iter()
-            .filter_map(|(k, v)| problem(definition(&d, k).as_ref(), k, v).map(|p| (k.clone(), p)))
+            .filter_map(|(k, v)| {
+                problem(definition(&d, k).as_ref(), k, &v.get()).map(|p| (k.clone(), p))
+            })
             .collect::<Vec<_>>()
     };
     let id = image.id.to_string();
@@ -140,7 +171,11 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
         if !errors().is_empty() {
             return;
         }
-        let now = chosen.get_untracked();
+        let now: Vec<(String, String)> = chosen
+            .get_untracked()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_untracked()))
+            .collect();
         let mut changes = Vec::new();
         for k in original.keys() {
             if k != "description" && !now.iter().any(|(n, _)| n == k) {
@@ -184,31 +219,35 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                                 <ul class="md-tree" aria-label="Available metadata">
                                     {list.into_iter().filter_map(|ns| {
                                         let title = ns.namespace.display_name.clone().unwrap_or_else(|| ns.namespace.namespace.clone());
-                                        let hits: Vec<(String, Value)> = ns.properties.iter()
-                                            .filter(|(k, p)| q.is_empty() || title.to_lowercase().contains(&q) || k.to_lowercase().contains(&q)
-                                                || p.get("title").and_then(Value::as_str).is_some_and(|t| t.to_lowercase().contains(&q)))
-                                            .map(|(k, p)| (k.clone(), p.clone()))
-                                            .collect();
+                                        let in_title = title.to_lowercase().contains(&q);
+                                        let hits: Vec<Group> = groups(&ns).into_iter().map(|(g, props)| {
+                                            let props = props.into_iter().filter(|(k, p)| q.is_empty() || in_title || k.to_lowercase().contains(&q)
+                                                || p.get("title").and_then(Value::as_str).is_some_and(|t| t.to_lowercase().contains(&q))).collect::<Vec<_>>();
+                                            (g, props)
+                                        }).filter(|(_, p)| !p.is_empty()).collect();
                                         (!hits.is_empty()).then(|| view! {
                                             <li>
                                                 <details open=!q.is_empty()>
                                                     <summary>{title}</summary>
-                                                    <ul>
-                                                        {hits.into_iter().map(|(k, p)| {
-                                                            let label = p.get("title").and_then(Value::as_str).unwrap_or(&k).to_string();
-                                                            let key = k.clone();
-                                                            let taken = move || chosen.with(|c| c.iter().any(|(n, _)| *n == key));
-                                                            let (k2, p2) = (k.clone(), p.clone());
-                                                            view! {
-                                                                <li>
-                                                                    <button type="button" class="menu-item" aria-label=format!("Add {k}")
-                                                                        disabled=taken on:click=move |_| add(k2.clone(), Some(&p2))>
-                                                                        {label}" "<code class="muted">{k.clone()}</code>
-                                                                    </button>
-                                                                </li>
-                                                            }
-                                                        }).collect_view()}
-                                                    </ul>
+                                                    {hits.into_iter().map(|(group, props)| view! {
+                                                        {group.map(|g| view! { <p class="md-object">{g}</p> })}
+                                                        <ul>
+                                                            {props.into_iter().map(|(k, p)| {
+                                                                let label = p.get("title").and_then(Value::as_str).unwrap_or(&k).to_string();
+                                                                let key = k.clone();
+                                                                let taken = move || chosen.with(|c| c.iter().any(|(n, _)| *n == key));
+                                                                let (k2, p2) = (k.clone(), p.clone());
+                                                                view! {
+                                                                    <li>
+                                                                        <button type="button" class="menu-item" aria-label=format!("Add {k}")
+                                                                            disabled=taken on:click=move |_| add(k2.clone(), Some(&p2))>
+                                                                            {label}" "<code class="muted">{k.clone()}</code>
+                                                                        </button>
+                                                                    </li>
+                                                                }
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    }).collect_view()}
                                                 </details>
                                             </li>
                                         })
@@ -227,55 +266,9 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                 </div>
                 <div class="md-existing">
                     <h3>"Image metadata"</h3>
-                    {move || {
-                        let d = loaded();
-                        let errs = errors();
-                        chosen.get().into_iter().enumerate().map(|(i, (k, v))| {
-                            let def = definition(&d, &k);
-                            let label = def.as_ref().and_then(|p| p.get("title")).and_then(Value::as_str).unwrap_or(&k).to_string();
-                            let input_id = format!("md-v-{i}");
-                            let err = errs.iter().find(|(n, _)| *n == k).map(|(_, e)| e.clone());
-                            let key = k.clone();
-                            let set = move |val: String| chosen.update(|c| if let Some(x) = c.iter_mut().find(|(n, _)| *n == key) { x.1 = val });
-                            let kind = def.as_ref().and_then(|p| p.get("type")).and_then(Value::as_str).unwrap_or("string").to_string();
-                            let options: Vec<String> = def.as_ref().and_then(|p| p.get("enum")).and_then(Value::as_array)
-                                .map(|e| e.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect())
-                                .unwrap_or_default();
-                            let input = if !options.is_empty() {
-                                let cur = v.clone();
-                                view! {
-                                    <select id=input_id.clone() on:change=move |e| set(event_target_value(&e))>
-                                        {(!options.contains(&cur)).then(|| view! { <option value=cur.clone() selected=true>{cur.clone()}</option> })}
-                                        {options.iter().map(|o| view! { <option value=o.clone() selected=*o == v>{o.clone()}</option> }).collect_view()}
-                                    </select>
-                                }.into_any()
-                            } else if kind == "boolean" {
-                                view! {
-                                    <input id=input_id.clone() type="checkbox" prop:checked=v == "true"
-                                        on:change=move |e| set(if event_target_checked(&e) { "true".into() } else { "false".into() })/>
-                                }.into_any()
-                            } else if kind == "integer" || kind == "number" {
-                                let min = def.as_ref().and_then(|p| p.get("minimum")).map(|x| x.to_string());
-                                let max = def.as_ref().and_then(|p| p.get("maximum")).map(|x| x.to_string());
-                                view! {
-                                    <input id=input_id.clone() type="number" min=min max=max step=if kind == "integer" { "1" } else { "any" }
-                                        prop:value=v.clone() on:input=move |e| set(event_target_value(&e))/>
-                                }.into_any()
-                            } else {
-                                view! { <input id=input_id.clone() prop:value=v.clone() on:input=move |e| set(event_target_value(&e))/> }.into_any()
-                            };
-                            let key2 = k.clone();
-                            view! {
-                                <div class="field md-row">
-                                    <label for=input_id>{label}" "<code class="muted">{k.clone()}</code></label>
-                                    {input}
-                                    <button type="button" class="btn small" aria-label=format!("Remove {k}")
-                                        on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != key2))>"Remove"</button>
-                                    {err.map(|e| view! { <p class="field-error" role="alert">{format!("{k} {e}")}</p> })}
-                                </div>
-                            }
-                        }).collect_view()
-                    }}
+                    <For each=move || chosen.get() key=|(k, _)| k.clone() let:row>
+                        <MetadataRow key=row.0 value=row.1 defs chosen/>
+                    </For>
                 </div>
             </div>
             <div class="toolbar">
@@ -283,5 +276,129 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                 <button type="button" class="btn" on:click=move |_| open.set(false)>"Cancel"</button>
             </div>
         </section>
+    }
+}
+
+/// One property of the image in the editor: a typed input bound to its own value, so typing
+/// re-renders nothing else.
+#[component]
+fn MetadataRow(
+    key: String,
+    value: RwSignal<String>,
+    defs: RwSignal<Option<Result<Vec<NamespaceFile>, String>>>,
+    chosen: RwSignal<Vec<(String, RwSignal<String>)>>,
+) -> impl IntoView {
+    let key_for_def = key.clone();
+    let def = Memo::new(move |_| {
+        defs.with(|d| match d {
+            Some(Ok(list)) => definition(list, &key_for_def),
+            _ => None,
+        })
+    });
+    let input_id = format!(
+        "md-v-{}",
+        key.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
+    let (k_err, k_rm) = (key.clone(), key.clone());
+    let error = move || problem(def.get().as_ref(), &k_err, &value.get());
+    let k_label = key.clone();
+    let label = Memo::new(move |_| {
+        def.get()
+            .and_then(|p| p.get("title").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| k_label.clone())
+    });
+    let id2 = input_id.clone();
+    let input = move || {
+        let d = def.get();
+        let get = |k: &str| d.as_ref().and_then(|p| p.get(k)).cloned();
+        let kind = get("type")
+            .and_then(|t| t.as_str().map(str::to_string))
+            .unwrap_or_else(|| "string".into());
+        let readonly = get("readonly").and_then(|v| v.as_bool()).unwrap_or(false);
+        let strings = |v: Option<Value>| -> Vec<String> {
+            v.and_then(|e| e.as_array().cloned())
+                .map(|e| {
+                    e.iter()
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| x.to_string())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let options = strings(get("enum"));
+        let id = id2.clone();
+        let text = label.get();
+        if kind == "array" {
+            let operators = strings(get("operators"));
+            let item_options = strings(get("items").and_then(|i| i.get("enum").cloned()));
+            let (op, items) = parse_array_value(&value.get_untracked());
+            let op = op.or_else(|| operators.first().cloned());
+            let current = move || parse_array_value(&value.get());
+            view! {
+                <div class="md-array" id=id role="group" aria-label=format!("{text} values")>
+                    {(!operators.is_empty()).then(|| view! {
+                        <select aria-label=format!("{text} operator") disabled=readonly
+                            on:change=move |e| value.set(format_array_value(Some(&event_target_value(&e)), &current().1))>
+                            {operators.iter().map(|o| view! { <option value=o.clone() selected=Some(o) == op.as_ref()>{o.clone()}</option> }).collect_view()}
+                        </select>
+                    })}
+                    {if item_options.is_empty() {
+                        view! {
+                            <input aria-label=format!("{text} items (comma separated)") disabled=readonly prop:value=items.join(",")
+                                on:change=move |e| value.set(format_array_value(current().0.as_deref(), &parse_array_value(&event_target_value(&e)).1))/>
+                        }.into_any()
+                    } else {
+                        item_options.into_iter().map(|o| {
+                            let (o2, checked) = (o.clone(), items.contains(&o));
+                            view! {
+                                <label class="checkbox">
+                                    <input type="checkbox" disabled=readonly prop:checked=checked on:change=move |e| {
+                                        let (op, mut now) = current();
+                                        now.retain(|x| *x != o2);
+                                        if event_target_checked(&e) { now.push(o2.clone()); }
+                                        value.set(format_array_value(op.as_deref(), &now));
+                                    }/>
+                                    {o}
+                                </label>
+                            }
+                        }).collect_view().into_any()
+                    }}
+                </div>
+            }.into_any()
+        } else if !options.is_empty() {
+            let cur = value.get_untracked();
+            view! {
+                <select id=id disabled=readonly on:change=move |e| value.set(event_target_value(&e))>
+                    {(!options.contains(&cur)).then(|| view! { <option value=cur.clone() selected=true>{cur.clone()}</option> })}
+                    {options.iter().map(|o| view! { <option value=o.clone() selected=*o == cur>{o.clone()}</option> }).collect_view()}
+                </select>
+            }.into_any()
+        } else if kind == "boolean" {
+            view! {
+                <input id=id type="checkbox" disabled=readonly prop:checked=value.get_untracked() == "true"
+                    on:change=move |e| value.set(if event_target_checked(&e) { "true".into() } else { "false".into() })/>
+            }.into_any()
+        } else if kind == "integer" || kind == "number" {
+            let min = get("minimum").map(|x| x.to_string());
+            let max = get("maximum").map(|x| x.to_string());
+            view! {
+                <input id=id type="number" disabled=readonly min=min max=max step=if kind == "integer" { "1" } else { "any" }
+                    prop:value=value.get_untracked() on:input=move |e| value.set(event_target_value(&e))/>
+            }.into_any()
+        } else {
+            view! { <input id=id disabled=readonly prop:value=value.get_untracked() on:input=move |e| value.set(event_target_value(&e))/> }.into_any()
+        }
+    };
+    view! {
+        <div class="field md-row">
+            <label for=input_id>{label}" "<code class="muted">{key.clone()}</code></label>
+            {input}
+            <button type="button" class="btn small" aria-label=format!("Remove {key}")
+                on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>"Remove"</button>
+            {move || error().map(|e| view! { <p class="field-error" role="alert">{format!("{key} {e}")}</p> })}
+        </div>
     }
 }
