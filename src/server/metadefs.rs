@@ -83,7 +83,14 @@ pub struct NamespaceQuery {
     pub limit: usize,
     /// Name of the last namespace of the previous page.
     pub marker: Option<String>,
+    /// Sort column: `created_at`, `updated_at` or `namespace` (by name when unset).
+    pub sort_key: Option<String>,
+    /// Descending order.
+    pub descending: bool,
 }
+
+/// The namespace columns a list may be sorted by.
+pub const NAMESPACE_SORT_KEYS: [&str; 3] = ["created_at", "updated_at", "namespace"];
 
 fn allow(d: Decision, what: &str) -> Result<(), ImageError> {
     match d {
@@ -161,13 +168,30 @@ impl MetadefService {
         q: &NamespaceQuery,
     ) -> Result<Vec<NamespaceRow>, ImageError> {
         let mut out = Vec::new();
-        let rows = sqlx::query_scalar::<_, String>(
-            "SELECT namespace FROM metadef_namespaces WHERE namespace > ? ORDER BY namespace",
-        )
-        .bind(q.marker.clone().unwrap_or_default())
+        let key = q.sort_key.as_deref().unwrap_or("namespace");
+        if !NAMESPACE_SORT_KEYS.contains(&key) {
+            return Err(ImageError::Invalid(format!(
+                "Invalid sort key: {key}. It must be one of the following: {}.",
+                NAMESPACE_SORT_KEYS.join(", ")
+            )));
+        }
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        // Catalogs hold tens to hundreds of namespaces: the names in order, then the page after
+        // the marker.
+        let names = sqlx::query_scalar::<_, String>(&format!(
+            "SELECT namespace FROM metadef_namespaces ORDER BY {key} {dir}, namespace {dir}"
+        ))
         .fetch_all(&self.pool)
         .await?;
-        for name in rows {
+        let skip = match &q.marker {
+            Some(m) => {
+                names.iter().position(|n| n == m).ok_or_else(|| {
+                    ImageError::NotFound(format!("Namespace marker {m} could not be found."))
+                })? + 1
+            }
+            None => 0,
+        };
+        for name in names.into_iter().skip(skip) {
             if out.len() >= q.limit {
                 break;
             }

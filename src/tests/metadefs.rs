@@ -37,7 +37,7 @@ async fn the_catalog_and_resource_types_are_there_from_the_start() {
     let list = api
         .call(
             Method::GET,
-            &format!("{NS}?resource_types=OS::Glance::Image"),
+            &format!("{NS}?resource_types=OS::Glance::Image&sort_key=namespace&sort_dir=asc"),
             None,
         )
         .await
@@ -234,6 +234,34 @@ async fn namespaces_create_list_show_replace_delete() {
         }
     }
     assert_eq!(all.len(), 5, "{all:?}");
+    // Glance's default order is newest first; sort_key and sort_dir change it.
+    let by = |q: &str| format!("{NS}?{q}");
+    let newest = admin.call(Method::GET, &by(""), None).await.json();
+    assert_eq!(newest["namespaces"][0]["namespace"], "Test::Secret");
+    let named = admin
+        .call(
+            Method::GET,
+            &by("sort_key=namespace&sort_dir=desc&limit=1"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(named["namespaces"][0]["namespace"], "Test::Secret");
+    assert!(named["next"]
+        .as_str()
+        .unwrap()
+        .contains("sort_key=namespace"));
+    for bad in ["sort_key=colour", "sort_dir=up"] {
+        assert_eq!(
+            status(&admin, Method::GET, &by(bad), None).await,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        status(&admin, Method::GET, &by("marker=Nope"), None).await,
+        StatusCode::NOT_FOUND
+    );
 
     // PUT replaces the fields (here: a rename that keeps the contents); protected refuses delete.
     let put = admin
@@ -480,7 +508,11 @@ async fn properties_objects_tags_and_associations() {
         StatusCode::NO_CONTENT
     );
     let names: Vec<String> = api
-        .call(Method::GET, &format!("{base}/tags"), None)
+        .call(
+            Method::GET,
+            &format!("{base}/tags?sort_key=name&sort_dir=asc"),
+            None,
+        )
         .await
         .json()["tags"]
         .as_array()
@@ -489,6 +521,31 @@ async fn properties_objects_tags_and_associations() {
         .map(|t| t["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, ["d", "f"]);
+    let page = |q: &'static str| {
+        let url = format!("{base}/tags?{q}");
+        let api = &api;
+        async move {
+            api.call(Method::GET, &url, None).await.json()["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page("sort_key=name&sort_dir=asc&limit=1").await, ["d"]);
+    assert_eq!(page("sort_key=name&sort_dir=asc&marker=d").await, ["f"]);
+    assert_eq!(page("sort_key=name&sort_dir=desc").await, ["f", "d"]);
+    assert_eq!(
+        status(
+            &api,
+            Method::GET,
+            &format!("{base}/tags?sort_key=colour"),
+            None
+        )
+        .await,
+        StatusCode::BAD_REQUEST
+    );
 
     // Associations: a new resource type is created on the way; duplicates conflict.
     let assoc =

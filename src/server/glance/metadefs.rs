@@ -135,6 +135,20 @@ pub async fn list_namespaces(
             .unwrap_or_default(),
         limit: limit + 1,
         marker: q.get("marker").cloned(),
+        sort_key: Some(
+            q.get("sort_key")
+                .cloned()
+                .unwrap_or_else(|| "created_at".into()),
+        ),
+        descending: match q.get("sort_dir").map(String::as_str) {
+            None | Some("desc") => true,
+            Some("asc") => false,
+            Some(other) => {
+                return Err(GlanceError::bad_request(format!(
+                    "Invalid sort direction: {other}. It must be one of the following: asc, desc."
+                )))
+            }
+        },
     };
     let mut rows = s.metadefs.list(&actor, &query).await?;
     let more = rows.len() > limit;
@@ -155,10 +169,17 @@ pub async fn list_namespaces(
     });
     if more {
         if let Some(last) = rows.last() {
-            out["next"] = json!(format!(
-                "/v2/metadefs/namespaces?marker={}&limit={limit}",
-                last.ns.namespace
-            ));
+            let mut params = vec![
+                ("marker", last.ns.namespace.clone()),
+                ("limit", limit.to_string()),
+            ];
+            for k in ["sort_key", "sort_dir", "visibility", "resource_types"] {
+                if let Some(v) = q.get(k) {
+                    params.push((k, v.clone()));
+                }
+            }
+            let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+            out["next"] = json!(format!("/v2/metadefs/namespaces?{query}"));
         }
     }
     Ok(Json(out))
@@ -321,7 +342,8 @@ pub async fn list_items(
             "schema": "/v2/schemas/metadefs/objects",
         }),
         Kind::Tag => {
-            json!({"tags": items.iter().map(|i| item_json(&ns, kind, i)).collect::<Vec<_>>()})
+            let page = tag_page(items, &q)?;
+            json!({"tags": page.iter().map(|i| item_json(&ns, kind, i)).collect::<Vec<_>>()})
         }
     }))
 }
@@ -489,4 +511,42 @@ pub async fn tag_delete(
     Path((ns, name)): Path<(String, String)>,
 ) -> Result<StatusCode, GlanceError> {
     delete_item(s, a, Path((ns, "tags".into(), name))).await
+}
+
+/// `GET …/tags` paging: `sort_key` (created_at, name), `sort_dir`, `marker` (a tag name), `limit`.
+fn tag_page(mut items: Vec<Item>, q: &HashMap<String, String>) -> Result<Vec<Item>, GlanceError> {
+    match q.get("sort_key").map(String::as_str) {
+        None | Some("created_at") => {
+            items.sort_by(|a, b| (&a.created_at, &a.name).cmp(&(&b.created_at, &b.name)))
+        }
+        Some("name") => items.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some(k) => {
+            return Err(GlanceError::bad_request(format!(
+                "Invalid sort key: {k}. It must be one of the following: created_at, name."
+            )))
+        }
+    }
+    match q.get("sort_dir").map(String::as_str) {
+        None | Some("desc") => items.reverse(),
+        Some("asc") => {}
+        Some(d) => {
+            return Err(GlanceError::bad_request(format!(
+                "Invalid sort direction: {d}. It must be one of the following: asc, desc."
+            )))
+        }
+    }
+    if let Some(m) = q.get("marker") {
+        let at = items
+            .iter()
+            .position(|i| &i.name == m)
+            .ok_or_else(|| GlanceError::not_found(format!("Tag marker {m} could not be found.")))?;
+        items.drain(..=at);
+    }
+    if let Some(l) = q.get("limit") {
+        let l = l
+            .parse::<usize>()
+            .map_err(|_| GlanceError::bad_request("limit param must be an integer"))?;
+        items.truncate(l);
+    }
+    Ok(items)
 }
