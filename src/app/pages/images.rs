@@ -110,7 +110,12 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
         move || (api_query(), version.get()),
         |(q, _)| list_images(q),
     );
-    let usage = Resource::new(move || version.get(), |_| image_usage());
+    // Loaded by the browser once the page is up: the sums grow with the project's images, and the
+    // table should not wait for them.
+    let usage = LocalResource::new(move || {
+        version.get();
+        image_usage()
+    });
     let projects = Resource::new(
         move || admin,
         |admin| async move {

@@ -386,6 +386,21 @@ impl ImageRepo {
         Ok(r.map(|r| r.0).filter(|l| *l >= 0))
     }
 
+    /// Every image limit of `project` in one query, by resource name (negative ones left out).
+    pub async fn limits(
+        &self,
+        project: &ProjectId,
+    ) -> Result<std::collections::HashMap<String, i64>, ImageError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT resource_name, resource_limit FROM limits WHERE project_id = ? AND service_id = ?",
+        )
+        .bind(project.as_str())
+        .bind(crate::domain::identity::IMAGE_SERVICE_ID)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter(|(_, l)| *l >= 0).collect())
+    }
+
     /// Shared images `project` is a member of, with its membership, newest first (at most 1000).
     pub async fn shared_with(
         &self,

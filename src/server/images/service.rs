@@ -687,15 +687,16 @@ impl ImageService {
     pub async fn usage(&self, actor: &Actor) -> Result<Usage, ImageError> {
         let p = &actor.project_id;
         let (size_bytes, count, uploading) = self.repo.usage(p).await?;
-        let limit = |v: Option<i64>| v.unwrap_or(-1);
+        let limits = self.repo.limits(p).await?;
+        let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
         Ok(Usage {
-            size_limit: limit(self.repo.limit(p, "image_size_total").await?),
+            size_limit: limit("image_size_total"),
             size_bytes,
-            count_limit: limit(self.repo.limit(p, "image_count_total").await?),
+            count_limit: limit("image_count_total"),
             count,
-            uploading_limit: limit(self.repo.limit(p, "image_count_uploading").await?),
+            uploading_limit: limit("image_count_uploading"),
             uploading,
-            stage_limit: limit(self.repo.limit(p, "image_stage_total").await?),
+            stage_limit: limit("image_stage_total"),
         })
     }
 
