@@ -86,7 +86,7 @@ test('a member of another project sees the actions disabled, with the reason', a
   await login(page, 'e2e-bob', 'bob-password');
   await page.goto(`/project/images/${img.id}`);
   await hydrated(page);
-  for (const name of ['Edit', 'Protect', 'Delete']) {
+  for (const name of ['Edit', 'Update Metadata', 'Protect', 'Delete']) {
     await expect(page.getByRole('button', { name, exact: true })).toBeDisabled();
   }
   await expect(page.getByText('You are not permitted to modify this image: it belongs to another project.').first()).toBeVisible();
@@ -97,7 +97,7 @@ test('a member of another project sees the actions disabled, with the reason', a
   await hydrated(page);
   const row = page.getByRole('row').filter({ hasText: 'e2e-public' });
   await row.getByLabel('Actions for e2e-public').click();
-  for (const name of [/^Edit/, /^Delete/, /^Deactivate/, /^Download/, /^Manage members/]) {
+  for (const name of [/^Edit/, /^Update metadata/, /^Delete/, /^Deactivate/, /^Download/, /^Manage members/]) {
     await expect(row.getByRole('button', { name })).toBeDisabled();
   }
   await expect(row.getByText('You are not permitted to delete this image: it belongs to another project.')).toBeVisible();

@@ -54,9 +54,13 @@ test('import a namespace from JSON, associate it, and set typed metadata on an i
   const img = await (await page.request.post('/image/v2/images', {
     data: { name: 'e2e-metadata', disk_format: 'raw', container_format: 'bare' },
   })).json();
-  await page.goto(`/project/images/${img.id}`);
+  // From the images table's row menu straight into the editor.
+  await page.goto('/project/images?name=e2e-metadata');
   await hydrated(page);
-  await page.getByRole('button', { name: 'Update Metadata' }).click();
+  const imageRow = page.getByRole('row').filter({ hasText: 'e2e-metadata' });
+  await imageRow.getByLabel('Actions for e2e-metadata').click();
+  await imageRow.getByRole('link', { name: 'Update metadata' }).click();
+  await hydrated(page);
   const editor = page.getByRole('region', { name: 'Update Metadata' });
   await editor.getByLabel('Search definitions').fill('e2e guest');
   await expect(editor.getByText('Boot', { exact: true })).toBeVisible();

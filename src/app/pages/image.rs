@@ -26,9 +26,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ImagePage() -> impl IntoView {
     let params = use_params_map();
     let version = RwSignal::new(0u32);
-    // The images table's row menu links here with ?edit=1: the editor opens once, on arrival.
-    let open_editor =
-        RwSignal::new(use_query_map().with_untracked(|q| q.get("edit").as_deref() == Some("1")));
+    // The images table's row menu links here with ?edit=1 or ?metadata=1: that editor opens
+    // once, on arrival.
+    let asked = |key: &str| use_query_map().with_untracked(|q| q.get(key).as_deref() == Some("1"));
+    let open_editor = RwSignal::new(asked("edit"));
+    let open_metadata = RwSignal::new(asked("metadata"));
     let image = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
         |(id, _)| get_image(id),
@@ -55,7 +57,7 @@ pub fn ImagePage() -> impl IntoView {
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
                                 {has_data.then(|| view! { <a class="btn primary" href=download download=title.clone()>"Download"</a> })}
-                                <ImageActions image=img.clone() version open_editor/>
+                                <ImageActions image=img.clone() version open_editor open_metadata/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
@@ -212,6 +214,7 @@ fn ImageActions(
     image: Image,
     version: RwSignal<u32>,
     open_editor: RwSignal<bool>,
+    open_metadata: RwSignal<bool>,
 ) -> impl IntoView {
     let session = use_session();
     let toasts = use_toasts();
@@ -229,7 +232,8 @@ fn ImageActions(
     let editing = RwSignal::new(open_editor.get_untracked() && modify.is_none());
     open_editor.set(false);
     let confirming = RwSignal::new(false);
-    let metadata = RwSignal::new(false);
+    let metadata = RwSignal::new(open_metadata.get_untracked() && modify.is_none());
+    open_metadata.set(false);
     let gone = RwSignal::new(false);
 
     let run = move |label: &'static str,

@@ -530,7 +530,8 @@ fn RowActions(
         <details class="row-menu" node_ref=menu>
             <summary aria-label=format!("Actions for {name}")>"Actions"</summary>
             <div class="menu">
-                {link("Edit", format!("/project/images/{id}?edit=1"), why.modify, false)}
+                {link("Edit", format!("/project/images/{id}?edit=1"), why.modify.clone(), false)}
+                {link("Update metadata", format!("/project/images/{id}?metadata=1"), why.modify, false)}
                 {link("Manage members", format!("/project/images/{id}#members"), why.members, false)}
                 {link("Download", format!("/image/v2/images/{id}/file"), why.download, true)}
                 {match why.activate {
