@@ -139,7 +139,7 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     usage.await.ok().map(|u| {
                         let count = if u.count_limit < 0 {
-                            format!("{} images (no limit)", u.count)
+                            format!("{} {} (no limit)", u.count, if u.count == 1 { "image" } else { "images" })
                         } else {
                             format!("{} of {} images", u.count, u.count_limit)
                         };
