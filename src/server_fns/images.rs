@@ -19,6 +19,12 @@ pub struct ImagePage {
 
 #[cfg(feature = "ssr")]
 fn image_error(e: crate::server::images::ImageError) -> AppError {
+    service_error(e, "request")
+}
+
+/// An image or metadefs service error for the dashboard; bad input is reported against `field`.
+#[cfg(feature = "ssr")]
+pub(crate) fn service_error(e: crate::server::images::ImageError, field: &str) -> AppError {
     use crate::server::images::ImageError as E;
     e.log_if_internal();
     match e {
@@ -27,7 +33,7 @@ fn image_error(e: crate::server::images::ImageError) -> AppError {
         E::Conflict(m) | E::Gone(m) => AppError::Conflict(m),
         E::Invalid(m) | E::TooLarge(m) | E::UnsupportedMedia(m) | E::Interrupted(m) => {
             AppError::Invalid {
-                field: "request".into(),
+                field: field.into(),
                 message: m,
             }
         }

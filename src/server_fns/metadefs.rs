@@ -25,18 +25,7 @@ pub struct NamespaceSummary {
 
 #[cfg(feature = "ssr")]
 fn error(e: crate::server::images::ImageError) -> AppError {
-    use crate::server::images::ImageError as E;
-    e.log_if_internal();
-    match e {
-        E::NotFound(m) => AppError::NotFound(m),
-        E::Forbidden(m) => AppError::Forbidden(m),
-        E::Conflict(m) => AppError::Conflict(m),
-        E::Invalid(m) => AppError::Invalid {
-            field: "namespace".into(),
-            message: m,
-        },
-        _ => AppError::Internal,
-    }
+    super::images::service_error(e, "namespace")
 }
 
 /// Namespaces the caller may see, optionally only those associated with `resource_type`.
