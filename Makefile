@@ -12,6 +12,12 @@ VENV                 := target/venv
 # cargo-leptos builds debug with this flag; using it for cargo test and clippy as well lets every
 # debug build share one set of compiled dependencies.
 export RUSTFLAGS     := --cfg erase_components
+# The upload digests use OpenSSL's libcrypto (Debian's libssl-dev, installed by `tools`), linked
+# statically so that the binary runs where no OpenSSL is installed. Expanded when a recipe runs,
+# i.e. after `tools` has installed it.
+export OPENSSL_STATIC      := 1
+export OPENSSL_INCLUDE_DIR := /usr/include
+export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libcrypto.a)))
 
 ## bench: transfer speed, peak RSS and list latency on a release build (prints figures)
 bench: tools tools-release
@@ -36,6 +42,8 @@ test: tools venv e2e-deps chromium disk-tools fmt-check lint test-rust test-e2e
 	@echo "make test: every suite passed"
 
 tools:
+	@dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config; }
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt

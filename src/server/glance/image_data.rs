@@ -5,13 +5,12 @@ use super::{actor, image_id};
 use crate::server::identity::principal::MaybeActor;
 use crate::server::images::service::{ByteRange, Download};
 use crate::server::state::Services;
+use crate::server::store::read_ahead;
 use axum::body::Body;
 use axum::extract::{Path, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use tokio::io::AsyncReadExt;
-use tokio_util::io::ReaderStream;
 
 /// `PUT /v2/images/{id}/file` (application/octet-stream, sized or chunked).
 pub async fn upload(
@@ -111,7 +110,7 @@ pub async fn download(
             total,
             partial,
         } => {
-            let stream = ReaderStream::with_capacity(file.take(len), 1 << 20);
+            let stream = read_ahead(file, len, 1 << 20);
             let mut resp = Response::new(Body::from_stream(stream));
             let h = resp.headers_mut();
             h.insert(

@@ -16,11 +16,10 @@ use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Target};
 use crate::server::clock;
-use crate::server::store::FileStore;
-use bytes::{Bytes, BytesMut};
+use crate::server::store::{BlockBuilder, FileStore};
+use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use serde_json::{Map, Value};
-use tokio::fs::File;
 
 /// Glance's default limits.
 pub const MAX_PROPERTIES: usize = 128;
@@ -81,8 +80,8 @@ pub enum Download {
     Data {
         /// The image (for Content-MD5).
         image: Box<Image>,
-        /// The open file.
-        file: File,
+        /// The open file, positioned at `start`.
+        file: std::fs::File,
         /// First byte.
         start: u64,
         /// Bytes to send.
@@ -716,7 +715,7 @@ impl ImageService {
         let hashers = Hashers::start();
         // Glance inspects bare images only: other containers wrap the disk in their own format.
         let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
-        let mut buf = BytesMut::with_capacity(BLOCK);
+        let mut blocks = BlockBuilder::new(BLOCK);
         let mut total: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
@@ -730,15 +729,15 @@ impl ImageService {
             if declared.is_some_and(|n| total > n) {
                 return Err(size_mismatch());
             }
-            buf.extend_from_slice(&chunk);
-            if buf.len() >= BLOCK {
-                let block = buf.split().freeze();
-                hashers.feed(&block).await;
-                staged.write(block).await?;
+            let mut rest = &chunk[..];
+            while !rest.is_empty() {
+                if let Some(block) = blocks.fill(&mut rest) {
+                    hashers.feed(&block).await;
+                    staged.write(block).await?;
+                }
             }
         }
-        if !buf.is_empty() {
-            let block = buf.split().freeze();
+        if let Some(block) = blocks.finish() {
             hashers.feed(&block).await;
             staged.write(block).await?;
         }

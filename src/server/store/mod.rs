@@ -4,4 +4,4 @@
 
 pub mod file;
 
-pub use file::{FileStore, StagedWrite};
+pub use file::{read_ahead, BlockBuilder, FileStore, StagedWrite};
