@@ -5,7 +5,6 @@ use super::{actor, image_id};
 use crate::server::identity::principal::MaybeActor;
 use crate::server::images::service::{ByteRange, Download};
 use crate::server::state::Services;
-use crate::server::store::read_ahead;
 use axum::body::Body;
 use axum::extract::{Path, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -104,14 +103,13 @@ pub async fn download(
         Download::NoData => Ok(StatusCode::NO_CONTENT.into_response()),
         Download::Data {
             image,
-            file,
+            data,
             start,
             len,
             total,
             partial,
         } => {
-            let stream = read_ahead(file, len, 1 << 20);
-            let mut resp = Response::new(Body::from_stream(stream));
+            let mut resp = Response::new(Body::from_stream(data));
             let h = resp.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,

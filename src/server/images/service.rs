@@ -16,8 +16,9 @@ use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Target};
 use crate::server::clock;
-use crate::server::store::{BlockBuilder, FileStore};
+use crate::server::store::{read_ahead, BlockBuilder, FileStore};
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
 use serde_json::{Map, Value};
 
@@ -48,8 +49,6 @@ const MIB: i64 = 1 << 20;
 
 /// Glance's default member limit.
 pub const MAX_MEMBERS: usize = 128;
-/// Uploads are written and hashed in blocks of this size.
-const BLOCK: usize = 1 << 20;
 
 /// One JSON-patch operation, already split into key and value.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +71,6 @@ pub enum ByteRange {
 }
 
 /// What a download returns.
-#[derive(Debug)]
 pub enum Download {
     /// The image has no data (204).
     NoData,
@@ -80,8 +78,8 @@ pub enum Download {
     Data {
         /// The image (for Content-MD5).
         image: Box<Image>,
-        /// The open file, positioned at `start`.
-        file: std::fs::File,
+        /// The `len` bytes from `start`, read ahead in blocks.
+        data: BoxStream<'static, std::io::Result<Bytes>>,
         /// First byte.
         start: u64,
         /// Bytes to send.
@@ -715,7 +713,7 @@ impl ImageService {
         let hashers = Hashers::start();
         // Glance inspects bare images only: other containers wrap the disk in their own format.
         let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
-        let mut blocks = BlockBuilder::new(BLOCK);
+        let mut blocks = BlockBuilder::new(self.store.blocks().clone());
         let mut total: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
@@ -828,7 +826,7 @@ impl ImageService {
         })?;
         Ok(Download::Data {
             image: Box::new(img),
-            file,
+            data: read_ahead(file, len, self.store.blocks().clone()).boxed(),
             start,
             len,
             total,

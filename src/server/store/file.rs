@@ -3,6 +3,7 @@
 //! with direct I/O (O_DIRECT) in aligned blocks where the file system allows it, so a large image
 //! neither floods the page cache nor leaves gigabytes of dirty pages for the final fsync.
 
+use super::blocks::{is_aligned, BlockPool};
 use crate::domain::ids::ImageId;
 use bytes::Bytes;
 use futures::Stream;
@@ -10,6 +11,7 @@ use std::io;
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::fs::{self, File};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -18,71 +20,14 @@ use tokio::task::JoinHandle;
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
+    blocks: Arc<BlockPool>,
 }
 
-/// Alignment of the blocks written with direct I/O: their address, length and file offset must
-/// be multiples of the device's logical block size, and 4 KiB covers every common device.
-pub const ALIGN: usize = 4096;
-
-/// Collects a stream of chunks into blocks of a fixed size that start on an `ALIGN` boundary in
-/// memory, which is what direct I/O needs. Each block is one allocation shared (not copied) by
-/// the writer and the digests.
-#[derive(Debug)]
-pub struct BlockBuilder {
-    buf: Vec<u8>,
-    start: usize,
-    size: usize,
-}
-
-impl BlockBuilder {
-    /// Blocks of `size` bytes (a multiple of `ALIGN`).
-    pub fn new(size: usize) -> BlockBuilder {
-        assert!(
-            size > 0 && size.is_multiple_of(ALIGN),
-            "block size is a multiple of ALIGN"
-        );
-        BlockBuilder {
-            buf: Vec::new(),
-            start: 0,
-            size,
-        }
-    }
-
-    fn filled(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    /// Takes from the front of `data` what fits in the current block; returns the block once it
-    /// is full. Call it until `data` is empty.
-    pub fn fill(&mut self, data: &mut &[u8]) -> Option<Bytes> {
-        if self.buf.capacity() == 0 {
-            let mut v: Vec<u8> = Vec::with_capacity(self.size + ALIGN);
-            // The padding before the aligned start (an unaligned start only costs speed: the
-            // writer then falls back to buffered writes).
-            self.start = v.as_ptr().align_offset(ALIGN).min(ALIGN);
-            v.resize(self.start, 0);
-            self.buf = v;
-        }
-        let take = data.len().min(self.size - self.filled());
-        self.buf.extend_from_slice(&data[..take]);
-        *data = &data[take..];
-        (self.filled() == self.size).then(|| self.take())
-    }
-
-    fn take(&mut self) -> Bytes {
-        let start = std::mem::take(&mut self.start);
-        Bytes::from(std::mem::take(&mut self.buf)).slice(start..)
-    }
-
-    /// The last, partly filled block, if any.
-    pub fn finish(mut self) -> Option<Bytes> {
-        (self.filled() > 0).then(|| self.take())
-    }
-}
-
-fn is_aligned(block: &[u8]) -> bool {
-    (block.as_ptr() as usize).is_multiple_of(ALIGN) && block.len().is_multiple_of(ALIGN)
-}
+/// Image data moves in blocks of this size.
+pub const BLOCK: usize = 1 << 20;
+/// Free blocks kept for reuse: what one upload and one download hold at once (each at most
+/// four queued plus the few being filled, hashed, written or sent).
+const KEEP: usize = 16;
 
 /// Creates the temporary file, for direct I/O if the file system supports it.
 fn create_temp(path: &Path) -> io::Result<(std::fs::File, bool)> {
@@ -120,28 +65,29 @@ fn write_blocks(
     Ok(file)
 }
 
-/// The next `len` bytes of `file` as a stream of blocks of up to `block` bytes, read by their own
+/// The next `len` bytes of `file` as a stream of blocks of `pool`'s size, read by their own
 /// thread a few blocks ahead of the consumer, so the disk reads overlap the network sends. At
 /// most four blocks wait in memory; the thread stops when the stream is dropped.
 pub fn read_ahead(
-    file: std::fs::File,
+    mut file: std::fs::File,
     len: u64,
-    block: usize,
+    pool: Arc<BlockPool>,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
-        let mut rest = file.take(len);
-        while rest.limit() > 0 {
-            let want = rest.limit().min(block as u64) as usize;
-            let mut buf = Vec::with_capacity(want);
-            let item = match rest.by_ref().take(want as u64).read_to_end(&mut buf) {
-                Ok(0) => Err(io::Error::new(
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(pool.size() as u64) as usize;
+            let mut block = pool.take();
+            let item = match file.read_exact(&mut block.bytes_mut()[..want]) {
+                Ok(()) => Ok(block.freeze(want)),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "image data shorter than recorded",
                 )),
-                Ok(_) => Ok(Bytes::from(buf)),
                 Err(e) => Err(e),
             };
+            left -= want as u64;
             let failed = item.is_err();
             if tx.blocking_send(item).is_err() || failed {
                 break;
@@ -171,7 +117,15 @@ impl FileStore {
     pub async fn open(root: impl Into<PathBuf>) -> io::Result<FileStore> {
         let root = root.into();
         fs::create_dir_all(root.join(".tmp")).await?;
-        Ok(FileStore { root })
+        Ok(FileStore {
+            root,
+            blocks: BlockPool::new(BLOCK, KEEP),
+        })
+    }
+
+    /// The blocks uploads are assembled in and downloads are read into.
+    pub fn blocks(&self) -> &Arc<BlockPool> {
+        &self.blocks
     }
 
     fn path(&self, id: &ImageId) -> PathBuf {
@@ -301,6 +255,7 @@ impl Drop for StagedWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::blocks::{BlockBuilder, ALIGN};
     use futures::StreamExt;
 
     #[tokio::test]
@@ -344,42 +299,13 @@ mod tests {
         assert!(store.open_at(&id, 0).await.unwrap().is_none());
     }
 
-    #[test]
-    fn blocks_are_full_aligned_and_keep_every_byte() {
-        let data: Vec<u8> = (0..3 * 8192 + 100).map(|i| (i % 251) as u8).collect();
-        let mut b = BlockBuilder::new(8192);
-        let mut blocks = vec![];
-        // Chunks of an awkward size that straddle block boundaries.
-        for chunk in data.chunks(3001) {
-            let mut rest = chunk;
-            while !rest.is_empty() {
-                blocks.extend(b.fill(&mut rest));
-            }
-        }
-        blocks.extend(b.finish());
-        let lens: Vec<usize> = blocks.iter().map(|b| b.len()).collect();
-        assert_eq!(lens, [8192, 8192, 8192, 100]);
-        assert!(
-            blocks[..3].iter().all(|b| is_aligned(b)),
-            "full blocks aligned"
-        );
-        assert!(!is_aligned(&blocks[3]), "the short tail is not");
-        assert_eq!(blocks.concat(), data);
-        assert!(BlockBuilder::new(8192).finish().is_none());
-        // Data that ends on a block boundary leaves no tail.
-        let mut b = BlockBuilder::new(8192);
-        let mut exact = &data[..8192];
-        assert!(b.fill(&mut exact).is_some());
-        assert!(b.finish().is_none());
-    }
-
     #[tokio::test]
     async fn aligned_blocks_then_a_short_tail_are_written_whole() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path()).await.unwrap();
         let id = ImageId::random();
         let data: Vec<u8> = (0..5 * ALIGN + 7).map(|i| (i % 253) as u8).collect();
-        let mut b = BlockBuilder::new(2 * ALIGN);
+        let mut b = BlockBuilder::new(BlockPool::new(2 * ALIGN, 4));
         let mut w = store.stage(&id).await.unwrap();
         let mut rest = &data[..];
         while !rest.is_empty() {
@@ -406,7 +332,7 @@ mod tests {
         std::fs::write(&path, &data).unwrap();
         let mut f = std::fs::File::open(&path).unwrap();
         f.seek(io::SeekFrom::Start(100)).unwrap();
-        let blocks: Vec<Bytes> = read_ahead(f, 9_000, 4096)
+        let blocks: Vec<Bytes> = read_ahead(f, 9_000, BlockPool::new(4096, 4))
             .map(Result::unwrap)
             .collect()
             .await;
@@ -416,8 +342,11 @@ mod tests {
 
         // A file shorter than the recorded size ends the stream with an error, not silently.
         let f = std::fs::File::open(&path).unwrap();
-        let items: Vec<io::Result<Bytes>> = read_ahead(f, 20_000, 8192).collect().await;
-        assert!(items[..2].iter().all(Result::is_ok));
+        let items: Vec<io::Result<Bytes>> = read_ahead(f, 20_000, BlockPool::new(8192, 4))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok());
         assert_eq!(
             items.last().unwrap().as_ref().unwrap_err().kind(),
             io::ErrorKind::UnexpectedEof
