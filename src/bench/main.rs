@@ -454,18 +454,14 @@ async fn main() {
         down / cat,
         down / tcp
     );
-    // No server can send faster than loopback TCP itself carries, so say whether the target is
-    // within that ceiling on this machine.
-    let ceiling = tcp.max(tcp_file);
+    // A download is an HTTP response over loopback TCP, so set the target beside what loopback
+    // TCP alone carries on this machine.
+    let carried = tcp.max(tcp_file);
     println!(
-        "download target 0.7 x cat = {:.1} MB/s; loopback TCP with no HTTP peaks at {ceiling:.1} MB/s ({}); the download reaches {:.2} x that ceiling",
+        "download target 0.7 x cat = {:.1} MB/s = {:.2} x the faster loopback TCP reference ({carried:.1} MB/s, no HTTP); the download reaches {:.2} x that reference",
         0.7 * cat,
-        if ceiling < 0.7 * cat {
-            "below the target: no server can reach it on this machine"
-        } else {
-            "above the target"
-        },
-        down / ceiling
+        0.7 * cat / carried,
+        down / carried
     );
     println!(
         "server peak RSS {:.1} MB (target < 100 MB)",
