@@ -74,7 +74,8 @@ impl Block {
     }
 
     /// Its first `len` bytes, shared without copying; the buffer returns to the pool once every
-    /// clone is dropped.
+    /// clone is dropped. The caller must have written those bytes: a reused buffer still holds
+    /// what its last user put there (another image's data), so only what was filled is shared.
     pub fn freeze(self, len: usize) -> Bytes {
         Bytes::from_owner(self).slice(..len)
     }
