@@ -9,6 +9,9 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_OPT_VERSION     := 0.116.1
 VENV                 := target/venv
+# Glance's shipped namespace files (etc/glance/metadefs in its wheel), loaded unchanged by a test.
+GLANCE_VERSION       := 33.0.0
+GLANCE_METADEFS      := target/glance-metadefs
 # cargo-leptos builds debug with this flag; using it for cargo test and clippy as well lets every
 # debug build share one set of compiled dependencies.
 export RUSTFLAGS     := --cfg erase_components
@@ -30,7 +33,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
 
-.PHONY: fuzz bench run test tools tools-release chromium disk-tools e2e-deps venv fmt-check lint test-rust test-e2e build-debug clean-data
+.PHONY: fuzz bench run test tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
@@ -38,7 +41,7 @@ run: tools tools-release
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
-test: tools venv e2e-deps chromium disk-tools fmt-check lint test-rust test-e2e
+test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-e2e
 	@echo "make test: every suite passed"
 
 tools:
@@ -74,6 +77,17 @@ $(VENV)/.installed: src/tests/clients-requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r src/tests/clients-requirements.txt
 	touch $@
 
+# The pinned glance wheel without its dependencies; only its etc/glance/metadefs/*.json are kept.
+glance-metadefs: $(GLANCE_METADEFS)/.installed
+$(GLANCE_METADEFS)/.installed: $(VENV)/.installed
+	rm -rf $(GLANCE_METADEFS) target/glance-wheel
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps glance==$(GLANCE_VERSION) -d target/glance-wheel
+	$(VENV)/bin/python -c 'import glob, os, sys, zipfile; \
+		out = sys.argv[1]; os.makedirs(out); z = zipfile.ZipFile(glob.glob("target/glance-wheel/*.whl")[0]); \
+		[open(os.path.join(out, n.rsplit("/", 1)[1]), "wb").write(z.read(n)) for n in z.namelist() \
+		 if "/etc/glance/metadefs/" in n and n.endswith(".json")]' $(GLANCE_METADEFS)
+	touch $@
+
 fmt-check:
 	cargo fmt --check
 
@@ -81,7 +95,7 @@ lint:
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-test-rust: venv disk-tools
+test-rust: venv glance-metadefs disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
 
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and

@@ -184,6 +184,35 @@ pub struct Image {
 }
 
 impl Image {
+    /// The file name a browser saves the image's data under: its name (or id) with the disk
+    /// format as extension (`cirros.qcow2`), path separators and control characters replaced.
+    pub fn download_file_name(&self) -> String {
+        let base: String = self
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| self.id.to_string())
+            .chars()
+            .map(|c| {
+                if c == '/' || c == '\\' || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let ext = match self.disk_format.as_deref() {
+            Some(f) if DISK_FORMATS.contains(&f) => f,
+            _ => "img",
+        };
+        if base.to_ascii_lowercase().ends_with(&format!(".{ext}")) {
+            base
+        } else {
+            format!("{base}.{ext}")
+        }
+    }
+
     /// A new image as Glance creates it: queued, shared, unprotected, no data, owned by `owner`.
     pub fn queued(id: ImageId, owner: Option<ProjectId>, now: String) -> Image {
         Image {
@@ -401,6 +430,25 @@ pub fn human_size(bytes: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn download_names_carry_the_disk_format() {
+        let mut img = super::Image::queued(
+            crate::domain::ids::ImageId::random(),
+            None,
+            "2026-01-01T00:00:00.000000Z".into(),
+        );
+        assert_eq!(img.download_file_name(), format!("{}.img", img.id));
+        img.name = Some("cirros 0.6".into());
+        img.disk_format = Some("qcow2".into());
+        assert_eq!(img.download_file_name(), "cirros 0.6.qcow2");
+        img.name = Some("disk.RAW".into());
+        img.disk_format = Some("raw".into());
+        assert_eq!(img.download_file_name(), "disk.RAW");
+        img.name = Some("a/b\\c".into());
+        img.disk_format = Some("iso".into());
+        assert_eq!(img.download_file_name(), "a_b_c.iso");
+    }
+
     use super::*;
 
     #[test]

@@ -232,6 +232,26 @@ impl Object {
 }
 
 impl NamespaceFile {
+    /// What is accepted but worth a warning: defaults their own definitions would refuse.
+    pub fn warnings(&self) -> Vec<String> {
+        let objects = self
+            .objects
+            .iter()
+            .flat_map(|o| o.properties.iter().map(move |p| (Some(&o.name), p)));
+        self.properties
+            .iter()
+            .map(|p| (None, p))
+            .chain(objects)
+            .filter_map(|(object, (name, def))| {
+                let why = default_problem(name, def)?;
+                Some(match object {
+                    Some(o) => format!("object {o:?}: {why}"),
+                    None => why,
+                })
+            })
+            .collect()
+    }
+
     /// Checks the namespace and everything in it.
     pub fn check(&self) -> Result<(), Invalid> {
         self.namespace.check()?;
@@ -362,10 +382,17 @@ pub fn check_property(name: &str, def: &Value) -> Result<(), Invalid> {
             return Err(invalid(format!("'{at}.items.enum' must be a list")));
         }
     }
-    if let Some(d) = p.get("default") {
-        check_value(def, d).map_err(|why| invalid(format!("'{at}.default' {d}: {why}")))?;
-    }
     Ok(())
+}
+
+/// A property's `default` that its own definition would refuse (e.g. not among its `enum`).
+/// Glance stores such definitions (its shipped `software-databases.json` has one), so this is a
+/// warning for the log and the editor, never a reason to refuse the definition.
+pub fn default_problem(name: &str, def: &Value) -> Option<String> {
+    let d = def.get("default")?;
+    check_value(def, d)
+        .err()
+        .map(|why| format!("'properties.{name}.default' {d}: {why}"))
 }
 
 fn check_type(kind: &str, v: &Value) -> Result<(), String> {
@@ -558,15 +585,45 @@ mod tests {
                 json!({"title": "P", "type": "array", "operators": ["or"]}),
                 "'properties.p.operators'",
             ),
-            (
-                json!({"title": "P", "type": "integer", "maximum": 3, "default": 9}),
-                "'properties.p.default' 9: must be at most 3",
-            ),
         ];
         for (def, want) in cases {
             let got = check_property("p", &def).unwrap_err().0;
             assert!(got.contains(want), "{def}: {got}");
         }
+    }
+
+    #[test]
+    fn a_default_its_definition_refuses_is_a_warning_not_an_error() {
+        // As in Glance's software-databases.json: the default is not one of the enum values.
+        let edition = json!({"title": "Edition", "type": "string", "enum": ["SE", "EE"], "default": "Express"});
+        let cores = json!({"title": "P", "type": "integer", "maximum": 3, "default": 9});
+        assert_eq!(check_property("edition", &edition), Ok(()));
+        assert_eq!(check_property("p", &cores), Ok(()));
+        assert_eq!(
+            default_problem("p", &cores).as_deref(),
+            Some("'properties.p.default' 9: must be at most 3")
+        );
+        assert_eq!(
+            default_problem(
+                "ok",
+                &json!({"title": "T", "type": "integer", "default": 2})
+            ),
+            None
+        );
+        let doc: NamespaceFile = serde_json::from_value(json!({
+            "namespace": "OS::Software::DBMS",
+            "properties": {"p": cores},
+            "objects": [{"name": "Oracle", "properties": {"edition": edition}}]
+        }))
+        .unwrap();
+        assert_eq!(doc.check(), Ok(()));
+        assert_eq!(
+            doc.warnings(),
+            vec![
+                "'properties.p.default' 9: must be at most 3".to_string(),
+                "object \"Oracle\": 'properties.edition.default' \"Express\": must be one of \"SE\", \"EE\"".to_string(),
+            ]
+        );
     }
 
     #[test]

@@ -188,6 +188,16 @@ pub fn can_manage_members(actor: &Actor, image: &Image, membership: Membership) 
     }
 }
 
+/// `get_members` on an image the caller can see: only shared images have members (Glance answers
+/// 403 for the others, even to their owner).
+pub fn can_list_members(image: &Image) -> Decision {
+    if image.visibility == Visibility::Shared {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Only shared images have members.".into())
+    }
+}
+
 /// `get_member(s)`: the owner sees every member; a member sees only itself; others nothing.
 pub fn can_see_member(actor: &Actor, image: &Image, member: &ProjectId) -> Decision {
     if actor.is_admin() || owns(actor, image) || *member == actor.project_id {

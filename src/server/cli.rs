@@ -473,6 +473,9 @@ async fn metadefs(config: &Config, cmd: MetadefsCommand) -> anyhow::Result<()> {
                 let doc: NamespaceFile = serde_json::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
                 let name = doc.namespace.namespace.clone();
+                for w in doc.warnings() {
+                    eprintln!("warning: {}: {w} (kept, as Glance does)", path.display());
+                }
                 let outcome = b
                     .metadefs
                     .load(doc, merge)

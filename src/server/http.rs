@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP layers: the `x-openstack-request-id` on every response (an incoming one is
-//! reused), one tracing span per request with status and latency, the guard that refuses
+//! reused, as Glance does, with its `req-` prefix), one tracing span per request with status and latency, the guard that refuses
 //! cross-site state-changing requests, and the health check.
 
 use axum::extract::Request;
@@ -22,6 +22,32 @@ impl MakeRequestId for MakeReqId {
         let id = format!("req-{}", uuid::Uuid::new_v4());
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
+}
+
+/// Glance's longest accepted inbound request id (`max_request_id_length`).
+pub const MAX_REQUEST_ID: usize = 64;
+
+/// An inbound `x-openstack-request-id` as Glance takes it: reused with the `req-` prefix added
+/// when missing; one longer than 64 characters is refused with 431.
+pub async fn inbound_request_id(mut req: Request, next: Next) -> Response {
+    if let Some(v) = req.headers().get(REQUEST_ID) {
+        let id = v.to_str().unwrap_or_default().to_string();
+        if id.len() > MAX_REQUEST_ID {
+            return (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!("x-openstack-request-id is longer than {MAX_REQUEST_ID} characters"),
+            )
+                .into_response();
+        }
+        if id.is_empty() {
+            req.headers_mut().remove(REQUEST_ID);
+        } else if !id.starts_with("req-") {
+            if let Ok(v) = HeaderValue::from_str(&format!("req-{id}")) {
+                req.headers_mut().insert(REQUEST_ID, v);
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// The span each request runs in.

@@ -634,6 +634,9 @@ impl MetadefService {
         merge: bool,
     ) -> Result<&'static str, ImageError> {
         doc.check().map_err(bad)?;
+        for w in doc.warnings() {
+            tracing::warn!(namespace = %doc.namespace.namespace, "{w} (kept, as Glance does)");
+        }
         let Some(row) = self.row(&doc.namespace.namespace).await? else {
             self.store(doc, false).await?;
             return Ok("created");

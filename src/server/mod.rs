@@ -167,11 +167,11 @@ pub async fn router(
     let ctx_services = services.clone();
     let app = Router::new()
         .route("/healthcheck", get(http::healthcheck))
-        // keystoneauth discovers versions at the endpoint with and without a trailing slash.
-        .route("/image/", get(glance::versions_root))
+        // keystoneauth discovers versions at the endpoint with and without a trailing slash
+        // (the nested image service answers `/image/` itself).
         .route("/identity/", get(identity::keystone::versions))
         .nest("/identity", identity::keystone::router())
-        .nest("/image", glance::router())
+        .nest_service("/image", glance::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -183,6 +183,7 @@ pub async fn router(
         .with_state(state)
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(http::inbound_request_id))
                 .layer(SetRequestIdLayer::new(http::REQUEST_ID, http::MakeReqId))
                 .layer(
                     TraceLayer::new_for_http()

@@ -313,3 +313,74 @@ fn metadefs_load_export_round_trip_and_merge() {
 
     assert!(ok(&glimpse(d, &["metadefs", "unload"], None)).contains("5 namespaces unloaded"));
 }
+
+/// Every namespace file Glance ships loads unchanged (`make glance-metadefs` unpacks them from the
+/// pinned `glance` wheel); a default outside its own enum is warned about, not refused.
+#[test]
+fn glance_shipped_metadefs_load_unchanged() {
+    let src = std::env::var_os("GLIMPSE_GLANCE_METADEFS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/glance-metadefs"));
+    let mut files: Vec<String> = std::fs::read_dir(&src)
+        .unwrap_or_else(|e| {
+            panic!(
+                "Glance's metadefs are missing from {} ({e}): run `make glance-metadefs` (make test does)",
+                src.display()
+            )
+        })
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "{files:?}");
+    assert!(files.contains(&"software-databases.json".to_string()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = glimpse(
+        dir.path(),
+        &["metadefs", "load", src.to_str().unwrap()],
+        None,
+    );
+    let loaded = ok(&o);
+    for f in &files {
+        assert!(
+            loaded
+                .lines()
+                .any(|l| l.starts_with("created ") && l.contains(f.as_str())),
+            "{f} was not created:\n{loaded}"
+        );
+    }
+    let warned = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        warned.contains("software-databases.json")
+            && warned.contains("sw_database_oracle_edition.default' \"Express\""),
+        "{warned}"
+    );
+    // The namespaces after software-databases.json are there, with their content.
+    ok(&glimpse(
+        dir.path(),
+        &["metadefs", "export", out.to_str().unwrap()],
+        None,
+    ));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap()
+    };
+    let web = read("OS__Software__WebServers.json");
+    assert!(!web["objects"].as_array().unwrap().is_empty(), "{web}");
+    assert!(out.join("OS__Cinder__Volumetype.json").exists());
+    let db = read("OS__Software__DBMS.json");
+    let oracle = db["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Oracle")
+        .unwrap();
+    assert_eq!(
+        oracle["properties"]["sw_database_oracle_edition"]["default"],
+        "Express"
+    );
+    // Glimpse's own catalog (3 namespaces) plus one per Glance file.
+    let n = std::fs::read_dir(&out).unwrap().count();
+    assert_eq!(n, files.len() + 3);
+}

@@ -277,7 +277,7 @@ async fn patch_updates_with_glance_rules() {
         .unwrap();
     let a = app.send(req).await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(a.header("accept-patch").unwrap(), PATCH);
+    assert!(a.header("accept-patch").unwrap().contains(PATCH));
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod cli;
 mod clients;
 mod dashboard;
+mod glance_parity;
 mod identity_api;
 mod images_api;
 mod inspection;

@@ -14,7 +14,7 @@ use crate::domain::image::{
     DISK_FORMATS,
 };
 use crate::domain::inspect::{judge, Format, Inspection, Verdict};
-use crate::domain::policy::can_set_visibility;
+use crate::domain::policy::{can_create, can_set_visibility, Decision};
 use crate::server_fns::images::{create_image, delete_image, NewImageForm};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -84,7 +84,15 @@ pub fn CreateImagePage() -> impl IntoView {
         })
         .collect();
 
+    // Who may not create images is told before filling the form (the server decides the same).
+    let refused = match actor.as_ref().map(can_create) {
+        Some(Decision::Allow) => None,
+        Some(Decision::Forbidden(why)) => Some(why),
+        _ => Some("Log in again to create images.".to_string()),
+    };
     let name = RwSignal::new(String::new());
+    // The name's error waits until the field was left or something else was filled.
+    let name_touched = RwSignal::new(false);
     let description = RwSignal::new(String::new());
     let disk_format = RwSignal::new("qcow2".to_string());
     let container_format = RwSignal::new("bare".to_string());
@@ -102,7 +110,25 @@ pub fn CreateImagePage() -> impl IntoView {
     let phase = RwSignal::new(Phase::Editing);
     let file_input = NodeRef::<leptos::html::Input>::new();
 
-    let name_error = move || check_name(&name.get()).err().map(|e| e.to_string());
+    let name_error = move || {
+        let n = name.get();
+        if n.trim().is_empty() {
+            return (name_touched.get() || file_name.get().is_some())
+                .then(|| "Enter a name for the image.".to_string());
+        }
+        check_name(&n).err().map(|e| e.to_string())
+    };
+    // What still stands between the form and Create, said beside the button.
+    let missing = move || {
+        let mut m = Vec::new();
+        if name.get().trim().is_empty() {
+            m.push("an image name");
+        }
+        if file_name.get().is_none() {
+            m.push("an image file");
+        }
+        (!m.is_empty()).then(|| format!("To create the image, enter {}.", m.join(" and choose ")))
+    };
     let number_error = move |field: &str, v: String| match v.trim().parse::<i64>() {
         Ok(n) => check_minimum(field, n)
             .err()
@@ -264,19 +290,28 @@ pub fn CreateImagePage() -> impl IntoView {
         });
     };
 
-    let busy = move || !matches!(phase.get(), Phase::Editing);
+    let blocked = refused.is_some();
+    let busy = move || blocked || !matches!(phase.get(), Phase::Editing);
     view! {
         {move || done.get().map(|path| view! { <Redirect path/> })}
         <PageHeader title="Create Image" subtitle="Describe the image, choose its file, and upload it straight to the image service."/>
+        {refused.map(|why| view! {
+            <section class="card warn-card" role="alert" aria-labelledby="refused-h">
+                <h2 id="refused-h">"You cannot create images here"</h2>
+                <p>{why}</p>
+            </section>
+        })}
         <form class="card create-image" on:submit=submit novalidate>
             <fieldset disabled=busy>
                 <legend class="sr-only">"Image details"</legend>
                 <div class="form-grid">
                     <div class="field">
-                        <label for="ci-name">"Image name"</label>
-                        <input id="ci-name" required maxlength="255" on:input=move |e| name.set(event_target_value(&e))
+                        <label for="ci-name">"Image name "<span class="required" aria-hidden="true">"*"</span></label>
+                        <input id="ci-name" required maxlength="255" aria-describedby="ci-name-error"
+                            on:input=move |e| name.set(event_target_value(&e))
+                            on:blur=move |_| name_touched.set(true)
                             aria-invalid=move || name_error().is_some().to_string()/>
-                        {move || name_error().map(|e| view! { <p class="field-error">{e}</p> })}
+                        <p class="field-error" id="ci-name-error">{move || name_error()}</p>
                     </div>
                     <div class="field">
                         <label for="ci-description">"Description"</label>
@@ -368,8 +403,10 @@ pub fn CreateImagePage() -> impl IntoView {
                     </label>
                 </div>
                 <div class="toolbar">
-                    <button type="submit" class="btn primary" disabled=move || invalid() || busy()>"Create Image"</button>
+                    <button type="submit" class="btn primary" disabled=move || invalid() || busy()
+                        aria-describedby="ci-missing">"Create Image"</button>
                     <a class="btn" href="/project/images">"Cancel"</a>
+                    <span class="muted" id="ci-missing" role="status">{move || (!blocked).then(missing).flatten()}</span>
                 </div>
             </fieldset>
         </form>

@@ -48,15 +48,12 @@ pub fn ImagePage() -> impl IntoView {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
                     Ok(img) => {
                         let title = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
-                        let download = format!("/image/v2/images/{}/file", img.id);
-                        let has_data = img.size.is_some();
                         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
                         let size = |v: Option<i64>| v.map(|b| format!("{} ({b} bytes)", human_size(b))).unwrap_or_else(|| "—".into());
                         view! {
                             <PageHeader title=title.clone() subtitle="Image details"/>
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
-                                {has_data.then(|| view! { <a class="btn primary" href=download download=title.clone()>"Download"</a> })}
                                 <ImageActions image=img.clone() version open_editor open_metadata/>
                             </div>
                             <div class="cards">
@@ -223,8 +220,19 @@ fn ImageActions(
         modify,
         delete: delete_why,
         activate: activate_why,
+        download: download_why,
         ..
     } = unavailable(actor.as_ref(), &image);
+    let download = match download_why.clone() {
+        None => view! {
+            <a class="btn primary" href=format!("/image/v2/images/{}/file", image.id)
+                download=image.download_file_name()>"Download"</a>
+        }
+        .into_any(),
+        Some(why) => {
+            view! { <ActionButton label="Download" why_not=Some(why) on_click=|| {}/> }.into_any()
+        }
+    };
     let id = image.id.to_string();
     let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
     let protected = image.protected;
@@ -298,13 +306,17 @@ fn ImageActions(
     let metadata_image = image.clone();
     // Each distinct reason once, under the buttons (each button also carries its own).
     let mut reasons: Vec<String> = Vec::new();
-    for r in [&modify, &delete_why, &activate_why].into_iter().flatten() {
+    for r in [&download_why, &modify, &delete_why, &activate_why]
+        .into_iter()
+        .flatten()
+    {
         if !reasons.contains(r) {
             reasons.push(r.clone());
         }
     }
     view! {
         {move || gone.get().then(|| view! { <Redirect path="/project/images"/> })}
+        {download}
         <ActionButton label="Edit" why_not=modify.clone() on_click=move || editing.update(|e| *e = !*e)/>
         <ActionButton label="Update Metadata" why_not=modify.clone() on_click=move || metadata.update(|e| *e = !*e)/>
         <ActionButton label=if protected { "Unprotect" } else { "Protect" } why_not=modify.clone() on_click=toggle_protect/>

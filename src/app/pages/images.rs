@@ -7,6 +7,7 @@ use crate::app::components::{ErrorBox, PageHeader};
 use crate::app::layout::use_session;
 use crate::app::pages::image::unavailable;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
+use crate::domain::policy::{can_create, Decision};
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
     delete_image, get_image, image_usage, list_images, set_image_active,
@@ -134,7 +135,19 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
     view! {
         <PageHeader title=title subtitle=subtitle/>
         <div class="toolbar">
-            <a class="btn primary" href="/project/images/create">"Create Image"</a>
+            {match use_session().actor().as_ref().map(can_create) {
+                Some(Decision::Allow) => view! { <a class="btn primary" href="/project/images/create">"Create Image"</a> }.into_any(),
+                other => {
+                    let why = match other {
+                        Some(Decision::Forbidden(why)) => why,
+                        _ => "Log in again to create images.".to_string(),
+                    };
+                    view! {
+                        <button type="button" class="btn primary" disabled title=why.clone()>"Create Image"</button>
+                        <span class="muted why-create">{why}</span>
+                    }.into_any()
+                }
+            }}
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     usage.await.ok().map(|u| {
@@ -488,15 +501,17 @@ fn RowActions(
             d.set_open(false);
         }
     };
-    let link = |label: &'static str, href: String, why_not: Option<String>, download: bool| {
-        match why_not {
-            None => view! {
-                <a class="menu-item" href=href download=download.then_some("")>{label}</a>
+    let file_name = image.download_file_name();
+    let link =
+        |label: &'static str, href: String, why_not: Option<String>, download: Option<String>| {
+            match why_not {
+                None => view! {
+                    <a class="menu-item" href=href download=download>{label}</a>
+                }
+                .into_any(),
+                Some(why) => disabled_item(label, why),
             }
-            .into_any(),
-            Some(why) => disabled_item(label, why),
-        }
-    };
+        };
     let toggle_id = id.clone();
     let toggle = move |_| {
         close();
@@ -537,10 +552,10 @@ fn RowActions(
                 let why = why.clone();
                 view! {
                     <div class="menu">
-                        {link("Edit", format!("/project/images/{id}?edit=1"), why.modify.clone(), false)}
-                        {link("Update metadata", format!("/project/images/{id}?metadata=1"), why.modify, false)}
-                        {link("Manage members", format!("/project/images/{id}#members"), why.members, false)}
-                        {link("Download", format!("/image/v2/images/{id}/file"), why.download, true)}
+                        {link("Edit", format!("/project/images/{id}?edit=1"), why.modify.clone(), None)}
+                        {link("Update metadata", format!("/project/images/{id}?metadata=1"), why.modify, None)}
+                        {link("Manage members", format!("/project/images/{id}#members"), why.members, None)}
+                        {link("Download", format!("/image/v2/images/{id}/file"), why.download, Some(file_name.clone()))}
                         {match why.activate {
                             None => view! { <button type="button" class="menu-item" on:click=toggle.clone()>{activate_label}</button> }.into_any(),
                             Some(w) => disabled_item(activate_label, w),

@@ -80,6 +80,26 @@ fn matches_pattern(def: &Value, raw: &str) -> bool {
     }
 }
 
+/// The value a newly added property starts with: its default when the definition accepts it,
+/// else the first allowed value; an unchecked box (`false`) for a boolean.
+fn starting_value(def: &Value) -> String {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let default = def
+        .get("default")
+        .filter(|d| check_value(def, d).is_ok())
+        .map(text);
+    default
+        .or_else(|| def.get("enum").and_then(|e| e.get(0)).map(text))
+        .unwrap_or_else(|| match def.get("type").and_then(Value::as_str) {
+            Some("boolean") => "false".into(),
+            _ => String::new(),
+        })
+}
+
 /// Why a value cannot be saved, if it cannot: the image property rules, then the definition.
 fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
     if let Err(e) = check_extra_value(key, raw) {
@@ -111,9 +131,16 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
 pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
     let toasts = use_toasts();
     let defs = RwSignal::new(None::<Result<Vec<NamespaceFile>, String>>);
-    leptos::task::spawn_local(async move {
-        defs.set(Some(image_metadata().await.map_err(|e| e.to_string())));
+    // Loaded in the browser once mounted (effects never run on the server, where a page opened
+    // directly at `?metadata=1` renders this too).
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            defs.set(Some(image_metadata().await.map_err(|e| e.to_string())));
+        });
     });
+    // The values added from the tree belong to the editor, not to the tree's render (which a
+    // search re-runs and disposes).
+    let owner = StoredValue::new(Owner::current().expect("the editor renders inside an owner"));
     let loaded = move || defs.get().and_then(Result::ok).unwrap_or_default();
     let original = image.properties.clone();
     let chosen = RwSignal::new(
@@ -126,22 +153,12 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
     let search = RwSignal::new(String::new());
     let custom = RwSignal::new(String::new());
     let add = move |key: String, def: Option<&Value>| {
-        let start = def
-            .and_then(|d| {
-                d.get("default")
-                    .or_else(|| d.get("enum").and_then(|e| e.get(0)))
-            })
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .unwrap_or_default();
-        chosen.update(|c| {
-            if !c.iter().any(|(k, _)| *k == key) {
-                c.push((key, RwSignal::new(start)));
-            }
-        });
+        let start = def.map(starting_value).unwrap_or_default();
+        if chosen.with_untracked(|c| c.iter().any(|(k, _)| *k == key)) {
+            return;
+        }
+        let value = owner.get_value().with(|| RwSignal::new(start));
+        chosen.update(|c| c.push((key, value)));
     };
     let custom_error = move || {
         let k = custom.get();
@@ -400,5 +417,34 @@ fn MetadataRow(
                 on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>"Remove"</button>
             {move || error().map(|e| view! { <p class="field-error" role="alert">{format!("{key} {e}")}</p> })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_new_property_starts_with_a_value_its_definition_accepts() {
+        let boolean = json!({"title": "Agent", "type": "boolean"});
+        assert_eq!(starting_value(&boolean), "false");
+        assert_eq!(
+            problem(
+                Some(&boolean),
+                "hw_qemu_guest_agent",
+                &starting_value(&boolean)
+            ),
+            None
+        );
+        let bus = json!({"title": "Bus", "type": "string", "enum": ["scsi", "virtio"]});
+        assert_eq!(starting_value(&bus), "scsi");
+        let cores = json!({"title": "Cores", "type": "integer", "default": 2});
+        assert_eq!(starting_value(&cores), "2");
+        // A default its own enum refuses (as in Glance's software-databases.json) is not used.
+        let edition =
+            json!({"title": "E", "type": "string", "enum": ["SE", "EE"], "default": "Express"});
+        assert_eq!(starting_value(&edition), "SE");
+        assert_eq!(starting_value(&json!({"title": "T", "type": "string"})), "");
     }
 }

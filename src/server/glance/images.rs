@@ -19,7 +19,9 @@ use serde_json::{json, Value};
 
 /// Glance's page size limit.
 pub const LIMIT_MAX: i64 = 1000;
+/// The JSON-patch media types Glance accepts: RFC 6902 (v2.1) and the older draft-04 form (v2.0).
 const PATCH_TYPE: &str = "application/openstack-images-v2.1-json-patch";
+const PATCH_TYPE_V20: &str = "application/openstack-images-v2.0-json-patch";
 
 /// `GET /v2/images`.
 pub async fn list(
@@ -301,23 +303,40 @@ pub async fn update(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if ctype.split(';').next().map(str::trim) != Some(PATCH_TYPE) {
-        return Err(GlanceError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Unsupported Content-Type: {ctype}"),
-        )
-        .with_header(HeaderName::from_static("accept-patch"), PATCH_TYPE));
-    }
+    let dialect = match ctype.split(';').next().map(str::trim) {
+        Some(PATCH_TYPE) => Dialect::V21,
+        Some(PATCH_TYPE_V20) => Dialect::V20,
+        _ => {
+            return Err(GlanceError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("Unsupported Content-Type: {ctype}"),
+            )
+            .with_header(
+                HeaderName::from_static("accept-patch"),
+                format!("{PATCH_TYPE_V20}, {PATCH_TYPE}"),
+            ))
+        }
+    };
     let id = image_id(&id)?;
-    let changes = parse_patch(&body)?;
+    let changes = parse_patch(&body, dialect)?;
     let img = s.images.update(&actor, &id, changes).await?;
     Ok(Json(wire::image(&img)))
 }
 
 use axum::http::HeaderName;
 
-/// Parses an RFC 6902 subset: add, remove and replace on one-level paths.
-pub fn parse_patch(body: &[u8]) -> Result<Vec<Change>, GlanceError> {
+/// The two JSON-patch dialects of Glance's PATCH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `application/openstack-images-v2.1-json-patch`: `{"op": "add", "path": "/k", "value": v}`.
+    V21,
+    /// `application/openstack-images-v2.0-json-patch` (draft 04): `{"add": "/k", "value": v}`;
+    /// adding a property that exists is a conflict.
+    V20,
+}
+
+/// Parses an RFC 6902 subset (or its draft-04 form): add, remove and replace on one-level paths.
+pub fn parse_patch(body: &[u8], dialect: Dialect) -> Result<Vec<Change>, GlanceError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| GlanceError::bad_request(format!("Malformed JSON in request body: {e}")))?;
     let ops = v.as_array().ok_or_else(|| {
@@ -328,13 +347,34 @@ pub fn parse_patch(body: &[u8]) -> Result<Vec<Change>, GlanceError> {
         let obj = op
             .as_object()
             .ok_or_else(|| GlanceError::bad_request("Operations must be JSON objects."))?;
-        let name = obj
-            .get("op")
-            .and_then(Value::as_str)
-            .ok_or_else(|| GlanceError::bad_request("Unable to find 'op' in JSON Schema change"))?;
-        let path = obj.get("path").and_then(Value::as_str).ok_or_else(|| {
-            GlanceError::bad_request("Unable to find 'path' in JSON Schema change")
-        })?;
+        let (name, path) = match dialect {
+            Dialect::V21 => {
+                let name = obj.get("op").and_then(Value::as_str).ok_or_else(|| {
+                    GlanceError::bad_request("Unable to find 'op' in JSON Schema change")
+                })?;
+                let path = obj.get("path").and_then(Value::as_str).ok_or_else(|| {
+                    GlanceError::bad_request("Unable to find 'path' in JSON Schema change")
+                })?;
+                (name, path)
+            }
+            Dialect::V20 => {
+                let present: Vec<&str> = ["add", "remove", "replace"]
+                    .into_iter()
+                    .filter(|k| obj.contains_key(*k))
+                    .collect();
+                let [name] = present[..] else {
+                    return Err(GlanceError::bad_request(
+                        "Operation objects must contain exactly one member named \"add\", \"remove\", or \"replace\".",
+                    ));
+                };
+                let path = obj.get(name).and_then(Value::as_str).ok_or_else(|| {
+                    GlanceError::bad_request(format!(
+                        "The \"{name}\" member must be a JSON pointer."
+                    ))
+                })?;
+                (name, path)
+            }
+        };
         let key = parse_pointer(path)?;
         let value = || {
             obj.get("value").cloned().ok_or_else(|| {
@@ -344,6 +384,7 @@ pub fn parse_patch(body: &[u8]) -> Result<Vec<Change>, GlanceError> {
             })
         };
         out.push(match name {
+            "add" if dialect == Dialect::V20 => Change::AddNew(key, value()?),
             "add" => Change::Add(key, value()?),
             "replace" => Change::Replace(key, value()?),
             "remove" => Change::Remove(key),
@@ -495,7 +536,7 @@ mod tests {
 
     #[test]
     fn patch_documents_parse() {
-        let c = parse_patch(br#"[{"op":"add","path":"/a~1b","value":"1"},{"op":"remove","path":"/c~0d"},{"op":"replace","path":"/name","value":"n"}]"#).unwrap();
+        let c = parse_patch(br#"[{"op":"add","path":"/a~1b","value":"1"},{"op":"remove","path":"/c~0d"},{"op":"replace","path":"/name","value":"n"}]"#, Dialect::V21).unwrap();
         assert_eq!(c[0], Change::Add("a/b".into(), json!("1")));
         assert_eq!(c[1], Change::Remove("c~d".into()));
         for bad in [
@@ -508,7 +549,26 @@ mod tests {
             b"not json",
         ] {
             assert!(
-                parse_patch(bad).is_err(),
+                parse_patch(bad, Dialect::V21).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let c = parse_patch(
+            br#"[{"add":"/a","value":"1"},{"remove":"/b"},{"replace":"/name","value":"n"}]"#,
+            Dialect::V20,
+        )
+        .unwrap();
+        assert_eq!(c[0], Change::AddNew("a".into(), json!("1")));
+        assert_eq!(c[1], Change::Remove("b".into()));
+        assert_eq!(c[2], Change::Replace("name".into(), json!("n")));
+        for bad in [
+            &br#"[{"op":"add","path":"/a","value":"1"}]"#[..],
+            br#"[{"add":"/a","remove":"/b","value":"1"}]"#,
+            br#"[{"add":5,"value":"1"}]"#,
+        ] {
+            assert!(
+                parse_patch(bad, Dialect::V20).is_err(),
                 "{}",
                 String::from_utf8_lossy(bad)
             );

@@ -390,7 +390,12 @@ pub async fn create_item(
             .and_then(|h| h.to_str().ok())
             .is_some_and(|h| h.eq_ignore_ascii_case("true"));
         let all = s.metadefs.set_tags(&actor, &ns, &tags, append).await?;
-        let list: Vec<Value> = all.iter().map(|i| item_json(&ns, kind, i)).collect();
+        // Glance answers with the tags it was given (with their stored times), not the whole list.
+        let list: Vec<Value> = tags
+            .iter()
+            .filter_map(|t| all.iter().find(|i| i.name == *t))
+            .map(|i| item_json(&ns, kind, i))
+            .collect();
         return Ok((StatusCode::CREATED, Json(json!({ "tags": list }))));
     }
     let name = named(&mut v)?;

@@ -15,15 +15,56 @@ use crate::domain::policy::Actor;
 use crate::server::identity::principal::MaybeActor;
 use crate::server::state::Services;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use error::GlanceError;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
-/// The `/image` routes.
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// The `/image` routes. As in Glance's version negotiation, a path under `v2.N` (a served minor
+/// version) is the same as under `v2`, and a path under any other first segment (`v1`, `v3`, …)
+/// answers 300 with the versions document.
+pub fn router() -> Router {
+    let plain =
+        routes().fallback(|| async { GlanceError::not_found("The resource could not be found.") });
+    routes()
+        .fallback(move |req: Request| other_version(plain.clone(), req))
+        .layer(axum::middleware::from_fn(error::negotiate))
+}
+
+/// What the routes did not match: `v2.N/...` is served as `v2/...`; an unknown resource under
+/// `v2` is 404; anything else is a version this server does not speak: 300 and the versions.
+async fn other_version(plain: Router, mut req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let rest = path.trim_start_matches('/');
+    let (first, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if first == "v2" {
+        return GlanceError::not_found("The resource could not be found.").into_response();
+    }
+    if VERSIONS.iter().any(|(id, _)| *id == first) {
+        let query = req
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        if let Ok(uri) = format!("/v2/{tail}{query}").parse() {
+            *req.uri_mut() = uri;
+            return match plain.oneshot(req).await {
+                Ok(resp) => resp,
+                Err(never) => match never {},
+            };
+        }
+    }
+    match req.extensions().get::<Services>() {
+        Some(s) => versions_root(Extension(s.clone())).await,
+        None => GlanceError::not_found("The resource could not be found.").into_response(),
+    }
+}
+
+fn routes() -> Router {
     Router::new()
         .route("/", get(versions_root))
         .route("/versions", get(versions))
@@ -33,6 +74,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/v2/schemas/images", get(schemas::images))
         .route("/v2/schemas/member", get(schemas::member))
         .route("/v2/schemas/members", get(schemas::members))
+        .route("/v2/schemas/task", get(schemas::task))
+        .route("/v2/schemas/tasks", get(schemas::tasks))
         .route("/v2/schemas/metadefs/{name}", get(schemas::metadefs))
         .route("/v2/info/import", get(import_info))
         .route("/v2/info/usage", get(usage))
@@ -109,8 +152,6 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
             "/v2/images/{id}/actions/reactivate",
             post(images::reactivate),
         )
-        .fallback(|| async { GlanceError::not_found("The resource could not be found.") })
-        .layer(axum::middleware::from_fn(error::negotiate))
 }
 
 /// The caller, or 401.

@@ -1,4 +1,4 @@
-//! `GET /v2/schemas/{image,images,member,members}`: the JSON schemas glanceclient reads first
+//! `GET /v2/schemas/{image,images,member,members,task,tasks}`: the JSON schemas glanceclient reads first
 //! and validates against.
 
 use crate::domain::image::{CONTAINER_FORMATS, DISK_FORMATS};
@@ -42,6 +42,17 @@ pub fn image_schema() -> Value {
             "file": {"type": "string", "readOnly": true, "description": "An image file url"},
             "stores": {"type": "string", "readOnly": true, "description": "Store in which image data resides."},
             "schema": {"type": "string", "readOnly": true, "description": "An image schema url"},
+            // Listed as Glance lists it; PATCH on /locations answers 403 as Glance does without
+            // show_multiple_locations.
+            "locations": {"type": "array", "description": "A set of URLs to access the image file kept in external store",
+                          "items": {"type": "object", "required": ["url", "metadata"], "properties": {
+                              "url": {"type": "string", "maxLength": 255},
+                              "metadata": {"type": "object"},
+                              "validation_data": {"type": "object", "description": "Values to be used to populate the corresponding image properties. If the image status is not 'queued', values must exactly match those already contained in the image properties.",
+                                                  "writeOnly": true, "additionalProperties": false, "required": ["os_hash_algo", "os_hash_value"],
+                                                  "properties": {"checksum": {"type": "string", "minLength": 32, "maxLength": 32},
+                                                                 "os_hash_algo": {"type": "string", "maxLength": 64},
+                                                                 "os_hash_value": {"type": "string", "maxLength": 128}}}}}},
             "kernel_id": {"type": ["null", "string"], "pattern": UUID, "description": "ID of image stored in Glance that should be used as the kernel when booting an AMI-style image."},
             "ramdisk_id": {"type": ["null", "string"], "pattern": UUID, "description": "ID of image stored in Glance that should be used as the ramdisk when booting an AMI-style image."},
             "instance_uuid": {"type": "string", "description": "Metadata which can be used to record which instance this image is associated with."},
@@ -76,18 +87,60 @@ pub async fn image() -> Json<Value> {
     Json(image_schema())
 }
 
-/// `GET /v2/schemas/images`.
-pub async fn images() -> Json<Value> {
-    Json(json!({
-        "name": "images",
+/// A paged collection's schema (`images`, `tasks`): the items, `schema`, `first` and `next`.
+fn collection(name: &str, item: Value) -> Value {
+    json!({
+        "name": name,
         "properties": {
-            "images": {"type": "array", "items": image_schema()},
+            name: {"type": "array", "items": item},
             "schema": {"type": "string"},
             "first": {"type": "string"},
             "next": {"type": "string"}
         },
         "links": [{"rel": "first", "href": "{first}"}, {"rel": "next", "href": "{next}"}, {"rel": "describedby", "href": "{schema}"}]
-    }))
+    })
+}
+
+/// `GET /v2/schemas/images`.
+pub async fn images() -> Json<Value> {
+    Json(collection("images", image_schema()))
+}
+
+/// The task schema (Glance's `get_task_schema`); glanceclient reads it for `task-*` commands.
+fn task_schema() -> Value {
+    let text = |d: &str| json!({"type": "string", "description": d});
+    json!({
+        "name": "task",
+        "properties": {
+            "id": {"type": "string", "description": "An identifier for the task", "pattern": UUID},
+            "type": {"type": "string", "description": "The type of task represented by this content",
+                     "enum": ["import", "api_image_import", "location_import"]},
+            "status": {"type": "string", "description": "The current status of this task",
+                       "enum": ["pending", "processing", "success", "failure"]},
+            "input": {"type": ["null", "object"], "description": "The parameters required by task, JSON blob"},
+            "result": {"type": ["null", "object"], "description": "The result of current task, JSON blob"},
+            "owner": text("An identifier for the owner of this task"),
+            "message": text("Human-readable informative message only included when appropriate (usually on failure)"),
+            "image_id": text("Image associated with the task"),
+            "request_id": text("Human-readable informative request-id"),
+            "user_id": text("User associated with the task"),
+            "expires_at": {"type": ["null", "string"], "description": "Datetime when this resource would be subject to removal"},
+            "created_at": text("Datetime when this resource was created"),
+            "updated_at": text("Datetime when this resource was updated"),
+            "self": {"type": "string"},
+            "schema": {"type": "string"}
+        }
+    })
+}
+
+/// `GET /v2/schemas/task`.
+pub async fn task() -> Json<Value> {
+    Json(task_schema())
+}
+
+/// `GET /v2/schemas/tasks`.
+pub async fn tasks() -> Json<Value> {
+    Json(collection("tasks", task_schema()))
 }
 
 /// `GET /v2/schemas/member`.

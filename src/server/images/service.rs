@@ -55,6 +55,9 @@ pub const MAX_MEMBERS: usize = 128;
 pub enum Change {
     /// Set a property (an existing extra property is overwritten).
     Add(String, Value),
+    /// Set a property that must not exist yet (an `add` in the older v2.0 patch dialect; base
+    /// properties always exist).
+    AddNew(String, Value),
     /// Set a property that must exist.
     Replace(String, Value),
     /// Remove an extra property that must exist.
@@ -438,6 +441,14 @@ impl ImageService {
                 }
                 Change::Remove(key) if key == "tags" => img.tags.clear(),
                 Change::Add(key, value) => self.set_field(actor, &mut img, &key, value, false)?,
+                Change::AddNew(key, value) => {
+                    if key == "tags" || check_key(&key)? || img.properties.contains_key(&key) {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} already present."
+                        )));
+                    }
+                    self.set_field(actor, &mut img, &key, value, false)?;
+                }
                 Change::Replace(key, value) => {
                     if !check_key(&key)? && !img.properties.contains_key(&key) {
                         return Err(ImageError::Conflict(format!(
@@ -878,6 +889,7 @@ impl ImageService {
     /// `GET /images/{id}/members`: all of them for the owner, only itself for a member.
     pub async fn members(&self, actor: &Actor, id: &ImageId) -> Result<Vec<Member>, ImageError> {
         let (img, _) = self.load(actor, id).await?;
+        allow(policy::can_list_members(&img), id)?;
         let all = self.repo.members(id, None).await?;
         Ok(all
             .into_iter()
@@ -893,6 +905,7 @@ impl ImageService {
         member: &ProjectId,
     ) -> Result<Member, ImageError> {
         let (img, _) = self.load(actor, id).await?;
+        allow(policy::can_list_members(&img), id)?;
         let missing = || ImageError::NotFound(format!("{member} is not a member of image {id}."));
         allow(policy::can_see_member(actor, &img, member), id).map_err(|_| missing())?;
         self.repo
