@@ -32,7 +32,8 @@ export function watchConsole(page: Page, expected: number[] = []): string[] {
     if (m.type() !== 'error') return;
     const text = m.text();
     if (expected.some((s) => text.includes(`status of ${s} `))) return;
-    errors.push(text);
+    const where = m.location()?.url;
+    errors.push(where ? `${text} (${where})` : text);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;

@@ -18,7 +18,12 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Images', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Images' })).toBeVisible();
   const table = page.getByRole('table');
-  await expect(table.getByRole('caption')).toHaveText('20 images on this page');
+  await hydrated(page);
+  // The search finds by any part of the name, in any case; the address carries no empty field.
+  await page.getByLabel('Name contains').fill('IMG-');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page).toHaveURL(/\/project\/images\?search=IMG-$/);
+  await expect(table.getByRole('caption')).toHaveText('20 of 60 images on this page');
 
   await table.getByRole('link', { name: 'Name' }).click();
   await expect(page).toHaveURL(/sort_key=name&sort_dir=asc|sort_dir=asc.*sort_key=name/);
@@ -31,6 +36,18 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
   await page.reload();
   await hydrated(page);
   await expect(firstName()).toHaveText('e2e-img-21');
+  await page.getByRole('link', { name: 'Next page »' }).click();
+  await expect(firstName()).toHaveText('e2e-img-41');
+  await expect(page.getByRole('link', { name: 'Next page »' })).toHaveCount(0);
+  // Back one page at a time, then no Previous on the first page.
+  await page.getByRole('link', { name: '‹ Previous page' }).click();
+  await expect(firstName()).toHaveText('e2e-img-21');
+  await expect(table.getByRole('rowheader').last()).toHaveText('e2e-img-40');
+  await page.getByRole('link', { name: '‹ Previous page' }).click();
+  await expect(firstName()).toHaveText('e2e-img-01');
+  await expect(page.getByRole('link', { name: '‹ Previous page' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Next page »' }).click();
+  await expect(firstName()).toHaveText('e2e-img-21');
   await page.screenshot({ path: 'test-results/images.png', fullPage: true });
 
   await page.getByLabel('Disk format').selectOption('qcow2');
@@ -38,13 +55,13 @@ test('filter, sort and page through 60 images; the URL keeps the view', async ({
   await expect(page).toHaveURL(/disk_format=qcow2/);
   await expect(firstName()).toHaveText('e2e-img-02');
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: '50' }).click();
-  await expect(table.getByRole('caption')).toHaveText('30 images on this page');
+  await expect(table.getByRole('caption')).toHaveText('30 images');
   await expect(page.getByRole('link', { name: 'Next page »' })).toHaveCount(0);
-  for (const cell of await table.locator('tbody tr td:nth-child(7)').allTextContents()) {
+  for (const cell of await table.locator('tbody tr td:nth-child(8)').allTextContents()) {
     expect(cell).toBe('qcow2');
   }
   await page.goBack();
-  await expect(table.getByRole('caption')).toHaveText('20 images on this page');
+  await expect(table.getByRole('caption')).toHaveText('20 of 30 images on this page');
 
   await table.getByRole('link', { name: 'e2e-img-02' }).click();
   await expect(page.getByRole('heading', { name: 'e2e-img-02' })).toBeVisible();

@@ -104,3 +104,45 @@ test('the form reads the file first: detected format pre-selected, mismatch warn
   await expect(page.getByText('virtual size 64.0 MiB')).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test('the upload speed and time left match the real transfer', async ({ page }, info) => {
+  const errors = watchConsole(page);
+  const size = 6 * 1024 * 1024;
+  const file = info.outputPath('paced.raw');
+  writeFileSync(file, Buffer.alloc(size, 3));
+  await login(page, 'admin', ADMIN_PASSWORD);
+  // 512 KiB/s: about twelve seconds, long enough to read the figures mid-way.
+  const rate = 512 * 1024;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: rate });
+  await fillForm(page, 'e2e-paced', file);
+  await page.getByLabel('Disk format').selectOption('raw');
+  await page.getByRole('button', { name: 'Create Image' }).click();
+  const status = page.getByRole('status').filter({ hasText: ' left' });
+  const units: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 * 1024, GiB: 1024 ** 3 };
+  const read = async () => {
+    const text = await status.textContent() ?? '';
+    const m = text.match(/^(\d+) % · .* · ([\d.]+) (B|KiB|MiB|GiB)\/s · (\d+) s left/);
+    return m ? { pct: Number(m[1]), speed: Number(m[2]) * units[m[3]], left: Number(m[4]), at: Date.now() } : null;
+  };
+  // Sample the figures while the bar moves through the middle of the transfer.
+  const samples: { pct: number; speed: number; left: number; at: number }[] = [];
+  await expect.poll(async () => {
+    const s = await read();
+    if (s && s.pct >= 25 && s.pct <= 75 && (samples.length === 0 || s.at - samples[samples.length - 1].at >= 900)) samples.push(s);
+    return samples.length;
+  }, { timeout: 60_000, intervals: [250] }).toBeGreaterThanOrEqual(3);
+  await expect(page.getByRole('heading', { name: 'e2e-paced' })).toBeVisible({ timeout: 60_000 });
+  const done = Date.now();
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  // What really went through: the bytes left at each sample over the time they actually took.
+  for (const s of samples) {
+    const actualLeft = (done - s.at) / 1000;
+    const bytesLeft = size * (100 - s.pct) / 100;
+    const actualRate = bytesLeft / actualLeft;
+    expect(Math.abs(s.speed - actualRate) / actualRate, `shown ${s.speed} B/s, actual ${actualRate} B/s`).toBeLessThan(0.25);
+    expect(Math.abs(s.left - actualLeft) / actualLeft, `shown ${s.left} s left, actual ${actualLeft} s`).toBeLessThan(0.25);
+  }
+  expect(errors).toEqual([]);
+});

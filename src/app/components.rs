@@ -12,20 +12,35 @@ pub enum ToastKind {
     Error,
 }
 
+/// How many toasts show at once.
+const MAX_TOASTS: usize = 4;
+
 /// The toast list, provided once by `App`.
 #[derive(Debug, Clone, Copy)]
 pub struct Toasts(RwSignal<Vec<(u64, ToastKind, String)>>);
 
 impl Toasts {
-    /// Shows a message; it disappears by itself after a few seconds.
+    /// Shows a message. A success disappears by itself after a few seconds; an error stays
+    /// until dismissed. At most `MAX_TOASTS` show at once (the oldest successes go first).
     pub fn push(&self, kind: ToastKind, message: String) {
         let list = self.0;
         let id = list.with_untracked(|l| l.iter().map(|t| t.0).max().unwrap_or(0) + 1);
-        list.update(|l| l.push((id, kind, message)));
-        set_timeout(
-            move || list.update(|l| l.retain(|t| t.0 != id)),
-            std::time::Duration::from_secs(6),
-        );
+        list.update(|l| {
+            l.push((id, kind, message));
+            while l.len() > MAX_TOASTS {
+                let oldest = l
+                    .iter()
+                    .position(|t| t.1 == ToastKind::Success)
+                    .unwrap_or(0);
+                l.remove(oldest);
+            }
+        });
+        if kind == ToastKind::Success {
+            set_timeout(
+                move || list.update(|l| l.retain(|t| t.0 != id)),
+                std::time::Duration::from_secs(6),
+            );
+        }
     }
 }
 

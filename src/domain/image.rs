@@ -287,6 +287,17 @@ pub const READ_ONLY: [&str; 15] = [
 /// Keys reserved by Glance.
 pub const RESERVED: [&str; 4] = ["location", "locations", "deleted", "deleted_at"];
 
+/// At most a short excerpt of what a user typed, for messages that quote it (a whole 255-character
+/// value repeated back helps nobody).
+pub fn excerpt(s: &str) -> String {
+    const KEEP: usize = 32;
+    if s.chars().count() <= KEEP {
+        s.to_string()
+    } else {
+        s.chars().take(KEEP).collect::<String>() + "…"
+    }
+}
+
 /// Classifies a key a caller wants to set: `Ok(true)` for a base property, `Ok(false)` for an
 /// extra property, or why it cannot be set. `tags` and `id` are handled by their callers.
 pub fn check_key(key: &str) -> Result<bool, FieldError> {
@@ -297,11 +308,12 @@ pub fn check_key(key: &str) -> Result<bool, FieldError> {
         return Err(FieldError::ReadOnly(key.to_string()));
     }
     if RESERVED.contains(&key) || key.starts_with("os_glance") {
-        return Err(FieldError::Reserved(key.to_string()));
+        return Err(FieldError::Reserved(excerpt(key)));
     }
     if key.is_empty() || key.chars().count() > MAX_FIELD_LEN {
         return Err(FieldError::Schema(format!(
-            "property name {key:?} must be 1 to 255 characters"
+            "property name {:?} must be 1 to 255 characters",
+            excerpt(key)
         )));
     }
     Ok(false)
@@ -318,18 +330,18 @@ pub fn parse_property_lines(
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (k, v) = line
             .split_once('=')
-            .ok_or_else(|| format!("\"{line}\" is not key=value"))?;
+            .ok_or_else(|| format!("\"{}\" is not key=value", excerpt(line)))?;
         let (k, v) = (k.trim(), v.trim());
         match check_key(k) {
             Ok(false) if own_fields.contains(&k) => {
-                return Err(format!("\"{k}\" has its own field above"))
+                return Err(format!("\"{}\" has its own field above", excerpt(k)))
             }
             Ok(false) => check_extra_value(k, v).map_err(|e| e.to_string())?,
-            Ok(true) => return Err(format!("\"{k}\" has its own field above")),
+            Ok(true) => return Err(format!("\"{}\" has its own field above", excerpt(k))),
             Err(e) => return Err(e.to_string()),
         }
         if out.iter().any(|(seen, _)| seen == k) {
-            return Err(format!("\"{k}\" is given twice"));
+            return Err(format!("\"{}\" is given twice", excerpt(k)));
         }
         out.push((k.to_string(), v.to_string()));
     }
@@ -340,7 +352,8 @@ pub fn parse_property_lines(
 pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
     if value.chars().count() > MAX_FIELD_LEN {
         return Err(FieldError::Schema(format!(
-            "the value of {key:?} is longer than 255 characters"
+            "the value of {:?} is longer than 255 characters",
+            excerpt(key)
         )));
     }
     Ok(())
@@ -349,7 +362,10 @@ pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
 /// Checks a name.
 pub fn check_name(name: &str) -> Result<(), FieldError> {
     if name.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!("'{name}' is too long")));
+        return Err(FieldError::Schema(format!(
+            "'{}' is too long (at most 255 characters)",
+            excerpt(name)
+        )));
     }
     Ok(())
 }
@@ -357,7 +373,10 @@ pub fn check_name(name: &str) -> Result<(), FieldError> {
 /// Checks a tag.
 pub fn check_tag(tag: &str) -> Result<(), FieldError> {
     if tag.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!("'{tag}' is too long")));
+        return Err(FieldError::Schema(format!(
+            "'{}' is too long (at most 255 characters)",
+            excerpt(tag)
+        )));
     }
     Ok(())
 }
@@ -368,7 +387,8 @@ pub fn check_disk_format(f: &str) -> Result<(), FieldError> {
         Ok(())
     } else {
         Err(FieldError::Schema(format!(
-            "'{f}' is not one of {DISK_FORMATS:?}"
+            "'{}' is not one of {DISK_FORMATS:?}",
+            excerpt(f)
         )))
     }
 }
@@ -379,7 +399,8 @@ pub fn check_container_format(f: &str) -> Result<(), FieldError> {
         Ok(())
     } else {
         Err(FieldError::Schema(format!(
-            "'{f}' is not one of {CONTAINER_FORMATS:?}"
+            "'{}' is not one of {CONTAINER_FORMATS:?}",
+            excerpt(f)
         )))
     }
 }
@@ -430,6 +451,22 @@ pub fn human_size(bytes: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn messages_quote_only_an_excerpt_of_long_input() {
+        let long = "n".repeat(300);
+        let msg = super::check_name(&long).unwrap_err().to_string();
+        assert!(msg.contains(&format!("'{}…'", "n".repeat(32))), "{msg}");
+        assert!(msg.chars().count() < 130, "{msg}");
+        let line = format!("{long} no equals sign");
+        let msg = super::parse_property_lines(&line, &[]).unwrap_err();
+        assert!(msg.len() < 80, "{msg}");
+        let msg = super::check_key(&format!("os_glance_{long}"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.len() < 80, "{msg}");
+        assert_eq!(super::excerpt("short"), "short");
+    }
+
     #[test]
     fn download_names_carry_the_disk_format() {
         let mut img = super::Image::queued(

@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 pub struct ImagePage {
     /// The rows.
     pub images: Vec<Image>,
-    /// The marker of the next page, when there may be one.
+    /// The marker of the next page, when there is one.
     pub next_marker: Option<String>,
+    /// The id to page back from (`before=`), when there is a page before this one.
+    pub prev_marker: Option<String>,
+    /// How many images match the filters, over every page.
+    pub total: i64,
     /// Names of the projects the caller belongs to, by id (other owners show as ids).
     pub project_names: Vec<(String, String)>,
 }
@@ -58,35 +62,96 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
         })?;
     // The filter form sends every field; an empty one means "no filter".
     params.retain(|(_, v)| !v.is_empty());
-    let q = parse_list(&params).map_err(|e| AppError::Invalid {
+    // The dashboard's own parameters: `search` (a name substring) and `before` (page back).
+    let take = |params: &mut Vec<(String, String)>, key: &str| {
+        let v = params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone());
+        params.retain(|(k, _)| k != key);
+        v
+    };
+    let search = take(&mut params, "search");
+    let before = take(&mut params, "before");
+    if before.is_some() {
+        params.retain(|(k, _)| k != "marker");
+        params.push(("marker".into(), before.clone().unwrap_or_default()));
+    }
+    let mut q = parse_list(&params).map_err(|e| AppError::Invalid {
         field: "filter".into(),
         message: e.message,
     })?;
-    let images = s.images.list(&actor, &q).await.map_err(image_error)?;
-    let next_marker = (q.limit > 0 && images.len() as i64 == q.limit)
+    q.name_contains = search.map(|t| t.trim().to_string());
+    q.before_marker = before.is_some();
+    let limit = q.limit.max(1);
+    // One row more than a page says whether another page lies in the direction of travel.
+    q.limit = limit + 1;
+    let mut images = s.images.list(&actor, &q).await.map_err(image_error)?;
+    let more = images.len() as i64 > limit;
+    if more {
+        if q.before_marker {
+            images.remove(0);
+        } else {
+            images.pop();
+        }
+    }
+    let (has_next, has_prev) = if q.before_marker {
+        (true, more)
+    } else {
+        (more, q.marker.is_some())
+    };
+    let next_marker = has_next
         .then(|| images.last().map(|i| i.id.to_string()))
         .flatten();
-    // Admins may know every project's name; others the names of their own projects.
-    let project_names = if actor.is_admin() {
-        s.identity
-            .list_projects(&actor)
-            .await?
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect()
-    } else {
-        s.identity
-            .projects_for(&actor.user_id)
-            .await?
-            .into_iter()
-            .map(|(p, _)| (p.id.to_string(), p.name))
-            .collect()
-    };
+    let prev_marker = has_prev
+        .then(|| images.first().map(|i| i.id.to_string()))
+        .flatten();
+    let total = s.images.count(&actor, &q).await.map_err(image_error)?;
+    // The owners of the images on the page (images the caller can see), by name.
+    let mut owners: Vec<_> = images.iter().filter_map(|i| i.owner.clone()).collect();
+    owners.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    owners.dedup();
+    let project_names = s
+        .identity
+        .project_names(&owners)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
     Ok(ImagePage {
         images,
         next_marker,
+        prev_marker,
+        total,
         project_names,
     })
+}
+
+/// One image with its owner's project name, for the details page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageDetails {
+    /// The image.
+    pub image: Image,
+    /// The owner project's name, when it has one.
+    pub owner_name: Option<String>,
+}
+
+/// One image and its owner's name.
+#[server]
+pub async fn get_image_details(id: String) -> Result<ImageDetails, AppError> {
+    let s = super::ctx::services()?;
+    let image = get_image(id).await?;
+    let owner_name = match &image.owner {
+        Some(o) => s
+            .identity
+            .project_names(std::slice::from_ref(o))
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, n)| n),
+        None => None,
+    };
+    Ok(ImageDetails { image, owner_name })
 }
 
 /// One image.
@@ -213,13 +278,18 @@ pub struct MemberRow {
     pub status: String,
 }
 
-/// The members of an image (all for the owner, only itself for a member).
+/// The members of an image (all for the owner, only itself for a member; none unless it is shared).
 #[server]
 pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     let id = image_id
         .parse()
         .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    // The details page asks for every image; only shared images have members (the API says 403).
+    let image = s.images.get(&actor, &id).await.map_err(image_error)?;
+    if image.visibility != crate::domain::image::Visibility::Shared {
+        return Ok(Vec::new());
+    }
     let members = s.images.members(&actor, &id).await.map_err(image_error)?;
     let ids: Vec<_> = members.iter().map(|m| m.member_id.clone()).collect();
     let names = s.identity.project_names(&ids).await?;

@@ -122,12 +122,12 @@ pub fn CreateImagePage() -> impl IntoView {
     let missing = move || {
         let mut m = Vec::new();
         if name.get().trim().is_empty() {
-            m.push("an image name");
+            m.push("enter an image name");
         }
         if file_name.get().is_none() {
-            m.push("an image file");
+            m.push("choose an image file");
         }
-        (!m.is_empty()).then(|| format!("To create the image, enter {}.", m.join(" and choose ")))
+        (!m.is_empty()).then(|| format!("To create the image, {}.", m.join(" and ")))
     };
     let number_error = move |field: &str, v: String| match v.trim().parse::<i64>() {
         Ok(n) => check_minimum(field, n)

@@ -3,7 +3,7 @@
 
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::use_session;
-use crate::app::pages::images::{short_time, StatusBadge};
+use crate::app::pages::images::{image_type, short_time, StatusBadge};
 use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::image::human_size;
 use crate::domain::image::{
@@ -14,8 +14,8 @@ use crate::domain::policy::{
     Actor, Decision, Membership,
 };
 use crate::server_fns::images::{
-    add_member, delete_image, get_image, list_members, remove_member, set_image_active,
-    update_image, ImageChange,
+    add_member, delete_image, get_image_details, list_members, remove_member, set_image_active,
+    update_image, ImageChange, ImageDetails,
 };
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -27,13 +27,13 @@ pub fn ImagePage() -> impl IntoView {
     let params = use_params_map();
     let version = RwSignal::new(0u32);
     // The images table's row menu links here with ?edit=1 or ?metadata=1: that editor opens
-    // once, on arrival.
+    // on arrival (and stays open while the image reloads).
     let asked = |key: &str| use_query_map().with_untracked(|q| q.get(key).as_deref() == Some("1"));
     let open_editor = RwSignal::new(asked("edit"));
     let open_metadata = RwSignal::new(asked("metadata"));
     let image = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
-        |(id, _)| get_image(id),
+        |(id, _)| get_image_details(id),
     );
     // Loaded beside the image (never inside its Suspend: a resource made there would not hydrate).
     let members = Resource::new(
@@ -46,7 +46,7 @@ pub fn ImagePage() -> impl IntoView {
                 let members = members.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
-                    Ok(img) => {
+                    Ok(ImageDetails { image: img, owner_name }) => {
                         let title = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
                         let size = |v: Option<i64>| v.map(|b| format!("{} ({b} bytes)", human_size(b))).unwrap_or_else(|| "—".into());
@@ -63,7 +63,12 @@ pub fn ImagePage() -> impl IntoView {
                                         <dt>"ID"</dt><dd><code>{img.id.to_string()}</code></dd>
                                         <dt>"Name"</dt><dd>{opt(&img.name)}</dd>
                                         <dt>"Status"</dt><dd><StatusBadge status=img.status/></dd>
-                                        <dt>"Owner project"</dt><dd><code>{img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default()}</code></dd>
+                                        <dt>"Owner project"</dt>
+                                        <dd>
+                                            {owner_name.clone().unwrap_or_else(|| "—".into())}
+                                            {img.owner.as_ref().map(|o| view! { <br/><code class="secondary">{o.to_string()}</code> })}
+                                        </dd>
+                                        <dt>"Type"</dt><dd>{image_type(&img)}</dd>
                                         <dt>"Visibility"</dt><dd>{img.visibility.as_str()}</dd>
                                         <dt>"Protected"</dt><dd>{if img.protected { "Yes" } else { "No" }}</dd>
                                         <dt>"Hidden"</dt><dd>{if img.os_hidden { "Yes" } else { "No" }}</dd>
@@ -237,11 +242,14 @@ fn ImageActions(
     let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
     let protected = image.protected;
     let deactivated = image.status == ImageStatus::Deactivated;
-    let editing = RwSignal::new(open_editor.get_untracked() && modify.is_none());
-    open_editor.set(false);
+    // Which editor is open lives on the page, not here: these actions are built again whenever
+    // the image reloads, and an open editor (e.g. from `?metadata=1`) must stay open.
+    let (editing, metadata) = (open_editor, open_metadata);
+    if modify.is_some() {
+        editing.set(false);
+        metadata.set(false);
+    }
     let confirming = RwSignal::new(false);
-    let metadata = RwSignal::new(open_metadata.get_untracked() && modify.is_none());
-    open_metadata.set(false);
     let gone = RwSignal::new(false);
 
     let run = move |label: &'static str,

@@ -19,7 +19,8 @@ use leptos_router::params::ParamsMap;
 /// Page sizes offered.
 pub const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 /// Filters the form offers, as Glance names them.
-const FILTERS: [&str; 8] = [
+const FILTERS: [&str; 9] = [
+    "search",
     "name",
     "status",
     "visibility",
@@ -40,11 +41,44 @@ fn base() -> &'static str {
         .unwrap_or("/project/images")
 }
 
-/// The list's query with one parameter changed and the marker dropped (a new view starts at
+/// The address a filter form's submit goes to: only the fields that hold a value (browser only;
+/// before hydration the form submits as a plain GET and the server ignores empty fields).
+fn clean_form_query(ev: &leptos::ev::SubmitEvent) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let form: leptos::web_sys::HtmlFormElement = ev.target()?.dyn_into().ok()?;
+        let data = leptos::web_sys::FormData::new_with_form(&form).ok()?;
+        let mut pairs = Vec::new();
+        for entry in js_sys::try_iter(&data).ok()??.flatten() {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            let (k, v) = (
+                entry.get(0).as_string()?,
+                entry.get(1).as_string().unwrap_or_default(),
+            );
+            if !v.trim().is_empty() {
+                pairs.push((k, v));
+            }
+        }
+        let mut q = ParamsMap::new();
+        for (k, v) in pairs {
+            q.insert(k, v);
+        }
+        Some(format!("{}{}", base(), q.to_query_string()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
+    }
+}
+
+/// The list's query with one parameter changed and the paging dropped (a new view starts at
 /// the first page).
 fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
     let mut q = q.clone();
     q.remove("marker");
+    q.remove("before");
     match value {
         Some(v) => q.replace(key.to_string(), v),
         None => {
@@ -63,6 +97,30 @@ pub fn StatusBadge(status: ImageStatus) -> impl IntoView {
         _ => "badge warn",
     };
     view! { <span class=class>{status.as_str()}</span> }
+}
+
+/// Horizon's Type column: a snapshot (`image_type=snapshot`, as Nova sets it) or an image.
+pub fn image_type(img: &Image) -> &'static str {
+    if img.properties.get("image_type").map(String::as_str) == Some("snapshot") {
+        "Snapshot"
+    } else {
+        "Image"
+    }
+}
+
+/// The kernel and ramdisk an AMI-style image boots with, when set: a second line under its name.
+fn boot_files(img: &Image) -> Option<impl IntoView> {
+    let link = |label: &'static str, key: &str| {
+        img.properties.get(key).map(|id| {
+            let short: String = id.chars().take(8).collect();
+            view! {
+                <span class="secondary">{label}" "<a href=format!("/project/images/{id}") title=id.clone()><code>{short}"…"</code></a></span>
+            }
+        })
+    };
+    let (kernel, ramdisk) = (link("kernel", "kernel_id"), link("ramdisk", "ramdisk_id"));
+    (kernel.is_some() || ramdisk.is_some())
+        .then(|| view! { <div class="boot-files">{kernel}{ramdisk}</div> })
 }
 
 /// Stored time as "2026-11-22 04:40".
@@ -193,7 +251,13 @@ fn Filters(projects: Resource<Option<Vec<crate::domain::identity::Project>>>) ->
     view! {
         <section class="card filters" aria-labelledby="filters-h">
             <h2 id="filters-h" class="sr-only">"Filters"</h2>
-            <form method="get" action=base() class="form-row">
+            <form method="get" action=base() class="form-row" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                // Only the fields that hold a value go into the address.
+                if let Some(href) = clean_form_query(&ev) {
+                    ev.prevent_default();
+                    leptos_router::hooks::use_navigate()(&href, Default::default());
+                }
+            }>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         projects.await.map(|list| view! {
@@ -211,13 +275,14 @@ fn Filters(projects: Resource<Option<Vec<crate::domain::identity::Project>>>) ->
                         })
                     })}
                 </Suspense>
-                <input type="hidden" name="limit" value=move || value("limit")/>
-                <input type="hidden" name="sort_key" value=move || value("sort_key")/>
-                <input type="hidden" name="sort_dir" value=move || value("sort_dir")/>
+                {["limit", "sort_key", "sort_dir"].into_iter().map(|k| {
+                    move || (!value(k).is_empty()).then(|| view! { <input type="hidden" name=k value=value(k)/> })
+                }).collect_view()}
                 <div class="field">
-                    <label for="f-name">"Name"</label>
-                    <input id="f-name" name="name" value=move || value("name")/>
+                    <label for="f-search">"Name contains"</label>
+                    <input id="f-search" name="search" type="search" placeholder="any part of the name" value=move || value("search")/>
                 </div>
+                {move || (!value("name").is_empty()).then(|| view! { <input type="hidden" name="name" value=value("name")/> })}
                 <div class="field">
                     <label for="f-status">"Status"</label>
                     <select id="f-status" name="status">
@@ -275,6 +340,7 @@ fn Filters(projects: Resource<Option<Vec<crate::domain::identity::Project>>>) ->
                             q.remove(f);
                         }
                         q.remove("marker");
+                        q.remove("before");
                         q.remove("owner");
                         format!("{}{}", base(), q.to_query_string())
                     }>"Clear"</a>
@@ -352,20 +418,23 @@ fn ImagesTable(
 ) -> impl IntoView {
     let query = use_query_map();
     let names = page.project_names.clone();
-    let owner_name = move |img: &Image| {
+    let owner_cell = move |img: &Image| {
         let id = img
             .owner
             .as_ref()
             .map(|o| o.to_string())
             .unwrap_or_default();
-        names
+        let name = names
             .iter()
             .find(|(pid, _)| *pid == id)
             .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| id.chars().take(8).collect::<String>() + "…")
+            .unwrap_or_else(|| id.chars().take(8).collect::<String>() + "…");
+        view! { <td class="nowrap" title=format!("Project id {id}")>{name}</td> }
     };
     let count = page.images.len();
+    let total = page.total;
     let next = page.next_marker.clone();
+    let prev = page.prev_marker.clone();
     let limit = move || {
         query
             .read()
@@ -373,15 +442,16 @@ fn ImagesTable(
             .and_then(|l| l.parse::<u32>().ok())
             .unwrap_or(20)
     };
-    let on_first = move || query.read().get("marker").is_none();
+    let on_first =
+        move || query.read().get("marker").is_none() && query.read().get("before").is_none();
     view! {
         <div class="table-wrap">
             <table class="data">
                 <caption>
-                    {match count {
-                        0 => "No images match.".to_string(),
-                        1 => "1 image on this page".to_string(),
-                        n => format!("{n} images on this page"),
+                    {match (count, total) {
+                        (0, _) => "No images match.".to_string(),
+                        (n, t) if n as i64 >= t => format!("{t} {}", if t == 1 { "image" } else { "images" }),
+                        (n, t) => format!("{n} of {t} images on this page"),
                     }}
                 </caption>
                 <thead>
@@ -389,6 +459,7 @@ fn ImagesTable(
                         <th scope="col" class="select"><span class="sr-only">"Select"</span></th>
                         <th scope="col">"Owner"</th>
                         <SortHeader key="name" label="Name"/>
+                        <th scope="col">"Type"</th>
                         <SortHeader key="status" label="Status"/>
                         <th scope="col">"Visibility"</th>
                         <th scope="col">"Protected"</th>
@@ -426,18 +497,20 @@ fn ImagesTable(
                                             }
                                         />
                                     </td>
-                                    <td>{owner_name(img)}</td>
+                                    {owner_cell(img)}
                                     <th scope="row">
-                                        <a href=href>{name}</a>
+                                        <a href=href class="cell-name" title=name.clone()>{name.clone()}</a>
+                                        {boot_files(img)}
                                     </th>
+                                    <td class="nowrap">{image_type(img)}</td>
                                     <td>
                                         <LiveStatus id=img.id.to_string() status=img.status/>
                                     </td>
                                     <td>{img.visibility.as_str()}</td>
                                     <td>{if img.protected { "Yes" } else { "No" }}</td>
                                     <td>{img.disk_format.clone().unwrap_or_default()}</td>
-                                    <td class="num">{img.size.map(human_size).unwrap_or_default()}</td>
-                                    <td>{short_time(&img.created_at)}</td>
+                                    <td class="num nowrap">{img.size.map(human_size).unwrap_or_default()}</td>
+                                    <td class="nowrap">{short_time(&img.created_at)}</td>
                                     <td class="actions">
                                         <RowActions image=img.clone() row=row3 selected confirming version/>
                                     </td>
@@ -466,10 +539,21 @@ fn ImagesTable(
                 .collect_view()}
             <span class="spacer"></span>
             {move || (!on_first()).then(|| view! { <a class="btn small" href=with(&query.get(), "marker", None)>"« First page"</a> })}
+            {prev.map(|m| {
+                view! {
+                    <a class="btn small" rel="prev" href=move || {
+                        let mut q = query.get();
+                        q.remove("marker");
+                        q.replace("before", m.clone());
+                        format!("{}{}", base(), q.to_query_string())
+                    }>"‹ Previous page"</a>
+                }
+            })}
             {next.map(|m| {
                 view! {
-                    <a class="btn small" href=move || {
+                    <a class="btn small" rel="next" href=move || {
                         let mut q = query.get();
+                        q.remove("before");
                         q.replace("marker", m.clone());
                         format!("{}{}", base(), q.to_query_string())
                     }>"Next page »"</a>

@@ -232,13 +232,16 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                         Some(Err(e)) => view! { <p class="field-error">{e}</p> }.into_any(),
                         Some(Ok(list)) => {
                             let q = search.get().to_lowercase();
+                            // A property defined in several places (a namespace's own list and
+                            // one of its objects, or two namespaces) is offered once, where first met.
+                            let mut seen = std::collections::HashSet::new();
                             view! {
                                 <ul class="md-tree" aria-label="Available metadata">
                                     {list.into_iter().filter_map(|ns| {
                                         let title = ns.namespace.display_name.clone().unwrap_or_else(|| ns.namespace.namespace.clone());
                                         let in_title = title.to_lowercase().contains(&q);
                                         let hits: Vec<Group> = groups(&ns).into_iter().map(|(g, props)| {
-                                            let props = props.into_iter().filter(|(k, p)| q.is_empty() || in_title || k.to_lowercase().contains(&q)
+                                            let props = props.into_iter().filter(|(k, _)| seen.insert(k.clone())).filter(|(k, p)| q.is_empty() || in_title || k.to_lowercase().contains(&q)
                                                 || p.get("title").and_then(Value::as_str).is_some_and(|t| t.to_lowercase().contains(&q))).collect::<Vec<_>>();
                                             (g, props)
                                         }).filter(|(_, p)| !p.is_empty()).collect();

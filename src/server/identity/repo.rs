@@ -103,6 +103,22 @@ impl IdentityRepo {
         Ok(row.map(project))
     }
 
+    /// The projects among `ids` that exist, in one query.
+    pub async fn projects_by_ids(&self, ids: &[ProjectId]) -> Result<Vec<Project>, IdentityError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut b =
+            sqlx::QueryBuilder::new(format!("SELECT {PROJECT_COLS} FROM projects WHERE id IN ("));
+        let mut sep = b.separated(", ");
+        for id in ids {
+            sep.push_bind(id.as_str().to_string());
+        }
+        b.push(")");
+        let rows: Vec<ProjectRow> = b.build_query_as().fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(project).collect())
+    }
+
     /// One project by name.
     pub async fn project_by_name(&self, name: &str) -> Result<Option<Project>, IdentityError> {
         let row: Option<ProjectRow> = sqlx::query_as(&format!(

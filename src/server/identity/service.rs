@@ -838,12 +838,12 @@ impl IdentityService {
         &self,
         ids: &[ProjectId],
     ) -> Result<Vec<(ProjectId, String)>, IdentityError> {
-        let mut out = Vec::new();
-        for id in ids {
-            if let Some(p) = self.repo.project(id).await? {
-                out.push((p.id, p.name));
-            }
-        }
-        Ok(out)
+        Ok(self
+            .repo
+            .projects_by_ids(ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect())
     }
 }

@@ -125,6 +125,11 @@ pub struct ListQuery {
     pub visibility: Option<VisibilityFilter>,
     /// member_status filter.
     pub member_status: MemberStatusFilter,
+    /// Case-insensitive substring of the name: the dashboard's search (Glance's `name=` filter
+    /// stays exact), served by the database's trigram index.
+    pub name_contains: Option<String>,
+    /// Page backwards: the `limit` images just before `marker`, still in the requested order.
+    pub before_marker: bool,
 }
 
 impl Default for ListQuery {
@@ -144,6 +149,8 @@ impl Default for ListQuery {
             properties: vec![],
             visibility: None,
             member_status: MemberStatusFilter::Accepted,
+            name_contains: None,
+            before_marker: false,
         }
     }
 }

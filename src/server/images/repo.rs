@@ -542,10 +542,82 @@ impl ImageRepo {
         admin: bool,
         q: &ListQuery,
     ) -> Result<Vec<Image>, ImageError> {
-        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT {COLS} FROM images i WHERE i.deleted = 0 AND i.status NOT IN ('killed', 'deleted')"
-        ));
-        push_visibility(&mut b, project, admin, q);
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM images i"));
+        push_filters(&mut b, project, admin, q);
+        let mut keys = q.sort.clone();
+        let last_dir = keys.last().map(|k| k.1).unwrap_or(true);
+        for tie in [SortKey::CreatedAt, SortKey::Id] {
+            if !keys.iter().any(|k| k.0 == tie) {
+                keys.push((tie, last_dir));
+            }
+        }
+        // Backwards: the same keyset walk in the opposite order, then the page turned around.
+        let backwards = q.before_marker && q.marker.is_some();
+        if backwards {
+            for k in &mut keys {
+                k.1 = !k.1;
+            }
+        }
+        if let Some(marker) = &q.marker {
+            let m: Option<Row> =
+                sqlx::query_as(&format!("SELECT {COLS} FROM images i WHERE i.id = ?"))
+                    .bind(marker.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
+            push_keyset(&mut b, &keys, &m);
+        }
+        b.push(" ORDER BY ");
+        let mut sep = b.separated(", ");
+        for (k, desc) in &keys {
+            sep.push(format!(
+                "{} {}",
+                k.sql(),
+                if *desc { "DESC" } else { "ASC" }
+            ));
+        }
+        b.push(" LIMIT ").push_bind(q.limit);
+        let rows: Vec<Row> = b.build_query_as().fetch_all(&self.pool).await?;
+        let mut images: Vec<Image> = rows.into_iter().filter_map(Row::into_image).collect();
+        if backwards {
+            images.reverse();
+        }
+        self.load_children(&mut images).await?;
+        Ok(images)
+    }
+
+    /// How many images match the query's filters (marker and limit aside).
+    pub async fn count(
+        &self,
+        project: &ProjectId,
+        admin: bool,
+        q: &ListQuery,
+    ) -> Result<i64, ImageError> {
+        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT COUNT(*) FROM images i");
+        push_filters(&mut b, project, admin, q);
+        Ok(b.build_query_scalar().fetch_one(&self.pool).await?)
+    }
+}
+
+/// The WHERE clause of a list or count: live images the caller may see, then every filter.
+fn push_filters(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, q: &ListQuery) {
+    b.push(" WHERE i.deleted = 0 AND i.status NOT IN ('killed', 'deleted')");
+    push_visibility(b, project, admin, q);
+    if let Some(term) = q.name_contains.as_deref().filter(|t| !t.is_empty()) {
+        if term.contains(['%', '_']) {
+            // LIKE's wildcards taken literally: a plain scan.
+            b.push(" AND instr(lower(i.name), lower(")
+                .push_bind(term.to_string())
+                .push(")) > 0");
+        } else {
+            // The trigram index answers substring LIKE (case-insensitive) without a scan.
+            b.push(" AND i.rowid IN (SELECT rowid FROM images_name_search WHERE name LIKE ")
+                .push_bind(format!("%{term}%"))
+                .push(")");
+        }
+    }
+    {
+        let b = &mut *b;
         for (col, values) in &q.columns {
             b.push(format!(" AND i.{col} IN ("));
             let mut sep = b.separated(", ");
@@ -591,37 +663,6 @@ impl ImageRepo {
                 .push_bind(v.clone())
                 .push(")");
         }
-
-        let mut keys = q.sort.clone();
-        let last_dir = keys.last().map(|k| k.1).unwrap_or(true);
-        for tie in [SortKey::CreatedAt, SortKey::Id] {
-            if !keys.iter().any(|k| k.0 == tie) {
-                keys.push((tie, last_dir));
-            }
-        }
-        if let Some(marker) = &q.marker {
-            let m: Option<Row> =
-                sqlx::query_as(&format!("SELECT {COLS} FROM images i WHERE i.id = ?"))
-                    .bind(marker.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
-            let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
-            push_keyset(&mut b, &keys, &m);
-        }
-        b.push(" ORDER BY ");
-        let mut sep = b.separated(", ");
-        for (k, desc) in &keys {
-            sep.push(format!(
-                "{} {}",
-                k.sql(),
-                if *desc { "DESC" } else { "ASC" }
-            ));
-        }
-        b.push(" LIMIT ").push_bind(q.limit);
-        let rows: Vec<Row> = b.build_query_as().fetch_all(&self.pool).await?;
-        let mut images: Vec<Image> = rows.into_iter().filter_map(Row::into_image).collect();
-        self.load_children(&mut images).await?;
-        Ok(images)
     }
 }
 

@@ -250,6 +250,13 @@ impl ImageService {
         self.repo.list(&actor.project_id, actor.is_admin(), q).await
     }
 
+    /// How many images the caller would list with these filters, over every page.
+    pub async fn count(&self, actor: &Actor, q: &ListQuery) -> Result<i64, ImageError> {
+        self.repo
+            .count(&actor.project_id, actor.is_admin(), q)
+            .await
+    }
+
     /// `POST /images`: `body` is the request's JSON object.
     pub async fn create(
         &self,
