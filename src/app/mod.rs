@@ -11,6 +11,18 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+/// Runs browser work (a server function called from an event handler or an effect, a file read)
+/// on the browser's task queue. On the server it does nothing: pages are only rendered there, and
+/// a task spawned while rendering panics that render (no `LocalSet`), which took down the
+/// Update Metadata page once. `clippy.toml` forbids `leptos::task::spawn_local` everywhere else.
+pub fn browser_task(fut: impl std::future::Future<Output = ()> + 'static) {
+    #[cfg(feature = "hydrate")]
+    #[allow(clippy::disallowed_methods)]
+    leptos::task::spawn_local(fut);
+    #[cfg(not(feature = "hydrate"))]
+    drop(fut);
+}
+
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -286,3 +286,120 @@ async fn pages_redirect_anonymous_visitors_to_login() {
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The images table's list: the name search (any part, any case, kept in step with renames and
+/// deletes), the total, paging forwards and back, and owners by project name.
+#[tokio::test]
+async fn the_images_list_searches_counts_and_pages_both_ways() {
+    use crate::support::Api;
+    use axum::http::Method;
+    use glimpse::server_fns::images::{ImagePage, ListImages};
+    let app = TestApp::new().await;
+    let api = Api::admin(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let img = api
+            .create(serde_json::json!({"name": format!("Ubuntu-2{i}.04-server")}))
+            .await;
+        ids.push(img["id"].as_str().unwrap().to_string());
+    }
+    api.create(serde_json::json!({"name": "cirros"})).await;
+    api.create(serde_json::json!({"name": "100%_done"})).await;
+    let cookie = login(&app, None, "admin", ADMIN_PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    let list = |query: String| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            let a = app
+                .server_fn(ListImages::PATH, Some(&cookie), &[("query", &query)])
+                .await;
+            assert_eq!(a.status, StatusCode::OK, "{query}: {}", a.text());
+            serde_json::from_slice::<ImagePage>(&a.body).unwrap()
+        }
+    };
+    let names = |p: &ImagePage| -> Vec<String> {
+        p.images.iter().map(|i| i.name.clone().unwrap()).collect()
+    };
+
+    // Any part of the name, in any case; the total counts every page.
+    let p = list("search=UBUNTU&limit=3&sort_key=name&sort_dir=asc".into()).await;
+    assert_eq!(p.total, 7);
+    assert_eq!(
+        names(&p),
+        [
+            "Ubuntu-20.04-server",
+            "Ubuntu-21.04-server",
+            "Ubuntu-22.04-server"
+        ]
+    );
+    assert_eq!(p.prev_marker, None);
+    let p2 = list(format!(
+        "search=ubuntu&limit=3&sort_key=name&sort_dir=asc&marker={}",
+        p.next_marker.clone().unwrap()
+    ))
+    .await;
+    assert_eq!(
+        names(&p2),
+        [
+            "Ubuntu-23.04-server",
+            "Ubuntu-24.04-server",
+            "Ubuntu-25.04-server"
+        ]
+    );
+    let p3 = list(format!(
+        "search=ubuntu&limit=3&sort_key=name&sort_dir=asc&marker={}",
+        p2.next_marker.clone().unwrap()
+    ))
+    .await;
+    assert_eq!(names(&p3), ["Ubuntu-26.04-server"]);
+    assert_eq!(p3.next_marker, None);
+    // Back from the last page, then back to the first, where there is no page before.
+    let back = list(format!(
+        "search=ubuntu&limit=3&sort_key=name&sort_dir=asc&before={}",
+        p3.prev_marker.clone().unwrap()
+    ))
+    .await;
+    assert_eq!(names(&back), names(&p2));
+    assert!(back.next_marker.is_some());
+    let first = list(format!(
+        "search=ubuntu&limit=3&sort_key=name&sort_dir=asc&before={}",
+        back.prev_marker.clone().unwrap()
+    ))
+    .await;
+    assert_eq!(names(&first), names(&p));
+    assert_eq!(first.prev_marker, None);
+
+    // Short terms and LIKE's own wildcards are taken literally.
+    assert_eq!(list("search=4.".into()).await.total, 1);
+    assert_eq!(names(&list("search=%_d".into()).await), ["100%_done"]);
+    assert_eq!(list("search=%25".into()).await.total, 1);
+    assert_eq!(list("search=%25%25".into()).await.total, 0);
+
+    // Renames and deletes keep the search in step.
+    let a = api
+        .patch(
+            &ids[0],
+            serde_json::json!([{"op": "replace", "path": "/name", "value": "debian-13"}]),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(
+        api.call(Method::DELETE, &format!("/v2/images/{}", ids[1]), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(list("search=ubuntu".into()).await.total, 5);
+    assert_eq!(names(&list("search=DEBIAN".into()).await), ["debian-13"]);
+    // Glance's exact name filter is untouched.
+    assert_eq!(list("name=cirros".into()).await.total, 1);
+    assert_eq!(list("name=cirr".into()).await.total, 0);
+    // Owners come with their project names.
+    assert!(
+        p.project_names.iter().any(|(_, n)| n == "admin"),
+        "{:?}",
+        p.project_names
+    );
+}

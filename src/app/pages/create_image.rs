@@ -267,7 +267,7 @@ pub fn CreateImagePage() -> impl IntoView {
                 .collect(),
         };
         phase.set(Phase::Creating);
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match create_image(form).await {
                 Ok(img) => begin_upload(img.id.to_string()),
                 Err(e) => {
@@ -279,7 +279,7 @@ pub fn CreateImagePage() -> impl IntoView {
     };
 
     let remove = move |id: String| {
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match delete_image(id).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, "The queued image was deleted.".into());
@@ -474,7 +474,7 @@ mod web_sys_input {
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
-            leptos::task::spawn_local(async move {
+            crate::app::browser_task(async move {
                 let len = file.size() as u64;
                 let read = |start: u64, end: u64| {
                     let part = file.slice_with_f64_and_f64(start as f64, end as f64);

@@ -256,7 +256,7 @@ fn ImageActions(
                     fut: std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<(), crate::server_fns::AppError>> + Send>,
     >| {
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match fut.await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, label.to_string());
@@ -300,7 +300,7 @@ fn ImageActions(
     };
     let really_delete = move || {
         let id = id3.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match delete_image(id).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, "The image was deleted.".into());
@@ -473,7 +473,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
             return;
         }
         let id = o.id.to_string();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match update_image(id, changes).await {
                 Ok(_) => {
                     toasts.push(ToastKind::Success, "The image was updated.".into());
@@ -545,7 +545,7 @@ fn MembersCard(
         if p.trim().is_empty() {
             return;
         }
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match add_member(id, p.clone()).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, format!("Shared with {}.", p.trim()));
@@ -573,7 +573,7 @@ fn MembersCard(
                                 <span class="badge role">{m.status.clone()}</span>
                                 <button class="btn small" aria-label=remove_label on:click=move |_| {
                                     let (iid, mid) = (iid.clone(), mid.clone());
-                                    leptos::task::spawn_local(async move {
+                                    crate::app::browser_task(async move {
                                         match remove_member(iid, mid).await {
                                             Ok(()) => version.update(|v| *v += 1),
                                             Err(e) => toasts.push(ToastKind::Error, e.to_string()),

@@ -600,7 +600,7 @@ fn RowActions(
     let toggle = move |_| {
         close();
         let id = toggle_id.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match set_image_active(id, deactivated).await {
                 Ok(()) => {
                     let done = if deactivated {
@@ -689,7 +689,7 @@ fn LiveStatus(id: String, status: ImageStatus) -> impl IntoView {
             let id = id.clone();
             let poll = move || {
                 let id = id.clone();
-                leptos::task::spawn_local(async move {
+                crate::app::browser_task(async move {
                     if let Ok(img) = get_image(id).await {
                         current.set(img.status);
                     }
@@ -723,7 +723,7 @@ fn BatchBar(
     let run = move || {
         let chosen = selected.get_untracked();
         confirming.set(false);
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             let mut out = Vec::new();
             for s in chosen {
                 if s.protected {

@@ -134,7 +134,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
     // Loaded in the browser once mounted (effects never run on the server, where a page opened
     // directly at `?metadata=1` renders this too).
     Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             defs.set(Some(image_metadata().await.map_err(|e| e.to_string())));
         });
     });
@@ -209,7 +209,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
             return;
         }
         let id = id.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match update_image(id, changes).await {
                 Ok(_) => {
                     toasts.push(ToastKind::Success, "The metadata was saved.".into());

@@ -22,7 +22,7 @@ fn read_text(input: &leptos::web_sys::HtmlInputElement, done: impl FnOnce(String
         let Some(file) = input.files().and_then(|f| f.get(0)) else {
             return;
         };
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             if let Ok(v) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 done(v.as_string().unwrap_or_default());
             }
@@ -62,7 +62,7 @@ pub fn MetadefsPage() -> impl IntoView {
             return;
         }
         let json = text.get_untracked();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match import_namespace(json).await {
                 Ok(name) => {
                     toasts.push(
@@ -280,7 +280,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
     let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
     let save_flags = move |_| {
         let n = n1.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match set_namespace_flags(n, public.get_untracked(), protected.get_untracked()).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, "The namespace was updated.".into());
@@ -308,7 +308,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
             return;
         }
         let n = n2.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match associate_namespace(n, a).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, "The association was saved.".into());
@@ -320,7 +320,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
     };
     let remove = move |_| {
         let n = n3.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match delete_namespace(n).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, "The namespace was deleted.".into());
@@ -473,7 +473,7 @@ fn ItemsEditor(
         );
         let b = if kind == "tag" { "{}".to_string() } else { b };
         let ns = ns_save.clone();
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match save_metadef_item(ns, kind.to_string(), o, n.clone(), b).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, format!("The {kind} {n} was saved."));
@@ -509,7 +509,7 @@ fn ItemsEditor(
                             disabled=why.is_some() title=why.clone().unwrap_or_default()
                             on:click=move |_| {
                                 let (ns, n) = (ns.clone(), d_name.clone());
-                                leptos::task::spawn_local(async move {
+                                crate::app::browser_task(async move {
                                     match delete_metadef_item(ns, kind.to_string(), n.clone()).await {
                                         Ok(()) => {
                                             toasts.push(ToastKind::Success, format!("The {kind} {n} was deleted."));

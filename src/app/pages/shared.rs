@@ -40,7 +40,7 @@ pub fn SharedPage() -> impl IntoView {
 fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
     let answer = move |id: String, status: &'static str| {
-        leptos::task::spawn_local(async move {
+        crate::app::browser_task(async move {
             match answer_share(id, status.to_string()).await {
                 Ok(()) => {
                     toasts.push(ToastKind::Success, format!("Share {status}."));
