@@ -53,7 +53,7 @@ pub(crate) fn service_error(e: crate::server::images::ImageError, field: &str) -
 /// (`limit=20&sort_key=name&sort_dir=asc&status=active&marker=…`).
 #[server]
 pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
-    use crate::server::glance::images::parse_list;
+    use crate::server::images::query::ListQuery;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     let mut params: Vec<(String, String)> =
         serde_urlencoded::from_str(&query).map_err(|_| AppError::Invalid {
@@ -77,9 +77,9 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
         params.retain(|(k, _)| k != "marker");
         params.push(("marker".into(), before.clone().unwrap_or_default()));
     }
-    let mut q = parse_list(&params).map_err(|e| AppError::Invalid {
+    let mut q = ListQuery::parse(&params).map_err(|e| AppError::Invalid {
         field: "filter".into(),
-        message: e.message,
+        message: e.0,
     })?;
     q.name_contains = search.map(|t| t.trim().to_string());
     q.before_marker = before.is_some();

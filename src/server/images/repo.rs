@@ -2,7 +2,7 @@
 //! race (two uploads, a delete during an upload) are conditional updates.
 
 use super::error::ImageError;
-use super::query::{Cmp, ListQuery, MemberStatusFilter, SortKey, VisibilityFilter};
+use super::query::{Cmp, Column, ListQuery, MemberStatusFilter, SortKey, VisibilityFilter};
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{Image, ImageStatus, Member, Visibility};
 use crate::domain::policy::Membership;
@@ -619,6 +619,16 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, 
     {
         let b = &mut *b;
         for (col, values) in &q.columns {
+            let col = match col {
+                Column::Name => "name",
+                Column::Id => "id",
+                Column::Status => "status",
+                Column::DiskFormat => "disk_format",
+                Column::ContainerFormat => "container_format",
+                Column::Owner => "owner",
+                Column::Checksum => "checksum",
+                Column::OsHashValue => "os_hash_value",
+            };
             b.push(format!(" AND i.{col} IN ("));
             let mut sep = b.separated(", ");
             for v in values {

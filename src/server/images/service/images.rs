@@ -1,0 +1,383 @@
+//! Image metadata use cases: show, list, count, create, update (JSON patch), delete, tags and
+//! deactivate/reactivate.
+
+use super::*;
+
+impl ImageService {
+    /// `GET /images/{id}`.
+    pub async fn get(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
+        Ok(self.load(actor, id).await?.0)
+    }
+
+    /// `GET /images`.
+    pub async fn list(&self, actor: &Actor, q: &ListQuery) -> Result<Vec<Image>, ImageError> {
+        if let Some(marker) = &q.marker {
+            // The marker must be an image the caller can see.
+            self.load(actor, marker)
+                .await
+                .map_err(|_| ImageError::Invalid(format!("marker {marker} not found")))?;
+        }
+        self.repo.list(&actor.project_id, actor.is_admin(), q).await
+    }
+
+    /// How many images the caller would list with these filters, over every page.
+    pub async fn count(&self, actor: &Actor, q: &ListQuery) -> Result<i64, ImageError> {
+        self.repo
+            .count(&actor.project_id, actor.is_admin(), q)
+            .await
+    }
+
+    /// `POST /images`: `body` is the request's JSON object.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        body: Map<String, Value>,
+    ) -> Result<Image, ImageError> {
+        if !self
+            .decide(
+                "add_image",
+                actor,
+                None,
+                Membership::None,
+                policy::can_create(actor),
+            )
+            .is_allowed()
+        {
+            return Err(ImageError::Forbidden(
+                "You are not authorized to create images.".into(),
+            ));
+        }
+        let now = clock::stored(clock::now());
+        let mut img = Image::queued(ImageId::random(), Some(actor.project_id.clone()), now);
+        for (key, value) in body {
+            match key.as_str() {
+                "id" => {
+                    let s = value
+                        .as_str()
+                        .ok_or_else(|| schema("id must be a string"))?;
+                    img.id = ImageId::parse(s)
+                        .map_err(|_| schema(format!("'{s}' does not match the UUID pattern")))?;
+                }
+                "tags" => img.tags = tags_from(&value)?,
+                _ => self.set_field(actor, &mut img, &key, value, true)?,
+            }
+        }
+        if img.properties.len() > MAX_PROPERTIES {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
+            )));
+        }
+        if let Some(owner) = &img.owner {
+            if let Some(limit) = self.repo.limit(owner, "image_count_total").await? {
+                if self.repo.usage(owner).await?.1 + 1 > limit {
+                    return Err(ImageError::TooLarge(format!(
+                        "Image count quota exceeded: the project may have {limit} images. Delete some, or ask an administrator for more."
+                    )));
+                }
+            }
+        }
+        if self.repo.id_taken(&img.id).await? {
+            return Err(ImageError::Conflict(format!(
+                "An image with identifier {} already exists",
+                img.id
+            )));
+        }
+        self.repo.insert(&img).await?;
+        tracing::info!(image = %img.id, project = %actor.project_id, "image created");
+        Ok(img)
+    }
+
+    /// Sets one field from JSON, with every check Glance makes.
+    fn set_field(
+        &self,
+        actor: &Actor,
+        img: &mut Image,
+        key: &str,
+        value: Value,
+        creating: bool,
+    ) -> Result<(), ImageError> {
+        if !check_key(key)? {
+            let s = value
+                .as_str()
+                .ok_or_else(|| schema(format!("the value of {key:?} must be a string")))?;
+            check_extra_value(key, s)?;
+            img.properties.insert(key.to_string(), s.to_string());
+            return Ok(());
+        }
+        match key {
+            "name" => {
+                img.name = match value {
+                    Value::Null => None,
+                    Value::String(s) => {
+                        check_name(&s)?;
+                        Some(s)
+                    }
+                    _ => return Err(schema("name must be a string or null")),
+                }
+            }
+            "visibility" => {
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| schema("visibility must be a string"))?;
+                let v = Visibility::parse(s).ok_or_else(|| {
+                    schema(format!(
+                        "'{s}' is not one of ['community', 'public', 'private', 'shared']"
+                    ))
+                })?;
+                if v != img.visibility {
+                    let rule = match v {
+                        Visibility::Public => "publicize_image",
+                        Visibility::Community => "communitize_image",
+                        _ => "modify_image",
+                    };
+                    let default = policy::can_set_visibility(actor, v);
+                    allow(
+                        self.decide(rule, actor, Some(img), Membership::None, default),
+                        &img.id,
+                    )?;
+                }
+                img.visibility = v;
+            }
+            "protected" | "os_hidden" => {
+                let b = value
+                    .as_bool()
+                    .ok_or_else(|| schema(format!("{key} must be a boolean")))?;
+                if key == "protected" {
+                    img.protected = b;
+                } else {
+                    img.os_hidden = b;
+                }
+            }
+            "owner" => {
+                let owner = match value {
+                    Value::Null => None,
+                    Value::String(s) => Some(
+                        ProjectId::parse(&s)
+                            .map_err(|_| schema(format!("'{s}' is not a project id")))?,
+                    ),
+                    _ => return Err(schema("owner must be a string or null")),
+                };
+                if owner != img.owner {
+                    allow(policy::can_set_owner(actor, owner.as_ref()), &img.id)?;
+                }
+                img.owner = owner;
+            }
+            "disk_format" | "container_format" => {
+                if !creating && !matches!(img.status, ImageStatus::Queued | ImageStatus::Importing)
+                {
+                    return Err(ImageError::Forbidden(format!(
+                        "Attribute {key} can be only replaced for a queued image."
+                    )));
+                }
+                let v = match value {
+                    Value::Null => None,
+                    Value::String(s) => {
+                        if key == "disk_format" {
+                            check_disk_format(&s)?;
+                        } else {
+                            check_container_format(&s)?;
+                        }
+                        Some(s)
+                    }
+                    _ => return Err(schema(format!("{key} must be a string or null"))),
+                };
+                if key == "disk_format" {
+                    img.disk_format = v;
+                } else {
+                    img.container_format = v;
+                }
+            }
+            "min_ram" | "min_disk" => {
+                let n = value
+                    .as_i64()
+                    .ok_or_else(|| schema(format!("{key} must be an integer")))?;
+                check_minimum(key, n)?;
+                if key == "min_ram" {
+                    img.min_ram = n;
+                } else {
+                    img.min_disk = n;
+                }
+            }
+            _ => unreachable!("check_key lists the writable keys"),
+        }
+        Ok(())
+    }
+
+    /// `PATCH /images/{id}`: applies the changes in order, all or nothing.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        changes: Vec<Change>,
+    ) -> Result<Image, ImageError> {
+        let mut img = self.load_for_modify(actor, id).await?;
+        for change in changes {
+            match change {
+                Change::Add(key, value) | Change::Replace(key, value) if key == "tags" => {
+                    img.tags = tags_from(&value)?
+                }
+                Change::Remove(key) if key == "tags" => img.tags.clear(),
+                Change::Add(key, value) => self.set_field(actor, &mut img, &key, value, false)?,
+                Change::AddNew(key, value) => {
+                    if key == "tags" || check_key(&key)? || img.properties.contains_key(&key) {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} already present."
+                        )));
+                    }
+                    self.set_field(actor, &mut img, &key, value, false)?;
+                }
+                Change::Replace(key, value) => {
+                    if !check_key(&key)? && !img.properties.contains_key(&key) {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} does not exist."
+                        )));
+                    }
+                    self.set_field(actor, &mut img, &key, value, false)?;
+                }
+                Change::Remove(key) => {
+                    if check_key(&key)? {
+                        return Err(ImageError::Forbidden(format!(
+                            "Property {key} is a base property and cannot be removed."
+                        )));
+                    }
+                    if img.properties.remove(&key).is_none() {
+                        return Err(ImageError::Conflict(format!(
+                            "Property {key} does not exist."
+                        )));
+                    }
+                }
+            }
+        }
+        if img.properties.len() > MAX_PROPERTIES {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
+            )));
+        }
+        img.updated_at = clock::stored(clock::now());
+        self.repo.save(&img).await?;
+        Ok(img)
+    }
+
+    /// `DELETE /images/{id}`: refused for protected images; the data goes, the row is soft-deleted.
+    pub async fn delete(&self, actor: &Actor, id: &ImageId) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(
+            self.decide(
+                "delete_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_delete(actor, &img, m),
+            ),
+            id,
+        )?;
+        if img.protected {
+            return Err(ImageError::Forbidden(format!(
+                "Image {id} is protected and cannot be deleted."
+            )));
+        }
+        transition(img.status, Event::Delete)?;
+        self.repo
+            .soft_delete(id, &clock::stored(clock::now()))
+            .await?;
+        self.store.delete(id).await?;
+        tracing::info!(image = %id, by = %actor.user_name, "image deleted");
+        Ok(())
+    }
+
+    /// `PUT /images/{id}/tags/{tag}` (idempotent).
+    pub async fn add_tag(&self, actor: &Actor, id: &ImageId, tag: &str) -> Result<(), ImageError> {
+        let mut img = self.load_for_modify(actor, id).await?;
+        check_tag(tag)?;
+        if !img.tags.iter().any(|t| t == tag) {
+            if img.tags.len() >= MAX_TAGS {
+                return Err(ImageError::TooLarge(format!(
+                    "Maximum number of tags ({MAX_TAGS}) exceeded."
+                )));
+            }
+            img.tags.push(tag.to_string());
+            img.updated_at = clock::stored(clock::now());
+            self.repo.save(&img).await?;
+        }
+        Ok(())
+    }
+
+    /// `DELETE /images/{id}/tags/{tag}`: 404 if the tag is not there.
+    pub async fn remove_tag(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        tag: &str,
+    ) -> Result<(), ImageError> {
+        let mut img = self.load_for_modify(actor, id).await?;
+        let before = img.tags.len();
+        img.tags.retain(|t| t != tag);
+        if img.tags.len() == before {
+            return Err(ImageError::NotFound(format!("Tag {tag} not found")));
+        }
+        img.updated_at = clock::stored(clock::now());
+        self.repo.save(&img).await
+    }
+
+    /// `POST /images/{id}/actions/deactivate` or `reactivate` (no-op when already there).
+    pub async fn set_active(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        active: bool,
+    ) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        let rule = if active { "reactivate" } else { "deactivate" };
+        allow(
+            self.decide(
+                rule,
+                actor,
+                Some(&img),
+                m,
+                policy::can_deactivate(actor, &img, m),
+            ),
+            id,
+        )?;
+        let to = transition(
+            img.status,
+            if active {
+                Event::Reactivate
+            } else {
+                Event::Deactivate
+            },
+        )?;
+        if to != img.status
+            && !self
+                .repo
+                .set_status(id, img.status, to, &clock::stored(clock::now()))
+                .await?
+        {
+            return Err(ImageError::Conflict(
+                "The image changed status meanwhile; try again.".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn tags_from(value: &Value) -> Result<Vec<String>, ImageError> {
+    let arr = value
+        .as_array()
+        .ok_or_else(|| schema("tags must be an array of strings"))?;
+    let mut tags: Vec<String> = Vec::new();
+    for t in arr {
+        let s = t
+            .as_str()
+            .ok_or_else(|| schema("tags must be an array of strings"))?;
+        check_tag(s)?;
+        if !tags.iter().any(|x| x == s) {
+            tags.push(s.to_string());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ImageError::TooLarge(format!(
+            "Maximum number of tags ({MAX_TAGS}) exceeded."
+        )));
+    }
+    Ok(tags)
+}

@@ -1,0 +1,150 @@
+//! Sharing use cases: members of a shared image (add, list, show, accept or reject, remove) and
+//! what is shared with the caller.
+
+use super::*;
+
+impl ImageService {
+    /// `POST /images/{id}/members`: shares a shared image with an existing project (pending).
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &str,
+    ) -> Result<Member, ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        allow(
+            self.decide(
+                "add_member",
+                actor,
+                Some(&img),
+                m,
+                policy::can_manage_members(actor, &img, m),
+            ),
+            id,
+        )?;
+        if member.trim().is_empty() {
+            return Err(ImageError::Invalid("A member id is required.".into()));
+        }
+        let member = ProjectId::parse(member.trim())
+            .map_err(|_| ImageError::Invalid(format!("{member} is not a valid project id.")))?;
+        if !self.repo.project_exists(&member).await? {
+            return Err(ImageError::Invalid(format!(
+                "Project {member} does not exist."
+            )));
+        }
+        if self.repo.members(id, None).await?.len() >= MAX_MEMBERS {
+            return Err(ImageError::TooLarge(format!(
+                "Maximum number of members ({MAX_MEMBERS}) exceeded."
+            )));
+        }
+        self.repo
+            .add_member(id, &member, &clock::stored(clock::now()))
+            .await?;
+        self.member(actor, id, &member).await
+    }
+
+    /// `GET /images/{id}/members`: all of them for the owner, only itself for a member.
+    pub async fn members(&self, actor: &Actor, id: &ImageId) -> Result<Vec<Member>, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        allow(policy::can_list_members(&img), id)?;
+        let all = self.repo.members(id, None).await?;
+        Ok(all
+            .into_iter()
+            .filter(|mb| policy::can_see_member(actor, &img, &mb.member_id).is_allowed())
+            .collect())
+    }
+
+    /// `GET /images/{id}/members/{member}`.
+    pub async fn member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+    ) -> Result<Member, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        allow(policy::can_list_members(&img), id)?;
+        let missing = || ImageError::NotFound(format!("{member} is not a member of image {id}."));
+        allow(policy::can_see_member(actor, &img, member), id).map_err(|_| missing())?;
+        self.repo
+            .members(id, Some(member))
+            .await?
+            .pop()
+            .ok_or_else(missing)
+    }
+
+    /// `PUT /images/{id}/members/{member}`: the member accepts, rejects or resets its share.
+    pub async fn set_member_status(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+        status: &str,
+    ) -> Result<Member, ImageError> {
+        let (img, _) = self.load(actor, id).await?;
+        if !MEMBER_STATUSES.contains(&status) {
+            return Err(ImageError::Invalid(format!(
+                "Invalid status '{status}': use pending, accepted or rejected."
+            )));
+        }
+        allow(policy::can_see_member(actor, &img, member), id)?;
+        allow(
+            self.decide(
+                "modify_member",
+                actor,
+                Some(&img),
+                Membership::None,
+                policy::can_set_member_status(actor, member),
+            ),
+            id,
+        )?;
+        if !self
+            .repo
+            .set_member_status(id, member, status, &clock::stored(clock::now()))
+            .await?
+        {
+            return Err(ImageError::NotFound(format!(
+                "{member} is not a member of image {id}."
+            )));
+        }
+        self.member(actor, id, member).await
+    }
+
+    /// `DELETE /images/{id}/members/{member}`: the owner (or an admin) stops sharing.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+        member: &ProjectId,
+    ) -> Result<(), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        match self.decide(
+            "delete_member",
+            actor,
+            Some(&img),
+            m,
+            policy::owner_member_decision(actor, &img, m),
+        ) {
+            Decision::Allow => {}
+            Decision::Forbidden(msg) => return Err(ImageError::Forbidden(msg)),
+            Decision::Hidden => return Err(not_found(id)),
+        }
+        if !self.repo.remove_member(id, member).await? {
+            return Err(ImageError::NotFound(format!(
+                "{member} is not a member of image {id}."
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl ImageService {
+    /// Shared images the caller's project is a member of (any status), with that membership.
+    pub async fn shared_with(&self, actor: &Actor) -> Result<Vec<(Image, Member)>, ImageError> {
+        self.repo.shared_with(&actor.project_id).await
+    }
+
+    /// How many shares wait for the caller's project to accept or reject them.
+    pub async fn pending_shares(&self, actor: &Actor) -> Result<usize, ImageError> {
+        Ok(self.repo.pending_shares(&actor.project_id).await? as usize)
+    }
+}

@@ -1,0 +1,222 @@
+//! `ImageService`: THE entry point for every image use case. Each method loads the image (repo),
+//! asks the domain policy, applies the status machine, persists, touches the store, and returns
+//! domain types. Glance handlers and dashboard server functions are thin adapters over it. This
+//! module holds the service, its loading and policy helpers; the use cases are split by area:
+//! `images` (metadata), `data` (upload and download), `members` (sharing), `quota` (limits).
+
+mod data;
+mod images;
+mod members;
+mod quota;
+
+use super::error::ImageError;
+use super::hashing::Hashers;
+use super::query::ListQuery;
+use super::repo::{ImageRepo, UploadResult};
+use crate::domain::ids::{ImageId, ProjectId};
+use crate::domain::image::{
+    check_container_format, check_disk_format, check_extra_value, check_key, check_minimum,
+    check_name, check_tag, FieldError, Image, ImageStatus, Member, Visibility, MEMBER_STATUSES,
+};
+use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
+use crate::domain::lifecycle::{transition, Event};
+use crate::domain::policy::{self, Actor, Decision, Membership};
+use crate::domain::policy_rules::{PolicyOverrides, Target};
+use crate::server::clock;
+use crate::server::store::{read_ahead, BlockBuilder, FileStore};
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use serde_json::{Map, Value};
+
+/// Glance's default limits.
+pub const MAX_PROPERTIES: usize = 128;
+/// Glance's default tag limit.
+pub const MAX_TAGS: usize = 128;
+/// A project's usage against its limits, as `GET /v2/info/usage` reports it (-1 = unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usage {
+    /// image_size_total limit, MiB.
+    pub size_limit: i64,
+    /// Bytes of image data stored.
+    pub size_bytes: i64,
+    /// image_count_total limit.
+    pub count_limit: i64,
+    /// Live images.
+    pub count: i64,
+    /// image_count_uploading limit.
+    pub uploading_limit: i64,
+    /// Images receiving data now.
+    pub uploading: i64,
+    /// image_stage_total limit, MiB.
+    pub stage_limit: i64,
+}
+
+const MIB: i64 = 1 << 20;
+
+/// Glance's default member limit.
+pub const MAX_MEMBERS: usize = 128;
+
+/// One JSON-patch operation, already split into key and value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Set a property (an existing extra property is overwritten).
+    Add(String, Value),
+    /// Set a property that must not exist yet (an `add` in the older v2.0 patch dialect; base
+    /// properties always exist).
+    AddNew(String, Value),
+    /// Set a property that must exist.
+    Replace(String, Value),
+    /// Remove an extra property that must exist.
+    Remove(String),
+}
+
+/// A requested byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=a-` or `bytes=a-b`.
+    From(u64, Option<u64>),
+    /// `bytes=-n`: the last n bytes.
+    Suffix(u64),
+}
+
+/// What a download returns.
+pub enum Download {
+    /// The image has no data (204).
+    NoData,
+    /// The data, positioned at `start`, `len` bytes of `total`.
+    Data {
+        /// The image (for Content-MD5).
+        image: Box<Image>,
+        /// The `len` bytes from `start`, read ahead in blocks.
+        data: BoxStream<'static, std::io::Result<Bytes>>,
+        /// First byte.
+        start: u64,
+        /// Bytes to send.
+        len: u64,
+        /// Whole size.
+        total: u64,
+        /// Whether this answers a range request (206).
+        partial: bool,
+    },
+}
+
+/// The image service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ImageService {
+    repo: ImageRepo,
+    store: FileStore,
+    size_cap: u64,
+    overrides: std::sync::Arc<PolicyOverrides>,
+    require_format_match: bool,
+}
+
+fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden(m) => Err(ImageError::Forbidden(m)),
+        Decision::Hidden => Err(not_found(id)),
+    }
+}
+
+fn not_found(id: &ImageId) -> ImageError {
+    ImageError::NotFound(format!("No image found with ID {id}"))
+}
+
+fn schema(msg: impl Into<String>) -> ImageError {
+    ImageError::from(FieldError::Schema(msg.into()))
+}
+
+impl ImageService {
+    /// A service over `repo` and `store`, refusing uploads larger than `size_cap` bytes, with the
+    /// operator's policy overrides (empty for Glance's defaults).
+    pub fn new(
+        repo: ImageRepo,
+        store: FileStore,
+        size_cap: u64,
+        overrides: PolicyOverrides,
+    ) -> Self {
+        Self {
+            repo,
+            store,
+            size_cap,
+            overrides: std::sync::Arc::new(overrides),
+            require_format_match: true,
+        }
+    }
+
+    /// Whether an upload whose data is not its declared disk format is refused (Glance's
+    /// `require_image_format_match`, on by default) or only logged.
+    pub fn require_format_match(mut self, on: bool) -> Self {
+        self.require_format_match = on;
+        self
+    }
+
+    /// A policy decision: the operator's override of Glance rule `rule` if the policy file has
+    /// one, else the default decision the domain policy made.
+    fn decide(
+        &self,
+        rule: &str,
+        actor: &Actor,
+        image: Option<&Image>,
+        membership: Membership,
+        default: Decision,
+    ) -> Decision {
+        match self.overrides.decide(
+            rule,
+            &Target {
+                actor,
+                image,
+                membership,
+            },
+        ) {
+            None => default,
+            Some(true) => Decision::Allow,
+            Some(false) if rule == "get_image" => Decision::Hidden,
+            Some(false) => {
+                Decision::Forbidden(format!("Policy doesn't allow {rule} to be performed."))
+            }
+        }
+    }
+
+    /// Crash recovery, at start: images left `saving` go back to `queued` and partial files go.
+    pub async fn recover(&self) -> Result<(u64, usize), ImageError> {
+        let requeued = self
+            .repo
+            .requeue_saving(&clock::stored(clock::now()))
+            .await?;
+        let removed = self.store.remove_temporaries().await?;
+        Ok((requeued, removed))
+    }
+
+    async fn load(&self, actor: &Actor, id: &ImageId) -> Result<(Image, Membership), ImageError> {
+        let img = self.repo.get(id).await?.ok_or_else(|| not_found(id))?;
+        let m = if policy::owns(actor, &img) {
+            Membership::None
+        } else {
+            self.repo.membership(id, &actor.project_id).await?
+        };
+        allow(
+            self.decide(
+                "get_image",
+                actor,
+                Some(&img),
+                m,
+                policy::can_see(actor, &img, m),
+            ),
+            id,
+        )?;
+        Ok((img, m))
+    }
+
+    /// Loads an image the caller may modify (`modify_image`): hidden ones are 404, others 403.
+    async fn load_for_modify(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        let default = policy::can_modify(actor, &img, m);
+        allow(
+            self.decide("modify_image", actor, Some(&img), m, default),
+            id,
+        )?;
+        Ok(img)
+    }
+}

@@ -1,0 +1,54 @@
+//! Quotas: a project's usage against its Keystone-style limits, and what an upload may bring.
+
+use super::*;
+
+impl ImageService {
+    /// The most bytes this upload may bring, and the error to give past it: the size cap, or what
+    /// is left of the owner's image_size_total limit. Also refuses when the owner already has as
+    /// many uploads running as image_count_uploading allows (this one is not counted yet).
+    pub(super) async fn upload_cap(&self, img: &Image) -> Result<(u64, ImageError), ImageError> {
+        let cap_error = ImageError::TooLarge(format!(
+            "Image exceeds the size cap of {} bytes.",
+            self.size_cap
+        ));
+        let Some(owner) = &img.owner else {
+            return Ok((self.size_cap, cap_error));
+        };
+        let (bytes, _, uploading) = self.repo.usage(owner).await?;
+        if let Some(limit) = self.repo.limit(owner, "image_count_uploading").await? {
+            if uploading + 1 > limit {
+                return Err(ImageError::TooLarge(format!(
+                    "The project already has {uploading} uploads running; its limit is {limit}."
+                )));
+            }
+        }
+        if let Some(limit_mib) = self.repo.limit(owner, "image_size_total").await? {
+            let left = (limit_mib.saturating_mul(MIB) - bytes).max(0) as u64;
+            if left < self.size_cap {
+                let e = ImageError::TooLarge(format!(
+                    "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {:.1} MiB.",
+                    bytes as f64 / MIB as f64
+                ));
+                return Ok((left, e));
+            }
+        }
+        Ok((self.size_cap, cap_error))
+    }
+
+    /// A project's usage against its limits.
+    pub async fn usage(&self, actor: &Actor) -> Result<Usage, ImageError> {
+        let p = &actor.project_id;
+        let (size_bytes, count, uploading) = self.repo.usage(p).await?;
+        let limits = self.repo.limits(p).await?;
+        let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
+        Ok(Usage {
+            size_limit: limit("image_size_total"),
+            size_bytes,
+            count_limit: limit("image_count_total"),
+            count,
+            uploading_limit: limit("image_count_uploading"),
+            uploading,
+            stage_limit: limit("image_stage_total"),
+        })
+    }
+}
