@@ -31,6 +31,12 @@ pub enum Event {
     Reactivate,
     /// `DELETE /images/{id}`.
     Delete,
+    /// `DELETE /images/{id}` with delayed delete on: the data stays until the scrubber runs.
+    DelayedDelete,
+    /// The scrubber removed the data of an image pending deletion.
+    Scrub,
+    /// An image pending deletion was restored (it still has its data).
+    Restore,
 }
 
 /// An event that is not allowed in the image's status.
@@ -49,6 +55,12 @@ pub fn transition(from: ImageStatus, event: Event) -> Result<ImageStatus, Transi
     use ImageStatus as S;
     let to = match (from, event) {
         (S::Deleted, _) => None,
+        (S::PendingDelete, E::Scrub) => Some(S::Deleted),
+        (S::PendingDelete, E::Restore) => Some(S::Active),
+        (S::PendingDelete, _) => None,
+        // Only images with data wait for the scrubber; the others go at once (as in Glance).
+        (S::Active | S::Deactivated, E::DelayedDelete) => Some(S::PendingDelete),
+        (_, E::DelayedDelete) => Some(S::Deleted),
         (_, E::Delete) => Some(S::Deleted),
         (S::Queued, E::BeginUpload) => Some(S::Saving),
         (S::Queued, E::BeginStage) => Some(S::Uploading),
@@ -72,7 +84,7 @@ mod tests {
     use super::*;
     use ImageStatus as S;
 
-    const EVENTS: [Event; 12] = [
+    const EVENTS: [Event; 15] = [
         Event::BeginUpload,
         Event::UploadSucceeded,
         Event::UploadFailed,
@@ -85,6 +97,9 @@ mod tests {
         Event::Deactivate,
         Event::Reactivate,
         Event::Delete,
+        Event::DelayedDelete,
+        Event::Scrub,
+        Event::Restore,
     ];
 
     /// Every allowed (status, event) pair with its outcome; every pair not listed must fail.
@@ -107,10 +122,18 @@ mod tests {
             (S::Deactivated, Deactivate, S::Deactivated),
         ];
         for s in S::ALL {
-            if s != S::Deleted {
+            if s != S::Deleted && s != S::PendingDelete {
                 v.push((s, Delete, S::Deleted));
+                let delayed = if matches!(s, S::Active | S::Deactivated) {
+                    S::PendingDelete
+                } else {
+                    S::Deleted
+                };
+                v.push((s, DelayedDelete, delayed));
             }
         }
+        v.push((S::PendingDelete, Scrub, S::Deleted));
+        v.push((S::PendingDelete, Restore, S::Active));
         v
     }
 

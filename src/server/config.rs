@@ -73,6 +73,135 @@ pub struct Settings {
     /// How long a locked login stays locked, in seconds [default: 300]
     #[arg(long, env = "GLIMPSE_LOGIN_LOCKOUT", global = true)]
     pub login_lockout: Option<u64>,
+    /// This node's name in upload leases; nodes sharing a database need different names
+    /// [default: <host name>:<port>]
+    #[arg(long, env = "GLIMPSE_NODE_NAME", global = true)]
+    pub node_name: Option<String>,
+    /// Seconds an upload's lease holds unrenewed (its node renews it every third of that); a
+    /// dead node's uploads go back to queued once it runs out [default: 60]
+    #[arg(long, env = "GLIMPSE_UPLOAD_LEASE", global = true)]
+    pub upload_lease: Option<u64>,
+    /// Image stores, as `[[stores]]` tables of the settings file (`id`, `kind`, `default`,
+    /// `description`, and the kind's own keys) [default: one file store `file` in <data dir>/images]
+    #[arg(skip)]
+    pub stores: Option<Vec<StoreSettings>>,
+}
+
+/// One `[[stores]]` table of the settings file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StoreSettings {
+    /// The store's id (what `image_locations` records).
+    pub id: String,
+    /// Its kind: `file`.
+    pub kind: String,
+    /// New data goes here (one store has it; a single store is the default anyway).
+    #[serde(default)]
+    pub default: bool,
+    /// A description for people.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The kind's own keys (`file`: `path`).
+    #[serde(flatten)]
+    pub options: std::collections::BTreeMap<String, toml::Value>,
+}
+
+/// A store the server runs with, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreConfig {
+    /// Its id.
+    pub id: String,
+    /// New data goes here.
+    pub default: bool,
+    /// A description for people.
+    pub description: Option<String>,
+    /// The kind and its settings.
+    pub kind: StoreKind,
+}
+
+/// The kinds of store and their settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreKind {
+    /// A directory of the local file system.
+    File {
+        /// The directory.
+        path: PathBuf,
+    },
+}
+
+/// The stores the settings name, checked: known kinds with their keys, unique ids, one default.
+fn resolve_stores(
+    stores: Option<Vec<StoreSettings>>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Vec<StoreConfig>> {
+    let Some(stores) = stores.filter(|s| !s.is_empty()) else {
+        return Ok(vec![StoreConfig {
+            id: "file".into(),
+            default: true,
+            description: None,
+            kind: StoreKind::File {
+                path: data_dir.join("images"),
+            },
+        }]);
+    };
+    let mut out: Vec<StoreConfig> = Vec::new();
+    for s in stores {
+        let valid_id = !s.id.is_empty()
+            && s.id.len() <= 64
+            && s.id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_id {
+            anyhow::bail!(
+                "store id {:?}: use 1 to 64 letters, digits, '-' or '_'",
+                s.id
+            );
+        }
+        if out.iter().any(|o| o.id == s.id) {
+            anyhow::bail!("store id {:?} is given twice", s.id);
+        }
+        let kind = match s.kind.as_str() {
+            "file" => {
+                if let Some(k) = s.options.keys().find(|k| k.as_str() != "path") {
+                    anyhow::bail!(
+                        "store {:?}: unknown key {k:?} for a file store (it takes path)",
+                        s.id
+                    );
+                }
+                let path = match s.options.get("path") {
+                    None => data_dir.join("images"),
+                    Some(toml::Value::String(p)) => PathBuf::from(p),
+                    Some(_) => anyhow::bail!("store {:?}: path must be a string", s.id),
+                };
+                StoreKind::File { path }
+            }
+            other => anyhow::bail!(
+                "store {:?}: unknown kind {other:?} (this build knows: file)",
+                s.id
+            ),
+        };
+        out.push(StoreConfig {
+            id: s.id,
+            default: s.default,
+            description: s.description,
+            kind,
+        });
+    }
+    match out.iter().filter(|s| s.default).count() {
+        0 if out.len() == 1 => out[0].default = true,
+        1 => {}
+        0 => anyhow::bail!("several stores are configured: mark one with default = true"),
+        _ => anyhow::bail!("only one store can have default = true"),
+    }
+    Ok(out)
+}
+
+/// This machine's host name (for the default node name).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 impl Settings {
@@ -95,6 +224,9 @@ impl Settings {
             policy_file: over.policy_file.or(self.policy_file),
             login_max_failures: over.login_max_failures.or(self.login_max_failures),
             login_lockout: over.login_lockout.or(self.login_lockout),
+            node_name: over.node_name.or(self.node_name),
+            upload_lease: over.upload_lease.or(self.upload_lease),
+            stores: over.stores.or(self.stores),
         }
     }
 
@@ -142,6 +274,12 @@ pub struct Config {
     pub login_max_failures: u32,
     /// Lockout duration, seconds.
     pub login_lockout: u64,
+    /// This node's name in upload leases.
+    pub node_name: String,
+    /// Upload lease, seconds.
+    pub upload_lease: u64,
+    /// The image stores (one is the default).
+    pub stores: Vec<StoreConfig>,
 }
 
 impl Config {
@@ -161,10 +299,17 @@ impl Config {
             }
             None => None,
         };
+        let bind = s
+            .bind
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9292)));
+        let stores = resolve_stores(s.stores, &data_dir)?;
         Ok(Config {
-            bind: s
-                .bind
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9292))),
+            bind,
+            stores,
+            node_name: s
+                .node_name
+                .unwrap_or_else(|| format!("{}:{}", host_name(), bind.port())),
+            upload_lease: s.upload_lease.unwrap_or(60).max(3),
             data_dir,
             database_url,
             public_url,
@@ -213,6 +358,35 @@ mod tests {
         assert_eq!(c.token_lifetime, 10);
         assert_eq!(c.session_lifetime, 3600);
         assert!(c.database_url.ends_with("glimpse.db"));
+    }
+
+    #[test]
+    fn stores_are_checked_when_read() {
+        let read = |t: &str| Config::resolve(toml::from_str::<Settings>(t).unwrap());
+        let c = read("").unwrap();
+        assert_eq!(c.stores.len(), 1);
+        assert_eq!(
+            (c.stores[0].id.as_str(), c.stores[0].default),
+            ("file", true)
+        );
+        let c = read("[[stores]]\nid = \"local\"\nkind = \"file\"\npath = \"/srv/images\"\n[[stores]]\nid = \"fast\"\nkind = \"file\"\ndefault = true\n").unwrap();
+        assert_eq!(
+            c.stores[0].kind,
+            StoreKind::File {
+                path: "/srv/images".into()
+            }
+        );
+        assert!(c.stores[1].default && !c.stores[0].default);
+        for (toml, why) in [
+            ("[[stores]]\nid = \"x\"\nkind = \"tape\"\n", "unknown kind \"tape\""),
+            ("[[stores]]\nid = \"x\"\nkind = \"file\"\nbucket = \"b\"\n", "unknown key \"bucket\""),
+            ("[[stores]]\nid = \"a\"\nkind = \"file\"\n[[stores]]\nid = \"b\"\nkind = \"file\"\n", "mark one with default"),
+            ("[[stores]]\nid = \"a\"\nkind = \"file\"\n[[stores]]\nid = \"a\"\nkind = \"file\"\n", "given twice"),
+            ("[[stores]]\nid = \"a/b\"\nkind = \"file\"\n", "store id"),
+        ] {
+            let e = read(toml).unwrap_err().to_string();
+            assert!(e.contains(why), "{toml}: {e}");
+        }
     }
 
     #[test]

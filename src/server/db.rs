@@ -21,6 +21,6 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
 
 /// Applies every migration in `migrations/` that has not run yet.
 pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations").run(pool).await?;
+    sqlx::migrate!("./migrations/sqlite").run(pool).await?;
     Ok(())
 }

@@ -22,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Extension, Router};
 use config::Config;
+use config::StoreKind;
 use identity::throttle::{LoginThrottle, DELAY_STEP};
 use identity::{principal, repo::IdentityRepo, IdentityService};
 use images::{repo::ImageRepo, ImageService};
@@ -33,7 +34,7 @@ use state::{AppState, Services};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use store::FileStore;
+use store::{FileStore, ImageStore, Stores};
 use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -87,14 +88,28 @@ impl Backend {
             throttle,
             Duration::from_secs(config.token_lifetime),
         );
-        let store = FileStore::open(config.data_dir.join("images"))
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open the image store in {}: {e}",
-                    config.data_dir.display()
-                )
-            })?;
+        let mut stores: Vec<Arc<dyn ImageStore>> = Vec::new();
+        for s in &config.stores {
+            match &s.kind {
+                StoreKind::File { path } => {
+                    let store = FileStore::open(&s.id, path).await.map_err(|e| {
+                        anyhow::anyhow!(
+                            "cannot open the file store {:?} in {}: {e}",
+                            s.id,
+                            path.display()
+                        )
+                    })?;
+                    stores.push(Arc::new(store));
+                }
+            }
+        }
+        let default = config
+            .stores
+            .iter()
+            .find(|s| s.default)
+            .map(|s| s.id.as_str())
+            .unwrap_or("file");
+        let stores = Stores::new(stores, default)?;
         let overrides = match &config.policy_file {
             None => crate::domain::policy_rules::PolicyOverrides::default(),
             Some(path) => {
@@ -107,10 +122,11 @@ impl Backend {
         };
         let images = ImageService::new(
             ImageRepo::new(pool.clone()),
-            store,
+            stores,
             config.image_size_cap,
             overrides,
         )
+        .node(&config.node_name, Duration::from_secs(config.upload_lease))
         .require_format_match(config.require_format_match);
         let metadefs = metadefs::MetadefService::new(pool.clone());
         metadefs.seed().await?;
@@ -212,6 +228,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "recovered from an interrupted run: uploads in flight went back to queued"
         );
     }
+    // Uploads of a node that died while receiving go back to queued once their lease runs out.
+    let sweeper = backend.images.clone();
+    let every = Duration::from_secs(config.upload_lease.div_ceil(2));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match sweeper.sweep().await {
+                Ok((0, 0)) => {}
+                Ok((requeued, removed)) => tracing::warn!(
+                    requeued,
+                    removed,
+                    "uploads whose node stopped renewing their lease went back to queued"
+                ),
+                Err(e) => e.log_if_internal(),
+            }
+        }
+    });
     let admin_password = std::env::var("GLIMPSE_ADMIN_PASSWORD").ok();
     if let Some(generated) = backend.identity.bootstrap(admin_password).await? {
         // Printed once, on the console only (never logged): it is needed to log in the first time.

@@ -1,6 +1,8 @@
 //! Nothing is lost when an upload is interrupted: the real `glimpse` binary on 127.0.0.1:0, a raw
 //! HTTP/1.1 client that sends part of a chunked body, then either the client goes away or the
-//! server is killed (SIGKILL) and restarted.
+//! server is killed (SIGKILL) and restarted; and two nodes on one database and data directory,
+//! where one never takes back the other's live upload but does take it back once its lease is
+//! stale.
 
 use crate::support::{auth_body, ADMIN_PASSWORD};
 use serde_json::Value;
@@ -17,11 +19,18 @@ struct Server {
 }
 
 async fn start(data: &Path) -> Server {
+    start_node(data, "node-a", 60).await
+}
+
+/// A server on `data` named `node` in upload leases, which last `lease` seconds.
+async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_glimpse"))
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .arg("--site-root")
         .arg(data.join("site"))
+        .env("GLIMPSE_NODE_NAME", node)
+        .env("GLIMPSE_UPLOAD_LEASE", lease.to_string())
         .env("GLIMPSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("GLIMPSE_LOG", "warn")
         .stdout(Stdio::piped())
@@ -279,4 +288,76 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
     let img = image(&server.addr, &t, &id).await;
     assert_eq!(img["status"], "active", "the upload completed: {img}");
     assert_eq!(img["size"], 1 << 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_node_leaves_a_live_upload_alone_and_takes_back_a_dead_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start_node(dir.path(), "node-a", 6).await;
+    let t = token(&a.addr).await;
+    let id = create(&a.addr, &t).await;
+    let mut conn = partial_upload(&a.addr, &t, &id, 2 << 20).await;
+    eventually("the upload is saving", || async {
+        image(&a.addr, &t, &id).await["status"] == "saving"
+    })
+    .await;
+    eventually("a partial file exists", || async {
+        temp_files(dir.path()) == 1
+    })
+    .await;
+
+    // A second node starts on the same database and data directory: its recovery must not
+    // touch node-a's upload, whose lease node-a keeps renewing.
+    let b = start_node(dir.path(), "node-b", 6).await;
+    let tb = token(&b.addr).await;
+    assert_eq!(image(&b.addr, &tb, &id).await["status"], "saving");
+    assert_eq!(
+        temp_files(dir.path()),
+        1,
+        "node-b left node-a's partial data alone"
+    );
+    // Longer than a lease: node-a renews it, so node-b's sweeps still leave it alone, and the
+    // upload completes on node-a.
+    let renewed = Instant::now() + Duration::from_secs(8);
+    while Instant::now() < renewed {
+        conn.write_all(b"1\r\nx\r\n").await.unwrap();
+        assert_eq!(image(&b.addr, &tb, &id).await["status"], "saving");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    conn.write_all(b"0\r\n\r\n").await.unwrap();
+    // The connection stays open (keep-alive): read the status line.
+    let mut resp = vec![0u8; 64];
+    let n = conn.read(&mut resp).await.unwrap();
+    assert!(
+        resp[..n].starts_with(b"HTTP/1.1 204"),
+        "{}",
+        String::from_utf8_lossy(&resp[..n])
+    );
+    assert_eq!(image(&b.addr, &tb, &id).await["status"], "active");
+
+    // A second upload on node-a, then node-a dies: node-b takes it back once the lease is stale,
+    // with its partial data removed.
+    let id2 = create(&a.addr, &t).await;
+    let _conn = partial_upload(&a.addr, &t, &id2, 2 << 20).await;
+    eventually("the second upload is saving", || async {
+        image(&b.addr, &tb, &id2).await["status"] == "saving"
+    })
+    .await;
+    eventually("its partial file exists", || async {
+        temp_files(dir.path()) == 1
+    })
+    .await;
+    a.child.start_kill().unwrap();
+    a.child.wait().await.unwrap();
+    eventually("node-b requeued the dead node's upload", || async {
+        image(&b.addr, &tb, &id2).await["status"] == "queued"
+    })
+    .await;
+    eventually("and removed its partial data", || async {
+        temp_files(dir.path()) == 0
+    })
+    .await;
+    // The first image's data was never touched.
+    assert_eq!(image(&b.addr, &tb, &id).await["status"], "active");
+    assert!(dir.path().join("images").join(&id).exists());
 }

@@ -14,3 +14,4 @@ mod policy_file;
 mod quotas;
 mod sharing;
 mod support;
+mod visibility;

@@ -1,12 +1,16 @@
 //! The file store: `<root>/<image id>` for complete data, `<root>/.tmp/<image id>.<random>` while
-//! an upload is in flight. Paths are built only from validated `ImageId`s. Uploads are written
+//! an upload is in flight. Paths are built only from validated `ImageId`s (a location is the
+//! image id; anything else is not found). Uploads are written
 //! with direct I/O (O_DIRECT) in aligned blocks where the file system allows it, so a large image
 //! neither floods the page cache nor leaves gigabytes of dirty pages for the final fsync.
 
 use super::blocks::{is_aligned, BlockPool};
+use super::{ImageStore, Partial, StoreWriter, Stored};
 use crate::domain::ids::ImageId;
 use bytes::Bytes;
-use futures::Stream;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{FutureExt, Stream, StreamExt};
 use std::io;
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -19,6 +23,7 @@ use tokio::task::JoinHandle;
 /// Image data on the local file system.
 #[derive(Debug, Clone)]
 pub struct FileStore {
+    id: String,
     root: PathBuf,
     blocks: Arc<BlockPool>,
 }
@@ -68,7 +73,7 @@ fn write_blocks(
 /// The next `len` bytes of `file` as a stream of blocks of `pool`'s size, read by their own
 /// thread a few blocks ahead of the consumer, so the disk reads overlap the network sends. At
 /// most four blocks wait in memory; the thread stops when the stream is dropped.
-pub fn read_ahead(
+fn read_ahead(
     mut file: std::fs::File,
     len: u64,
     pool: Arc<BlockPool>,
@@ -108,28 +113,30 @@ pub struct StagedWrite {
     writer: Option<JoinHandle<io::Result<std::fs::File>>>,
     temp: PathBuf,
     target: PathBuf,
+    location: String,
     written: u64,
     committed: bool,
 }
 
 impl FileStore {
-    /// A store rooted at `root` (created if missing).
-    pub async fn open(root: impl Into<PathBuf>) -> io::Result<FileStore> {
+    /// A store named `id` rooted at `root` (created if missing).
+    pub async fn open(id: &str, root: impl Into<PathBuf>) -> io::Result<FileStore> {
         let root = root.into();
         fs::create_dir_all(root.join(".tmp")).await?;
         Ok(FileStore {
+            id: id.to_string(),
             root,
             blocks: BlockPool::new(BLOCK, KEEP),
         })
     }
 
-    /// The blocks uploads are assembled in and downloads are read into.
-    pub fn blocks(&self) -> &Arc<BlockPool> {
-        &self.blocks
-    }
-
     fn path(&self, id: &ImageId) -> PathBuf {
         self.root.join(id.as_str())
+    }
+
+    /// The path of a location: only an image id names one.
+    fn location_path(&self, location: &str) -> Option<PathBuf> {
+        ImageId::parse(location).ok().map(|id| self.path(&id))
     }
 
     /// Starts writing the data of `id` into a temporary file.
@@ -147,50 +154,130 @@ impl FileStore {
             writer: Some(writer),
             temp,
             target: self.path(id),
+            location: id.to_string(),
             written: 0,
             committed: false,
         })
     }
 
-    /// Opens the data of `id`, positioned at `offset`; `None` if there is none.
-    pub async fn open_at(&self, id: &ImageId, offset: u64) -> io::Result<Option<std::fs::File>> {
-        let path = self.path(id);
-        let opened = tokio::task::spawn_blocking(move || {
-            let mut f = std::fs::File::open(path)?;
-            f.seek(io::SeekFrom::Start(offset))?;
-            Ok::<_, io::Error>(f)
-        })
-        .await
-        .map_err(io::Error::other)?;
-        match opened {
-            Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Removes the data of `id` (no error if there is none).
-    pub async fn delete(&self, id: &ImageId) -> io::Result<()> {
-        match fs::remove_file(self.path(id)).await {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
-    }
-
-    /// Removes every leftover temporary file (run at start, when no upload can be in flight).
-    pub async fn remove_temporaries(&self) -> io::Result<usize> {
-        let mut n = 0;
-        let mut dir = fs::read_dir(self.root.join(".tmp")).await?;
-        while let Some(entry) = dir.next_entry().await? {
-            fs::remove_file(entry.path()).await?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+impl ImageStore for FileStore {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    fn block_pool(&self) -> Arc<BlockPool> {
+        self.blocks.clone()
+    }
+
+    fn put(&self, image: &ImageId) -> BoxFuture<'_, io::Result<Box<dyn StoreWriter>>> {
+        let image = image.clone();
+        async move { Ok(Box::new(self.stage(&image).await?) as Box<dyn StoreWriter>) }.boxed()
+    }
+
+    fn get(
+        &self,
+        location: &str,
+        start: u64,
+        len: u64,
+    ) -> BoxFuture<'_, io::Result<Option<BoxStream<'static, io::Result<Bytes>>>>> {
+        let path = self.location_path(location);
+        async move {
+            let Some(path) = path else { return Ok(None) };
+            let opened = tokio::task::spawn_blocking(move || {
+                let mut f = std::fs::File::open(path)?;
+                f.seek(io::SeekFrom::Start(start))?;
+                Ok::<_, io::Error>(f)
+            })
+            .await
+            .map_err(io::Error::other)?;
+            match opened {
+                Ok(f) => Ok(Some(read_ahead(f, len, self.blocks.clone()).boxed())),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        .boxed()
+    }
+
+    fn delete(&self, location: &str) -> BoxFuture<'_, io::Result<()>> {
+        let path = self.location_path(location);
+        async move {
+            let Some(path) = path else { return Ok(()) };
+            match fs::remove_file(path).await {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        }
+        .boxed()
+    }
+
+    fn exists(&self, location: &str) -> BoxFuture<'_, io::Result<bool>> {
+        let path = self.location_path(location);
+        async move {
+            match path {
+                Some(p) => fs::try_exists(p).await,
+                None => Ok(false),
+            }
+        }
+        .boxed()
+    }
+
+    fn partials(&self) -> BoxFuture<'_, io::Result<Vec<Partial>>> {
+        async move {
+            let mut out = Vec::new();
+            let mut dir = fs::read_dir(self.root.join(".tmp")).await?;
+            while let Some(entry) = dir.next_entry().await? {
+                let key = entry.file_name().to_string_lossy().into_owned();
+                let image = key.split('.').next().and_then(|i| ImageId::parse(i).ok());
+                match image {
+                    Some(image) => out.push(Partial { image, key }),
+                    // Not one of ours: nothing names it, so it goes.
+                    None => fs::remove_file(entry.path()).await?,
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+
+    fn discard(&self, key: &str) -> BoxFuture<'_, io::Result<()>> {
+        let path =
+            (!key.contains('/') && !key.starts_with('.')).then(|| self.root.join(".tmp").join(key));
+        async move {
+            match path {
+                Some(p) => match fs::remove_file(p).await {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                    _ => Ok(()),
+                },
+                None => Ok(()),
+            }
+        }
+        .boxed()
+    }
+}
+
+impl StoreWriter for StagedWrite {
+    fn write(&mut self, block: Bytes) -> BoxFuture<'_, io::Result<()>> {
+        StagedWrite::write(self, block).boxed()
+    }
+
+    fn commit(self: Box<Self>) -> BoxFuture<'static, io::Result<Stored>> {
+        let (location, size) = (self.location.clone(), self.written);
+        async move {
+            StagedWrite::commit(*self).await?;
+            Ok(Stored { location, size })
+        }
+        .boxed()
     }
 }
 
@@ -258,51 +345,59 @@ mod tests {
     use crate::server::store::blocks::{BlockBuilder, ALIGN};
     use futures::StreamExt;
 
+    async fn read_all(store: &FileStore, location: &str, start: u64, len: u64) -> Option<Vec<u8>> {
+        let stream = store.get(location, start, len).await.unwrap()?;
+        let blocks: Vec<Bytes> = stream.map(Result::unwrap).collect().await;
+        Some(blocks.concat())
+    }
+
     #[tokio::test]
     async fn commit_makes_data_visible_and_abandon_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path().join("images")).await.unwrap();
+        let store = FileStore::open("file", dir.path().join("images"))
+            .await
+            .unwrap();
         let id = ImageId::random();
 
-        let mut w = store.stage(&id).await.unwrap();
+        let mut w = store.put(&id).await.unwrap();
         w.write(Bytes::from_static(b"partial")).await.unwrap();
         assert!(
-            store.open_at(&id, 0).await.unwrap().is_none(),
+            !store.exists(id.as_str()).await.unwrap(),
             "nothing visible before commit"
         );
+        assert_eq!(store.partials().await.unwrap().len(), 1);
         drop(w);
-        assert_eq!(
-            std::fs::read_dir(store.root().join(".tmp"))
-                .unwrap()
-                .count(),
-            0,
-            "temp removed"
-        );
+        assert!(store.partials().await.unwrap().is_empty(), "temp removed");
 
-        let mut w = store.stage(&id).await.unwrap();
+        let mut w = store.put(&id).await.unwrap();
         w.write(Bytes::from_static(b"hello ")).await.unwrap();
         w.write(Bytes::from_static(b"world")).await.unwrap();
-        assert_eq!(w.written(), 11);
-        w.commit().await.unwrap();
-        let mut s = String::new();
-        store
-            .open_at(&id, 6)
-            .await
-            .unwrap()
-            .unwrap()
-            .read_to_string(&mut s)
-            .unwrap();
-        assert_eq!(s, "world");
+        let stored = w.commit().await.unwrap();
+        assert_eq!(
+            stored,
+            Stored {
+                location: id.to_string(),
+                size: 11
+            }
+        );
+        assert_eq!(
+            read_all(&store, &stored.location, 6, 5).await.unwrap(),
+            b"world"
+        );
+        assert!(store.exists(&stored.location).await.unwrap());
 
-        store.delete(&id).await.unwrap();
-        store.delete(&id).await.unwrap();
-        assert!(store.open_at(&id, 0).await.unwrap().is_none());
+        store.delete(&stored.location).await.unwrap();
+        store.delete(&stored.location).await.unwrap();
+        assert!(read_all(&store, &stored.location, 0, 1).await.is_none());
+        // Only image ids name data: anything else is simply not there.
+        assert!(read_all(&store, "../glimpse.db", 0, 1).await.is_none());
+        assert!(!store.exists("../glimpse.db").await.unwrap());
     }
 
     #[tokio::test]
     async fn aligned_blocks_then_a_short_tail_are_written_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).await.unwrap();
+        let store = FileStore::open("file", dir.path()).await.unwrap();
         let id = ImageId::random();
         let data: Vec<u8> = (0..5 * ALIGN + 7).map(|i| (i % 253) as u8).collect();
         let mut b = BlockBuilder::new(BlockPool::new(2 * ALIGN, 4));
@@ -354,10 +449,28 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn leftovers_are_removed() {
+    async fn leftovers_are_listed_by_image_and_discarded() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).await.unwrap();
-        std::fs::write(store.root().join(".tmp").join("x.1"), b"junk").unwrap();
-        assert_eq!(store.remove_temporaries().await.unwrap(), 1);
+        let store = FileStore::open("file", dir.path()).await.unwrap();
+        let id = ImageId::random();
+        std::fs::write(store.root().join(".tmp").join(format!("{id}.abc")), b"junk").unwrap();
+        std::fs::write(store.root().join(".tmp").join("stray"), b"junk").unwrap();
+        let found = store.partials().await.unwrap();
+        assert_eq!(
+            found,
+            vec![Partial {
+                image: id.clone(),
+                key: format!("{id}.abc")
+            }]
+        );
+        store.discard("../x").await.unwrap();
+        store.discard(&found[0].key).await.unwrap();
+        assert!(store.partials().await.unwrap().is_empty());
+        assert_eq!(
+            std::fs::read_dir(store.root().join(".tmp"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

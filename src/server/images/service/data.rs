@@ -8,19 +8,33 @@ use super::*;
 struct UploadGuard {
     repo: ImageRepo,
     id: ImageId,
+    node: std::sync::Arc<str>,
     armed: bool,
 }
 
 impl Drop for UploadGuard {
     fn drop(&mut self) {
         if self.armed {
-            let (repo, id) = (self.repo.clone(), self.id.clone());
+            let (repo, id, node) = (self.repo.clone(), self.id.clone(), self.node.clone());
             tokio::spawn(async move {
-                if let Err(e) = repo.fail_upload(&id, &clock::stored(clock::now())).await {
+                let failed = (ImageStatus::Saving, ImageStatus::Queued);
+                if let Err(e) = repo
+                    .fail_upload(&id, failed, &node, &clock::stored(clock::now()))
+                    .await
+                {
                     e.log_if_internal();
                 }
             });
         }
+    }
+}
+
+/// Renews an upload's lease until dropped.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -59,13 +73,19 @@ impl ImageService {
             return Err(cap_error);
         }
         let saving = transition(img.status, Event::BeginUpload)?;
+        let (stored, failed) = (
+            transition(saving, Event::UploadSucceeded)?,
+            transition(saving, Event::UploadFailed)?,
+        );
+        let now = clock::stored(clock::now());
         if !self
             .repo
-            .set_status(
+            .begin_upload(
                 id,
-                ImageStatus::Queued,
-                saving,
-                &clock::stored(clock::now()),
+                (img.status, saving),
+                &self.node,
+                &self.lease_expiry(),
+                &now,
             )
             .await?
         {
@@ -76,49 +96,89 @@ impl ImageService {
         let mut guard = UploadGuard {
             repo: self.repo.clone(),
             id: id.clone(),
+            node: self.node.clone(),
             armed: true,
         };
-        let result = self.receive(&img, declared, body, cap, cap_error).await;
+        let _lease = self.keep_lease(id);
+        let store = self.stores.default_store().clone();
+        let result = self
+            .receive(&img, store.as_ref(), declared, body, cap, cap_error)
+            .await;
         let now = clock::stored(clock::now());
         match result {
-            Ok(r) => {
-                if !self.repo.finish_upload(id, &r, &now).await? {
-                    // Deleted (or reset) while uploading: the data must not stay.
-                    guard.armed = false;
-                    self.store.delete(id).await?;
+            Ok((r, at)) => {
+                let finished = self
+                    .repo
+                    .finish_upload(
+                        id,
+                        (saving, stored),
+                        &self.node,
+                        &r,
+                        store.id(),
+                        &at.location,
+                        &now,
+                    )
+                    .await?;
+                guard.armed = false;
+                if !finished {
+                    // Deleted, or taken back as abandoned, while uploading: the data must not stay.
+                    store.delete(&at.location).await?;
                     return Err(ImageError::Gone(
                         "Image was deleted while its data was being uploaded.".into(),
                     ));
                 }
-                guard.armed = false;
-                tracing::info!(image = %id, size = r.size, "image data stored");
+                tracing::info!(image = %id, size = r.size, store = store.id(), "image data stored");
                 self.repo.get(id).await?.ok_or_else(|| not_found(id))
             }
             Err(e) => {
                 guard.armed = false;
-                self.repo.fail_upload(id, &now).await?;
+                self.repo
+                    .fail_upload(id, (saving, failed), &self.node, &now)
+                    .await?;
                 Err(e)
             }
         }
     }
 
+    /// Renews this node's lease on the upload of `id` every third of the lease, until dropped.
+    fn keep_lease(&self, id: &ImageId) -> LeaseKeeper {
+        let (repo, id, node, lease) =
+            (self.repo.clone(), id.clone(), self.node.clone(), self.lease);
+        LeaseKeeper(tokio::spawn(async move {
+            let mut every = tokio::time::interval(lease / 3);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let until = clock::stored(clock::now() + lease);
+                match repo.renew_lease(&id, &node, &until).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => e.log_if_internal(),
+                }
+            }
+        }))
+    }
+
+    /// The receive step: streams `body` into `store` while hashing and inspecting it, and says
+    /// what was stored and where. It knows nothing of statuses, so imports can use it too.
     async fn receive<S, E>(
         &self,
         img: &Image,
+        store: &dyn ImageStore,
         declared: Option<u64>,
         mut body: S,
         cap: u64,
         cap_error: ImageError,
-    ) -> Result<UploadResult, ImageError>
+    ) -> Result<(UploadResult, Stored), ImageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let mut staged = self.store.stage(&img.id).await?;
+        let mut staged = store.put(&img.id).await?;
         let hashers = Hashers::start();
         // Glance inspects bare images only: other containers wrap the disk in their own format.
         let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
-        let mut blocks = BlockBuilder::new(self.store.blocks().clone());
+        let mut blocks = BlockBuilder::new(store.block_pool());
         let mut total: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| ImageError::Interrupted(e.to_string()))?;
@@ -152,13 +212,16 @@ impl ImageService {
             Some(i) => self.judge(img, &i.finish(total), total)?,
             None => None,
         };
-        staged.commit().await?;
-        Ok(UploadResult {
-            size: total as i64,
-            checksum,
-            os_hash_value,
-            virtual_size: virtual_size.and_then(|v| i64::try_from(v).ok()),
-        })
+        let at = staged.commit().await?;
+        Ok((
+            UploadResult {
+                size: total as i64,
+                checksum,
+                os_hash_value,
+                virtual_size: virtual_size.and_then(|v| i64::try_from(v).ok()),
+            },
+            at,
+        ))
     }
 
     /// Applies Glance's rules to what the inspector found: the virtual size to store, or 415.
@@ -225,13 +288,22 @@ impl ImageService {
                 (s, e - s + 1)
             }
         };
-        let file = self.store.open_at(id, start).await?.ok_or_else(|| {
-            tracing::error!(image = %id, "active image has no data file");
+        let missing = || {
+            tracing::error!(image = %id, "active image has no data in its stores");
             ImageError::NotFound(format!("Image {id} has no data."))
-        })?;
+        };
+        let mut data = None;
+        for (store, location) in self.repo.locations(id).await? {
+            if let Some(s) = self.stores.get(&store) {
+                if let Some(stream) = s.get(&location, start, len).await? {
+                    data = Some(stream);
+                    break;
+                }
+            }
+        }
         Ok(Download::Data {
             image: Box::new(img),
-            data: read_ahead(file, len, self.store.blocks().clone()).boxed(),
+            data: data.ok_or_else(missing)?,
             start,
             len,
             total,

@@ -276,11 +276,19 @@ impl ImageService {
                 "Image {id} is protected and cannot be deleted."
             )));
         }
-        transition(img.status, Event::Delete)?;
+        let to = transition(img.status, Event::Delete)?;
+        let locations = self.repo.locations(id).await?;
         self.repo
-            .soft_delete(id, &clock::stored(clock::now()))
+            .soft_delete(id, to, &clock::stored(clock::now()))
             .await?;
-        self.store.delete(id).await?;
+        for (store, location) in locations {
+            match self.stores.get(&store) {
+                Some(s) => s.delete(&location).await?,
+                None => {
+                    tracing::warn!(image = %id, store, "data left in a store no longer configured")
+                }
+            }
+        }
         tracing::info!(image = %id, by = %actor.user_name, "image deleted");
         Ok(())
     }

@@ -23,7 +23,7 @@ use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Target};
 use crate::server::clock;
-use crate::server::store::{read_ahead, BlockBuilder, FileStore};
+use crate::server::store::{BlockBuilder, ImageStore, Stored, Stores};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
@@ -105,7 +105,11 @@ pub enum Download {
 #[derive(Debug, Clone)]
 pub struct ImageService {
     repo: ImageRepo,
-    store: FileStore,
+    stores: Stores,
+    /// This process's name in upload leases (unique among the nodes sharing the database).
+    node: std::sync::Arc<str>,
+    /// How long an upload's lease holds without being renewed.
+    lease: std::time::Duration,
     size_cap: u64,
     overrides: std::sync::Arc<PolicyOverrides>,
     require_format_match: bool,
@@ -128,21 +132,30 @@ fn schema(msg: impl Into<String>) -> ImageError {
 }
 
 impl ImageService {
-    /// A service over `repo` and `store`, refusing uploads larger than `size_cap` bytes, with the
-    /// operator's policy overrides (empty for Glance's defaults).
-    pub fn new(
-        repo: ImageRepo,
-        store: FileStore,
-        size_cap: u64,
-        overrides: PolicyOverrides,
-    ) -> Self {
+    /// A service over `repo` and `stores`, refusing uploads larger than `size_cap` bytes, with the
+    /// operator's policy overrides (empty for Glance's defaults). Uploads are leased to `node`.
+    pub fn new(repo: ImageRepo, stores: Stores, size_cap: u64, overrides: PolicyOverrides) -> Self {
         Self {
             repo,
-            store,
+            stores,
+            node: "glimpse".into(),
+            lease: std::time::Duration::from_secs(60),
             size_cap,
             overrides: std::sync::Arc::new(overrides),
             require_format_match: true,
         }
+    }
+
+    /// This process's node name in upload leases, and how long a lease holds unrenewed.
+    pub fn node(mut self, name: &str, lease: std::time::Duration) -> Self {
+        self.node = name.into();
+        self.lease = lease;
+        self
+    }
+
+    /// The configured stores.
+    pub fn stores(&self) -> &Stores {
+        &self.stores
     }
 
     /// Whether an upload whose data is not its declared disk format is refused (Glance's
@@ -179,14 +192,42 @@ impl ImageService {
         }
     }
 
-    /// Crash recovery, at start: images left `saving` go back to `queued` and partial files go.
-    pub async fn recover(&self) -> Result<(u64, usize), ImageError> {
+    /// Recovery at start: this node's uploads (it starts with none in flight) and uploads whose
+    /// lease went stale go back to `queued`, and the stores' partial data of every upload that is
+    /// not live goes. Returns (uploads requeued, partials removed).
+    pub async fn recover(&self) -> Result<(usize, usize), ImageError> {
+        self.take_back(Some(&self.node)).await
+    }
+
+    /// The same, while running: uploads whose receiving node stopped renewing their lease (it
+    /// died) go back to `queued` with their partial data removed; live uploads are untouched.
+    pub async fn sweep(&self) -> Result<(usize, usize), ImageError> {
+        self.take_back(None).await
+    }
+
+    async fn take_back(&self, own: Option<&str>) -> Result<(usize, usize), ImageError> {
+        let to = transition(ImageStatus::Saving, Event::UploadFailed)?;
+        let now = clock::stored(clock::now());
         let requeued = self
             .repo
-            .requeue_saving(&clock::stored(clock::now()))
+            .requeue_abandoned((ImageStatus::Saving, to), own, &now)
             .await?;
-        let removed = self.store.remove_temporaries().await?;
-        Ok((requeued, removed))
+        let live = self.repo.live_uploads(&now).await?;
+        let mut removed = 0;
+        for store in self.stores.all() {
+            for partial in store.partials().await? {
+                if !live.contains(&partial.image) {
+                    store.discard(&partial.key).await?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok((requeued.len(), removed))
+    }
+
+    /// When a lease taken now runs out.
+    fn lease_expiry(&self) -> String {
+        clock::stored(clock::now() + self.lease)
     }
 
     async fn load(&self, actor: &Actor, id: &ImageId) -> Result<(Image, Membership), ImageError> {
