@@ -155,6 +155,26 @@ pub struct Assignment {
     pub role: Role,
 }
 
+/// Effective assignments (Keystone's `effective`): each direct one with every role it implies
+/// (admin ⊃ member ⊃ reader), each (user, project, role) once.
+pub fn effective_assignments(direct: Vec<Assignment>) -> Vec<Assignment> {
+    let mut out: Vec<Assignment> = Vec::new();
+    for a in direct {
+        for r in a.role.implied().iter() {
+            let seen = out
+                .iter()
+                .any(|e| e.user_id == a.user_id && e.project_id == a.project_id && e.role == r);
+            if !seen {
+                out.push(Assignment {
+                    role: r,
+                    ..a.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The catalog id of the image service (limits name it).
 pub const IMAGE_SERVICE_ID: &str = "5e7f6a1b2c3d4e5f8a9b0c1d2e3f4a5b";
 /// The catalog id of the identity service.
@@ -272,6 +292,27 @@ pub fn validate_description(description: &str) -> Result<(), ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn effective_assignments_add_implied_roles_once() {
+        let a = |role| Assignment {
+            user_id: crate::domain::ids::UserId::parse("0123456789abcdef0123456789abcdef").unwrap(),
+            user_name: "u".into(),
+            project_id: crate::domain::ids::ProjectId::parse("fedcba9876543210fedcba9876543210")
+                .unwrap(),
+            project_name: "p".into(),
+            role,
+        };
+        let roles: Vec<Role> = effective_assignments(vec![a(Role::Admin), a(Role::Member)])
+            .into_iter()
+            .map(|x| x.role)
+            .collect();
+        assert_eq!(roles.len(), 3);
+        for r in [Role::Admin, Role::Member, Role::Reader] {
+            assert!(roles.contains(&r), "{r:?}");
+        }
+        assert_eq!(effective_assignments(vec![a(Role::Reader)]).len(), 1);
+    }
 
     #[test]
     fn admin_implies_member_implies_reader() {

@@ -62,6 +62,16 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
     }
 }
 
+/// `identity:validate_token` / `identity:revoke_token`: a token may look at (or revoke) itself;
+/// another token only with the admin role on the caller's scope.
+pub fn can_inspect_token(caller_roles: RoleSet, own_token: bool) -> Decision {
+    if own_token || caller_roles.contains(Role::Admin) {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("You are not authorized to perform the requested action.".into())
+    }
+}
+
 /// Whether the caller's project is a member of an image (shared images), and with what status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Membership {

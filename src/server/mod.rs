@@ -10,6 +10,7 @@ pub mod glance;
 pub mod http;
 pub mod identity;
 pub mod images;
+pub mod keystone;
 pub mod metadefs;
 pub mod state;
 pub mod store;
@@ -185,8 +186,8 @@ pub async fn router(
         .route("/healthcheck", get(http::healthcheck))
         // keystoneauth discovers versions at the endpoint with and without a trailing slash
         // (the nested image service answers `/image/` itself).
-        .route("/identity/", get(identity::keystone::versions))
-        .nest("/identity", identity::keystone::router())
+        .route("/identity/", get(keystone::versions))
+        .nest("/identity", keystone::router())
         .nest_service("/image", glance::router())
         .leptos_routes_with_context(
             &state,

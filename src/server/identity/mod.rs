@@ -2,7 +2,6 @@
 //! extractor and the Keystone v3 subset under `/identity`.
 
 pub mod error;
-pub mod keystone;
 pub mod password;
 pub mod principal;
 pub mod repo;

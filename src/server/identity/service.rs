@@ -12,12 +12,30 @@ use crate::domain::identity::{
 };
 use crate::domain::identity::{Limit, IMAGE_RESOURCES, IMAGE_SERVICE_ID};
 use crate::domain::ids::{ProjectId, UserId};
-use crate::domain::policy::{can_administer_identity, Actor, Decision};
+use crate::domain::policy::{can_administer_identity, can_inspect_token, Actor, Decision};
 use crate::server::clock;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Who a password login names: a user by name or by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    /// By name.
+    Name(String),
+    /// By id.
+    Id(UserId),
+}
+
+/// The project a token's scope names: by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectRef {
+    /// By id.
+    Id(ProjectId),
+    /// By name.
+    Name(String),
+}
 
 /// A token as validation sees it: whose it is, its scope and the roles held there now.
 #[derive(Debug, Clone)]
@@ -208,6 +226,55 @@ impl IdentityService {
                 Err(IdentityError::Unauthenticated)
             }
         }
+    }
+
+    /// A password login naming the user by name or by id (Keystone allows both); an unknown id
+    /// is the same failure as a wrong password.
+    pub async fn authenticate_ref(
+        &self,
+        who: &UserRef,
+        pw: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<User, IdentityError> {
+        let name = match who {
+            UserRef::Name(n) => n.clone(),
+            UserRef::Id(id) => match self.repo.user(id).await? {
+                Some(u) => u.name,
+                None => return Err(IdentityError::Unauthenticated),
+            },
+        };
+        self.authenticate(&name, pw, addr).await
+    }
+
+    /// The project a token request names for its scope, by id or by name (`None`: no such
+    /// project, which the caller reports as a failed login). Whether the user may have that
+    /// scope is `issue_token`'s decision.
+    pub async fn scope_project(
+        &self,
+        which: &ProjectRef,
+    ) -> Result<Option<ProjectId>, IdentityError> {
+        Ok(match which {
+            ProjectRef::Id(id) => Some(id.clone()),
+            ProjectRef::Name(name) => self.repo.project_by_name(name).await?.map(|p| p.id),
+        })
+    }
+
+    /// The token `subject` as the holder of token `caller` may see it (to validate or revoke
+    /// it): its own, or any with the admin role.
+    pub async fn inspect_token(
+        &self,
+        caller: &str,
+        subject: &str,
+    ) -> Result<TokenInfo, IdentityError> {
+        let caller_info = self
+            .validate_token(caller)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
+        allow(can_inspect_token(caller_info.roles, subject == caller))?;
+        self.validate_token(subject).await?.ok_or_else(|| {
+            let short: String = subject.chars().take(6).collect();
+            IdentityError::NotFound(format!("Could not find token: {short}…."))
+        })
     }
 
     /// The actor for `user` working in `project`, if the user is enabled and holds a role on the
@@ -618,6 +685,17 @@ impl IdentityService {
             allow(can_administer_identity(actor))?;
         }
         self.repo.assignments(user, project, role).await
+    }
+
+    /// The same, with the roles each assignment implies (Keystone's `effective`).
+    pub async fn list_effective_assignments(
+        &self,
+        actor: &Actor,
+        user: Option<&UserId>,
+        project: Option<&ProjectId>,
+    ) -> Result<Vec<Assignment>, IdentityError> {
+        let direct = self.list_assignments(actor, user, project, None).await?;
+        Ok(crate::domain::identity::effective_assignments(direct))
     }
 
     /// Gives `user` `role` on `project`.
