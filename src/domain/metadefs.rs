@@ -231,7 +231,34 @@ impl Object {
     }
 }
 
+/// The prefix a resource type's properties carry for a namespace (`hw_` for images, say): the
+/// association's `prefix`, or none when the namespace is not associated with it.
+pub fn prefix_for(associations: &[Association], resource_type: &str) -> String {
+    associations
+        .iter()
+        .find(|a| a.name == resource_type)
+        .and_then(|a| a.prefix.clone())
+        .unwrap_or_default()
+}
+
 impl NamespaceFile {
+    /// The namespace as `resource_type` sees it: every property (the objects' too) named with the
+    /// association's prefix.
+    pub fn prefixed_for(mut self, resource_type: &str) -> NamespaceFile {
+        let prefix = prefix_for(&self.resource_type_associations, resource_type);
+        let prefixed = |props: Map<String, Value>| -> Map<String, Value> {
+            props
+                .into_iter()
+                .map(|(k, v)| (format!("{prefix}{k}"), v))
+                .collect()
+        };
+        self.properties = prefixed(std::mem::take(&mut self.properties));
+        for o in &mut self.objects {
+            o.properties = prefixed(std::mem::take(&mut o.properties));
+        }
+        self
+    }
+
     /// What is accepted but worth a warning: defaults their own definitions would refuse.
     pub fn warnings(&self) -> Vec<String> {
         let objects = self

@@ -478,7 +478,7 @@ async fn metadefs(config: &Config, cmd: MetadefsCommand) -> anyhow::Result<()> {
                 }
                 let outcome = b
                     .metadefs
-                    .load(doc, merge)
+                    .load(&operator(), doc, merge)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
                 println!("{outcome} {name} ({})", path.display());
@@ -486,7 +486,7 @@ async fn metadefs(config: &Config, cmd: MetadefsCommand) -> anyhow::Result<()> {
         }
         MetadefsCommand::Export { dir } => {
             std::fs::create_dir_all(&dir)?;
-            let all = b.metadefs.export_all().await?;
+            let all = b.metadefs.export_all(&operator()).await?;
             for doc in &all {
                 let file = doc.namespace.namespace.replace(['/', '\\', ':'], "_");
                 let path = dir.join(format!("{file}.json"));
@@ -496,7 +496,7 @@ async fn metadefs(config: &Config, cmd: MetadefsCommand) -> anyhow::Result<()> {
             println!("{} namespaces exported", all.len());
         }
         MetadefsCommand::Unload => {
-            let n = b.metadefs.unload_all().await?;
+            let n = b.metadefs.unload_all(&operator()).await?;
             println!("{n} namespaces unloaded");
         }
     }

@@ -129,7 +129,7 @@ impl Backend {
         )
         .node(&config.node_name, Duration::from_secs(config.upload_lease))
         .require_format_match(config.require_format_match);
-        let metadefs = metadefs::MetadefService::new(pool.clone());
+        let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(pool.clone()));
         metadefs.seed().await?;
         Ok(Backend {
             pool,

@@ -24,8 +24,19 @@ pub struct NamespaceSummary {
 }
 
 #[cfg(feature = "ssr")]
-fn error(e: crate::server::images::ImageError) -> AppError {
-    super::images::service_error(e, "namespace")
+fn error(e: crate::server::metadefs::MetadefError) -> AppError {
+    use crate::server::metadefs::MetadefError as E;
+    e.log_if_internal();
+    match e {
+        E::NotFound(m) => AppError::NotFound(m),
+        E::Forbidden(m) => AppError::Forbidden(m),
+        E::Conflict(m) => AppError::Conflict(m),
+        E::Invalid(m) => AppError::Invalid {
+            field: "namespace".into(),
+            message: m,
+        },
+        E::Db(_) => AppError::Internal,
+    }
 }
 
 /// Namespaces the caller may see, optionally only those associated with `resource_type`.
@@ -46,7 +57,7 @@ pub async fn list_namespaces(resource_type: String) -> Result<Vec<NamespaceSumma
     for row in s.metadefs.list(&actor, &q).await.map_err(error)? {
         let assoc = s
             .metadefs
-            .associations(&row.ns.namespace)
+            .associations(&actor, &row.ns.namespace)
             .await
             .map_err(error)?;
         out.push(NamespaceSummary {
@@ -64,10 +75,9 @@ pub async fn list_namespaces(resource_type: String) -> Result<Vec<NamespaceSumma
 /// Every resource type name.
 #[server]
 pub async fn resource_types() -> Result<Vec<String>, AppError> {
-    let s = super::ctx::services()?;
-    super::ctx::actor().await?;
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     Ok(s.metadefs
-        .resource_types()
+        .resource_types(&actor)
         .await
         .map_err(error)?
         .into_iter()
@@ -79,8 +89,7 @@ pub async fn resource_types() -> Result<Vec<String>, AppError> {
 #[server]
 pub async fn get_namespace(name: String) -> Result<NamespaceFile, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let row = s.metadefs.namespace(&actor, &name).await.map_err(error)?;
-    s.metadefs.document(row).await.map_err(error)
+    s.metadefs.document(&actor, &name).await.map_err(error)
 }
 
 /// Imports a namespace from its JSON text (Glance's namespace-file format); returns its name.
@@ -140,23 +149,12 @@ pub async fn image_metadata() -> Result<Vec<NamespaceFile>, AppError> {
     };
     let mut out = Vec::new();
     for row in s.metadefs.list(&actor, &q).await.map_err(error)? {
-        let mut doc = s.metadefs.document(row).await.map_err(error)?;
-        let prefix = doc
-            .resource_type_associations
-            .iter()
-            .find(|a| a.name == "OS::Glance::Image")
-            .and_then(|a| a.prefix.clone())
-            .unwrap_or_default();
-        let prefixed = |props: serde_json::Map<String, serde_json::Value>| {
-            props
-                .into_iter()
-                .map(|(k, v)| (format!("{prefix}{k}"), v))
-                .collect()
-        };
-        doc.properties = prefixed(std::mem::take(&mut doc.properties));
-        for o in &mut doc.objects {
-            o.properties = prefixed(std::mem::take(&mut o.properties));
-        }
+        let doc = s
+            .metadefs
+            .document(&actor, &row.ns.namespace)
+            .await
+            .map_err(error)?
+            .prefixed_for("OS::Glance::Image");
         out.push(doc);
     }
     Ok(out)

@@ -47,6 +47,28 @@ impl GlanceError {
     }
 }
 
+impl From<crate::server::metadefs::MetadefError> for GlanceError {
+    fn from(e: crate::server::metadefs::MetadefError) -> Self {
+        use crate::server::metadefs::MetadefError as E;
+        e.log_if_internal();
+        let status = match &e {
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::Forbidden(_) => StatusCode::FORBIDDEN,
+            E::Conflict(_) => StatusCode::CONFLICT,
+            E::Invalid(_) => StatusCode::BAD_REQUEST,
+            E::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &e {
+            E::Db(_) => {
+                "The server has either erred or is incapable of performing the requested operation."
+                    .to_string()
+            }
+            other => other.to_string(),
+        };
+        GlanceError::new(status, message)
+    }
+}
+
 impl From<ImageError> for GlanceError {
     fn from(e: ImageError) -> Self {
         e.log_if_internal();

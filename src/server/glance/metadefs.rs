@@ -4,6 +4,7 @@
 use super::actor;
 use super::error::GlanceError;
 use crate::domain::metadefs::{Association, Namespace, NamespaceFile};
+use crate::domain::policy::Actor;
 use crate::server::clock::stored_to_seconds;
 use crate::server::identity::principal::MaybeActor;
 use crate::server::metadefs::{
@@ -75,9 +76,13 @@ fn item_json(ns: &str, kind: Kind, i: &Item) -> Value {
 }
 
 /// A namespace's associations, as Glance lists them.
-async fn association_list(s: &Services, ns: &str) -> Result<Vec<Value>, GlanceError> {
+async fn association_list(
+    s: &Services,
+    actor: &Actor,
+    ns: &str,
+) -> Result<Vec<Value>, GlanceError> {
     Ok(s.metadefs
-        .associations(ns)
+        .associations(actor, ns)
         .await?
         .iter()
         .map(association_json)
@@ -87,19 +92,21 @@ async fn association_list(s: &Services, ns: &str) -> Result<Vec<Value>, GlanceEr
 /// The prefix of `resource_type` for a namespace, if associated.
 async fn prefix_for(
     s: &Services,
+    actor: &Actor,
     ns: &str,
     resource_type: Option<&String>,
 ) -> Result<String, GlanceError> {
     let Some(rt) = resource_type else {
         return Ok(String::new());
     };
-    Ok(s.metadefs
-        .associations(ns)
+    let assocs: Vec<Association> = s
+        .metadefs
+        .associations(actor, ns)
         .await?
         .into_iter()
-        .find(|a| &a.assoc.name == rt)
-        .and_then(|a| a.assoc.prefix)
-        .unwrap_or_default())
+        .map(|a| a.assoc)
+        .collect();
+    Ok(crate::domain::metadefs::prefix_for(&assocs, rt))
 }
 
 /// `GET /v2/metadefs/namespaces`.
@@ -156,7 +163,7 @@ pub async fn list_namespaces(
     let mut list = Vec::new();
     for r in &rows {
         let mut v = namespace_json(r);
-        let assoc = association_list(&s, &r.ns.namespace).await?;
+        let assoc = association_list(&s, &actor, &r.ns.namespace).await?;
         if !assoc.is_empty() {
             v["resource_type_associations"] = Value::Array(assoc);
         }
@@ -194,7 +201,7 @@ pub async fn create_namespace(
     let actor = actor(a)?;
     let doc: NamespaceFile = body(&bytes)?;
     let row = s.metadefs.create(&actor, doc).await?;
-    let full = s.metadefs.document(row.clone()).await?;
+    let full = s.metadefs.document(&actor, &row.ns.namespace).await?;
     let mut v = serde_json::to_value(&full).unwrap_or_default();
     if let (Some(m), Value::Object(base)) = (v.as_object_mut(), namespace_json(&row)) {
         m.extend(base);
@@ -211,8 +218,8 @@ pub async fn show_namespace(
 ) -> Answer {
     let actor = actor(a)?;
     let row = s.metadefs.namespace(&actor, &ns).await?;
-    let prefix = prefix_for(&s, &ns, q.get("resource_type")).await?;
-    let full = s.metadefs.document(row.clone()).await?;
+    let prefix = prefix_for(&s, &actor, &ns, q.get("resource_type")).await?;
+    let full = s.metadefs.document(&actor, &row.ns.namespace).await?;
     let mut v = namespace_json(&row);
     if !full.properties.is_empty() {
         let props: Map<String, Value> = full
@@ -228,7 +235,7 @@ pub async fn show_namespace(
     if !full.tags.is_empty() {
         v["tags"] = serde_json::to_value(&full.tags).unwrap_or_default();
     }
-    let assoc = association_list(&s, &ns).await?;
+    let assoc = association_list(&s, &actor, &ns).await?;
     if !assoc.is_empty() {
         v["resource_type_associations"] = Value::Array(assoc);
     }
@@ -262,10 +269,10 @@ pub async fn delete_namespace(
 
 /// `GET /v2/metadefs/resource_types`.
 pub async fn resource_types(Extension(s): Extension<Services>, a: MaybeActor) -> Answer {
-    actor(a)?;
+    let actor = actor(a)?;
     let list: Vec<Value> = s
         .metadefs
-        .resource_types()
+        .resource_types(&actor)
         .await?
         .into_iter()
         .map(|(name, c, u)| json!({"name": name, "created_at": stored_to_seconds(&c), "updated_at": stored_to_seconds(&u)}))
@@ -281,7 +288,7 @@ pub async fn associations(
 ) -> Answer {
     let actor = actor(a)?;
     s.metadefs.namespace(&actor, &ns).await?;
-    let list = association_list(&s, &ns).await?;
+    let list = association_list(&s, &actor, &ns).await?;
     Ok(Json(json!({ "resource_type_associations": list })))
 }
 
@@ -330,7 +337,7 @@ pub async fn list_items(
     let items = s.metadefs.items(&actor, &ns, kind).await?;
     Ok(Json(match kind {
         Kind::Property => {
-            let prefix = prefix_for(&s, &ns, q.get("resource_type")).await?;
+            let prefix = prefix_for(&s, &actor, &ns, q.get("resource_type")).await?;
             let props: Map<String, Value> = items
                 .iter()
                 .map(|i| (format!("{prefix}{}", i.name), item_json(&ns, kind, i)))
@@ -419,11 +426,12 @@ pub async fn delete_items(
 /// Strips a resource type's prefix from a property name (`?resource_type=`).
 async fn unprefixed(
     s: &Services,
+    actor: &Actor,
     ns: &str,
     name: String,
     q: &HashMap<String, String>,
 ) -> Result<String, GlanceError> {
-    let prefix = prefix_for(s, ns, q.get("resource_type")).await?;
+    let prefix = prefix_for(s, actor, ns, q.get("resource_type")).await?;
     Ok(name
         .strip_prefix(prefix.as_str())
         .map(str::to_string)
@@ -439,7 +447,7 @@ pub async fn show_item(
 ) -> Answer {
     let actor = actor(a)?;
     let kind = kind_of(&what)?;
-    let name = unprefixed(&s, &ns, name, &q).await?;
+    let name = unprefixed(&s, &actor, &ns, name, &q).await?;
     let item = s.metadefs.item(&actor, &ns, kind, &name).await?;
     Ok(Json(item_json(&ns, kind, &item)))
 }
