@@ -183,8 +183,5 @@ test('every route opens directly, with and without its parameters, with no serve
   await Promise.all(routes.slice(0, 12).map((p) => page.request.get(p).then((r) => expect(r.status(), p).toBeLessThan(500))));
   await Promise.all(routes.slice(0, 12).map((p) => page.request.get(p).then((r) => expect(r.status(), p).toBeLessThan(500))));
   expect(serverPanics().slice(before)).toEqual([]);
-  await login(page, 'admin', ADMIN_PASSWORD);
-  await page.goto('/login');
-  await hydrated(page);
   expect(errors).toEqual([]);
 });

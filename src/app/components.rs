@@ -1,5 +1,7 @@
-//! Small shared components: toasts for results, badges, page headers and error boxes.
+//! Small shared components: toasts for results, badges, page headers and error boxes, and the
+//! image facts several pages show (status badge, short time, Horizon's Type).
 
+use crate::domain::image::{Image, ImageStatus};
 use crate::server_fns::AppError;
 use leptos::prelude::*;
 
@@ -141,4 +143,32 @@ pub fn reset_on_success<O, S>(
             after();
         }
     });
+}
+
+/// A status badge.
+#[component]
+pub fn StatusBadge(status: ImageStatus) -> impl IntoView {
+    let class = match status {
+        ImageStatus::Active => "badge ok",
+        ImageStatus::Deactivated | ImageStatus::Killed | ImageStatus::Deleted => "badge off",
+        _ => "badge warn",
+    };
+    view! { <span class=class>{status.as_str()}</span> }
+}
+
+/// Horizon's Type column: a snapshot (`image_type=snapshot`, as Nova sets it) or an image.
+pub fn image_type(img: &Image) -> &'static str {
+    if img.properties.get("image_type").map(String::as_str) == Some("snapshot") {
+        "Snapshot"
+    } else {
+        "Image"
+    }
+}
+
+/// Stored time as "2026-11-22 04:40".
+pub fn short_time(stored: &str) -> String {
+    stored
+        .get(..16)
+        .map(|s| s.replace('T', " "))
+        .unwrap_or_else(|| stored.to_string())
 }

@@ -62,6 +62,68 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
     }
 }
 
+/// Why each action on an image is unavailable to a caller (`None`: allowed). The server decides
+/// it (with the operator's policy overrides) and sends it with the image, so the dashboard greys
+/// out exactly what the API would refuse; the details page and the table's row menus show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unavailable {
+    /// Edit, Update Metadata and Protect/Unprotect (`modify_image`).
+    pub modify: Option<String>,
+    /// Delete (`delete_image`; also refused while protected).
+    pub delete: Option<String>,
+    /// Deactivate/Reactivate (`deactivate`/`reactivate`; only active or deactivated images).
+    pub activate: Option<String>,
+    /// Manage Members (`add_member`).
+    pub members: Option<String>,
+    /// Download (`download_image`; only when there is data).
+    pub download: Option<String>,
+}
+
+fn reason(d: Decision) -> Option<String> {
+    match d {
+        Decision::Allow => None,
+        Decision::Forbidden(r) => Some(r),
+        Decision::Hidden => Some("You cannot see this image.".into()),
+    }
+}
+
+/// What `actor` may do with `image`, an image it can see with `membership`. `decide(rule,
+/// default)` gives the operator's policy a say over each default decision (Glance rule names).
+pub fn unavailable(
+    actor: &Actor,
+    image: &Image,
+    membership: Membership,
+    decide: &dyn Fn(&str, Decision) -> Decision,
+) -> Unavailable {
+    let m = membership;
+    let activate_rule = if image.status == ImageStatus::Deactivated {
+        "reactivate"
+    } else {
+        "deactivate"
+    };
+    Unavailable {
+        modify: reason(decide("modify_image", can_modify(actor, image, m))),
+        delete: reason(decide("delete_image", can_delete(actor, image, m))).or_else(|| {
+            image
+                .protected
+                .then(|| "Protected: unprotect the image first.".to_string())
+        }),
+        activate: reason(decide(activate_rule, can_deactivate(actor, image, m))).or_else(|| {
+            match image.status {
+                ImageStatus::Active | ImageStatus::Deactivated => None,
+                s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
+            }
+        }),
+        members: reason(decide("add_member", can_manage_members(actor, image, m))),
+        download: reason(decide("download_image", can_download(actor, image, m))).or_else(|| {
+            image
+                .size
+                .is_none()
+                .then(|| "The image has no data yet.".to_string())
+        }),
+    }
+}
+
 /// `identity:validate_token` / `identity:revoke_token`: a token may look at (or revoke) itself;
 /// another token only with the admin role on the caller's scope.
 pub fn can_inspect_token(caller_roles: RoleSet, own_token: bool) -> Decision {

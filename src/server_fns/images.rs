@@ -17,6 +17,9 @@ pub struct ImagePage {
     pub prev_marker: Option<String>,
     /// How many images match the filters, over every page.
     pub total: i64,
+    /// For each image, in order: why each action is unavailable to the caller (the server's
+    /// decision, operator policy included).
+    pub actions: Vec<crate::domain::policy::Unavailable>,
     /// Names of the projects the caller belongs to, by id (other owners show as ids).
     pub project_names: Vec<(String, String)>,
 }
@@ -107,6 +110,20 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
         .then(|| images.first().map(|i| i.id.to_string()))
         .flatten();
     let total = s.images.count(&actor, &q).await.map_err(image_error)?;
+    // A listed image of another project that is shared is one the caller is a member of.
+    let actions = images
+        .iter()
+        .map(|img| {
+            let m = if img.visibility == crate::domain::image::Visibility::Shared
+                && !crate::domain::policy::owns(&actor, img)
+            {
+                crate::domain::policy::Membership::Accepted
+            } else {
+                crate::domain::policy::Membership::None
+            };
+            s.images.actions(&actor, img, m)
+        })
+        .collect();
     // The owners of the images on the page (images the caller can see), by name.
     let mut owners: Vec<_> = images.iter().filter_map(|i| i.owner.clone()).collect();
     owners.sort_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -123,6 +140,7 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
         next_marker,
         prev_marker,
         total,
+        actions,
         project_names,
     })
 }
@@ -134,13 +152,22 @@ pub struct ImageDetails {
     pub image: Image,
     /// The owner project's name, when it has one.
     pub owner_name: Option<String>,
+    /// Why each action is unavailable to the caller (the server's decision).
+    pub actions: crate::domain::policy::Unavailable,
 }
 
 /// One image and its owner's name.
 #[server]
 pub async fn get_image_details(id: String) -> Result<ImageDetails, AppError> {
-    let s = super::ctx::services()?;
-    let image = get_image(id).await?;
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let id: crate::domain::ids::ImageId = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
+    let (image, actions) = s
+        .images
+        .get_with_actions(&actor, &id)
+        .await
+        .map_err(image_error)?;
     let owner_name = match &image.owner {
         Some(o) => s
             .identity
@@ -151,7 +178,11 @@ pub async fn get_image_details(id: String) -> Result<ImageDetails, AppError> {
             .map(|(_, n)| n),
         None => None,
     };
-    Ok(ImageDetails { image, owner_name })
+    Ok(ImageDetails {
+        image,
+        owner_name,
+        actions,
+    })
 }
 
 /// One image.

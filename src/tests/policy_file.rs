@@ -94,3 +94,58 @@ async fn bad_policy_files_stop_the_start() {
         .to_string()
         .contains("cannot read policy file"));
 }
+
+/// The dashboard greys out what the operator's policy refuses: the server decides each row's and
+/// the details page's actions with the overrides, not the browser with the defaults.
+#[tokio::test]
+async fn the_dashboard_greys_out_what_the_policy_file_refuses() {
+    use glimpse::server_fns::images::{GetImageDetails, ImageDetails, ImagePage, ListImages};
+    use leptos::server_fn::ServerFn;
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("policy.yaml");
+    std::fs::write(&path, "\"delete_image\": \"role:admin\"\n").unwrap();
+    let app = TestApp::with(|s| s.policy_file = Some(path.clone())).await;
+    app.user_with_role("alpha", "ann", "ann-password", Role::Member)
+        .await;
+    let ann = app.token("ann", "ann-password", "alpha").await;
+    let a = app
+        .json(
+            Method::POST,
+            "/image/v2/images",
+            Some(&ann),
+            Some(json!({"name": "mine"})),
+        )
+        .await;
+    let id = a.json()["id"].as_str().unwrap().to_string();
+    let login = app
+        .server_fn(
+            glimpse::server_fns::auth::Login::PATH,
+            None,
+            &[
+                ("username", "ann"),
+                ("password", "ann-password"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    let cookie = login.session_cookie().unwrap();
+    let a = app
+        .server_fn(ListImages::PATH, Some(&cookie), &[("query", "limit=20")])
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let page: ImagePage = serde_json::from_slice(&a.body).unwrap();
+    assert_eq!(page.images.len(), page.actions.len());
+    let why = &page.actions[0];
+    assert!(
+        why.delete.as_deref().unwrap_or("").contains("delete_image"),
+        "{why:?}"
+    );
+    // Without the file, Glance's default lets the owner's member delete it; editing stays allowed.
+    assert_eq!(why.modify, None);
+    let a = app
+        .server_fn(GetImageDetails::PATH, Some(&cookie), &[("id", &id)])
+        .await;
+    let details: ImageDetails = serde_json::from_slice(&a.body).unwrap();
+    assert_eq!(&details.actions, why);
+    assert_eq!(details.owner_name.as_deref(), Some("alpha"));
+}

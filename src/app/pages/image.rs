@@ -1,18 +1,15 @@
 //! Project > Images > one image: every field, tags, custom properties, and a Download button
 //! that streams the data from the image API.
 
+use crate::app::components::{image_type, short_time, StatusBadge};
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::use_session;
-use crate::app::pages::images::{image_type, short_time, StatusBadge};
 use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::image::human_size;
 use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
 };
-use crate::domain::policy::{
-    can_deactivate, can_delete, can_download, can_manage_members, can_modify, can_set_visibility,
-    Actor, Decision, Membership,
-};
+use crate::domain::policy::{can_set_visibility, Unavailable};
 use crate::server_fns::images::{
     add_member, delete_image, get_image_details, list_members, remove_member, set_image_active,
     update_image, ImageChange, ImageDetails,
@@ -46,7 +43,7 @@ pub fn ImagePage() -> impl IntoView {
                 let members = members.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
-                    Ok(ImageDetails { image: img, owner_name }) => {
+                    Ok(ImageDetails { image: img, owner_name, actions }) => {
                         let title = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
                         let size = |v: Option<i64>| v.map(|b| format!("{} ({b} bytes)", human_size(b))).unwrap_or_else(|| "—".into());
@@ -54,7 +51,7 @@ pub fn ImagePage() -> impl IntoView {
                             <PageHeader title=title.clone() subtitle="Image details"/>
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
-                                <ImageActions image=img.clone() version open_editor open_metadata/>
+                                <ImageActions image=img.clone() why=actions.clone() version open_editor open_metadata/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
@@ -123,70 +120,6 @@ pub fn ImagePage() -> impl IntoView {
     }
 }
 
-fn reason(d: Decision) -> Option<String> {
-    match d {
-        Decision::Allow => None,
-        Decision::Forbidden(r) => Some(r),
-        Decision::Hidden => Some("You cannot see this image.".into()),
-    }
-}
-
-/// Why each action on an image is unavailable to the caller (`None`: allowed), decided by the
-/// domain policy. The details page and the images table's row menus both use it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unavailable {
-    /// Edit and Protect/Unprotect.
-    pub modify: Option<String>,
-    /// Delete.
-    pub delete: Option<String>,
-    /// Deactivate/Reactivate.
-    pub activate: Option<String>,
-    /// Manage Members.
-    pub members: Option<String>,
-    /// Download.
-    pub download: Option<String>,
-}
-
-/// What `actor` may do with `image`, an image it can see (an image of another project that it
-/// sees as `shared` is one it accepted).
-pub fn unavailable(actor: Option<&Actor>, image: &Image) -> Unavailable {
-    let Some(a) = actor else {
-        let again = Some("Log in again.".to_string());
-        return Unavailable {
-            modify: again.clone(),
-            delete: again.clone(),
-            activate: again.clone(),
-            members: again.clone(),
-            download: again,
-        };
-    };
-    let own = image.owner.as_ref() == Some(&a.project_id);
-    let m = if !own && image.visibility == Visibility::Shared {
-        Membership::Accepted
-    } else {
-        Membership::None
-    };
-    Unavailable {
-        modify: reason(can_modify(a, image, m)),
-        delete: reason(can_delete(a, image, m)).or_else(|| {
-            image
-                .protected
-                .then(|| "Protected: unprotect the image first.".to_string())
-        }),
-        activate: reason(can_deactivate(a, image, m)).or_else(|| match image.status {
-            ImageStatus::Active | ImageStatus::Deactivated => None,
-            s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
-        }),
-        members: reason(can_manage_members(a, image, m)),
-        download: reason(can_download(a, image, m)).or_else(|| {
-            image
-                .size
-                .is_none()
-                .then(|| "The image has no data yet.".to_string())
-        }),
-    }
-}
-
 /// A button that is disabled, with its reason shown, when the policy refuses the action.
 #[component]
 fn ActionButton(
@@ -210,24 +143,23 @@ fn ActionButton(
     }
 }
 
-/// Edit, protect, deactivate and delete, each checked against the domain policy first.
+/// Download, edit, protect, deactivate and delete, greyed out with the server's reasons.
 #[component]
 fn ImageActions(
     image: Image,
+    why: Unavailable,
     version: RwSignal<u32>,
     open_editor: RwSignal<bool>,
     open_metadata: RwSignal<bool>,
 ) -> impl IntoView {
-    let session = use_session();
     let toasts = use_toasts();
-    let actor = session.actor();
     let Unavailable {
         modify,
         delete: delete_why,
         activate: activate_why,
         download: download_why,
         ..
-    } = unavailable(actor.as_ref(), &image);
+    } = why;
     let download = match download_why.clone() {
         None => view! {
             <a class="btn primary" href=format!("/image/v2/images/{}/file", image.id)

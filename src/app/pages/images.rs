@@ -2,12 +2,11 @@
 //! own list parameters. The whole view lives in the URL, so it can be bookmarked and the back
 //! button works.
 
+use crate::app::components::{image_type, short_time, ErrorBox, PageHeader, StatusBadge};
 use crate::app::components::{use_toasts, ToastKind};
-use crate::app::components::{ErrorBox, PageHeader};
 use crate::app::layout::use_session;
-use crate::app::pages::image::unavailable;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
-use crate::domain::policy::{can_create, Decision};
+use crate::domain::policy::{can_create, Decision, Unavailable};
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
     delete_image, get_image, image_usage, list_images, set_image_active,
@@ -88,26 +87,6 @@ fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
     format!("{}{}", base(), q.to_query_string())
 }
 
-/// A status badge.
-#[component]
-pub fn StatusBadge(status: ImageStatus) -> impl IntoView {
-    let class = match status {
-        ImageStatus::Active => "badge ok",
-        ImageStatus::Deactivated | ImageStatus::Killed | ImageStatus::Deleted => "badge off",
-        _ => "badge warn",
-    };
-    view! { <span class=class>{status.as_str()}</span> }
-}
-
-/// Horizon's Type column: a snapshot (`image_type=snapshot`, as Nova sets it) or an image.
-pub fn image_type(img: &Image) -> &'static str {
-    if img.properties.get("image_type").map(String::as_str) == Some("snapshot") {
-        "Snapshot"
-    } else {
-        "Image"
-    }
-}
-
 /// The kernel and ramdisk an AMI-style image boots with, when set: a second line under its name.
 fn boot_files(img: &Image) -> Option<impl IntoView> {
     let link = |label: &'static str, key: &str| {
@@ -121,14 +100,6 @@ fn boot_files(img: &Image) -> Option<impl IntoView> {
     let (kernel, ramdisk) = (link("kernel", "kernel_id"), link("ramdisk", "ramdisk_id"));
     (kernel.is_some() || ramdisk.is_some())
         .then(|| view! { <div class="boot-files">{kernel}{ramdisk}</div> })
-}
-
-/// Stored time as "2026-11-22 04:40".
-pub fn short_time(stored: &str) -> String {
-    stored
-        .get(..16)
-        .map(|s| s.replace('T', " "))
-        .unwrap_or_else(|| stored.to_string())
 }
 
 /// Project > Images.
@@ -473,7 +444,8 @@ fn ImagesTable(
                     {page
                         .images
                         .iter()
-                        .map(|img| {
+                        .zip(page.actions.iter())
+                        .map(|(img, why)| {
                             let href = format!("/project/images/{}", img.id);
                             let name = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                             let row = Selected { id: img.id.to_string(), name: name.clone(), protected: img.protected };
@@ -512,7 +484,7 @@ fn ImagesTable(
                                     <td class="num nowrap">{img.size.map(human_size).unwrap_or_default()}</td>
                                     <td class="nowrap">{short_time(&img.created_at)}</td>
                                     <td class="actions">
-                                        <RowActions image=img.clone() row=row3 selected confirming version/>
+                                        <RowActions image=img.clone() why=why.clone() row=row3 selected confirming version/>
                                     </td>
                                 </tr>
                             }
@@ -568,14 +540,13 @@ fn ImagesTable(
 #[component]
 fn RowActions(
     image: Image,
+    why: Unavailable,
     row: Selected,
     selected: RwSignal<Vec<Selected>>,
     confirming: RwSignal<bool>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let session = use_session();
     let toasts = use_toasts();
-    let why = unavailable(session.actor().as_ref(), &image);
     let id = image.id.to_string();
     let deactivated = image.status == ImageStatus::Deactivated;
     let menu = NodeRef::<leptos::html::Details>::new();

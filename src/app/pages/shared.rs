@@ -1,9 +1,9 @@
 //! Project > Shared with me: images other projects share with this one, pending first, with
 //! Accept and Reject; rejected shares can still be accepted later.
 
+use crate::app::components::{short_time, StatusBadge};
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::PendingShares;
-use crate::app::pages::images::{short_time, StatusBadge};
 use crate::server_fns::images::{answer_share, shared_with_me, Share};
 use leptos::prelude::*;
 

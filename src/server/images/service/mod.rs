@@ -146,6 +146,30 @@ impl ImageService {
         }
     }
 
+    /// Why each action on `img` is unavailable to `actor` (seen with `membership`), decided
+    /// with the operator's policy overrides: what the dashboard greys out.
+    pub fn actions(
+        &self,
+        actor: &Actor,
+        img: &Image,
+        membership: Membership,
+    ) -> policy::Unavailable {
+        policy::unavailable(actor, img, membership, &|rule, default| {
+            self.decide(rule, actor, Some(img), membership, default)
+        })
+    }
+
+    /// One image with what the caller may do with it.
+    pub async fn get_with_actions(
+        &self,
+        actor: &Actor,
+        id: &ImageId,
+    ) -> Result<(Image, policy::Unavailable), ImageError> {
+        let (img, m) = self.load(actor, id).await?;
+        let why = self.actions(actor, &img, m);
+        Ok((img, why))
+    }
+
     /// This process's node name in upload leases, and how long a lease holds unrenewed.
     pub fn node(mut self, name: &str, lease: std::time::Duration) -> Self {
         self.node = name.into();
