@@ -313,9 +313,12 @@ pub struct MemberRow {
 #[server]
 pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let id = image_id.parse().map_err(|_| {
+        AppError::NotFound(format!(
+            "No image found with ID {}",
+            crate::domain::image::excerpt(&image_id)
+        ))
+    })?;
     // The details page asks for every image; only shared images have members (the API says 403).
     let image = s.images.get(&actor, &id).await.map_err(image_error)?;
     if image.visibility != crate::domain::image::Visibility::Shared {
@@ -342,16 +345,22 @@ pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> 
 #[server]
 pub async fn add_member(image_id: String, project: String) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let id = image_id.parse().map_err(|_| {
+        AppError::NotFound(format!(
+            "No image found with ID {}",
+            crate::domain::image::excerpt(&image_id)
+        ))
+    })?;
     let p = s
         .identity
         .resolve_project(project.trim())
         .await?
         .ok_or_else(|| AppError::Invalid {
             field: "project".into(),
-            message: format!("{:?} is not a project name or id", project.trim()),
+            message: format!(
+                "{:?} is not a project name or id",
+                crate::domain::image::excerpt(project.trim())
+            ),
         })?;
     s.images
         .add_member(&actor, &id, p.id.as_str())
@@ -364,9 +373,12 @@ pub async fn add_member(image_id: String, project: String) -> Result<(), AppErro
 #[server]
 pub async fn remove_member(image_id: String, member_id: String) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let id = image_id.parse().map_err(|_| {
+        AppError::NotFound(format!(
+            "No image found with ID {}",
+            crate::domain::image::excerpt(&image_id)
+        ))
+    })?;
     let member = member_id.parse()?;
     s.images
         .remove_member(&actor, &id, &member)
@@ -410,9 +422,12 @@ pub async fn shared_with_me() -> Result<Vec<Share>, AppError> {
 #[server]
 pub async fn answer_share(image_id: String, status: String) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {image_id}")))?;
+    let id = image_id.parse().map_err(|_| {
+        AppError::NotFound(format!(
+            "No image found with ID {}",
+            crate::domain::image::excerpt(&image_id)
+        ))
+    })?;
     let me = actor.project_id.clone();
     s.images
         .set_member_status(&actor, &id, &me, &status)

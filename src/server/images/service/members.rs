@@ -25,8 +25,12 @@ impl ImageService {
         if member.trim().is_empty() {
             return Err(ImageError::Invalid("A member id is required.".into()));
         }
-        let member = ProjectId::parse(member.trim())
-            .map_err(|_| ImageError::Invalid(format!("{member} is not a valid project id.")))?;
+        let member = ProjectId::parse(member.trim()).map_err(|_| {
+            ImageError::Invalid(format!(
+                "{} is not a valid project id.",
+                crate::domain::image::excerpt(member)
+            ))
+        })?;
         if !self.repo.project_exists(&member).await? {
             return Err(ImageError::Invalid(format!(
                 "Project {member} does not exist."
