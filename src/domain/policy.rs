@@ -5,6 +5,7 @@
 use crate::domain::identity::{Role, RoleSet};
 use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::image::{Image, ImageStatus, Visibility};
+use crate::domain::policy_rules::Rule;
 use serde::{Deserialize, Serialize};
 
 /// The caller of a request: a user acting in one project with the roles they hold there.
@@ -93,17 +94,17 @@ pub fn unavailable(
     actor: &Actor,
     image: &Image,
     membership: Membership,
-    decide: &dyn Fn(&str, Decision) -> Decision,
+    decide: &dyn Fn(Rule, Decision) -> Decision,
 ) -> Unavailable {
     let m = membership;
     let activate_rule = if image.status == ImageStatus::Deactivated {
-        "reactivate"
+        Rule::Reactivate
     } else {
-        "deactivate"
+        Rule::Deactivate
     };
     Unavailable {
-        modify: reason(decide("modify_image", can_modify(actor, image, m))),
-        delete: reason(decide("delete_image", can_delete(actor, image, m))).or_else(|| {
+        modify: reason(decide(Rule::ModifyImage, can_modify(actor, image, m))),
+        delete: reason(decide(Rule::DeleteImage, can_delete(actor, image, m))).or_else(|| {
             image
                 .protected
                 .then(|| "Protected: unprotect the image first.".to_string())
@@ -114,13 +115,15 @@ pub fn unavailable(
                 s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
             }
         }),
-        members: reason(decide("add_member", can_manage_members(actor, image, m))),
-        download: reason(decide("download_image", can_download(actor, image, m))).or_else(|| {
-            image
-                .size
-                .is_none()
-                .then(|| "The image has no data yet.".to_string())
-        }),
+        members: reason(decide(Rule::AddMember, can_manage_members(actor, image, m))),
+        download: reason(decide(Rule::DownloadImage, can_download(actor, image, m))).or_else(
+            || {
+                image
+                    .size
+                    .is_none()
+                    .then(|| "The image has no data yet.".to_string())
+            },
+        ),
     }
 }
 

@@ -8,26 +8,95 @@ use crate::domain::image::Image;
 use crate::domain::policy::{Actor, Membership};
 use std::collections::HashMap;
 
-/// The Glance rules an operator may override.
-pub const RULES: [&str; 17] = [
-    "add_image",
-    "get_image",
-    "get_images",
-    "modify_image",
-    "delete_image",
-    "upload_image",
-    "download_image",
-    "deactivate",
-    "reactivate",
-    "publicize_image",
-    "communitize_image",
-    "add_member",
-    "delete_member",
-    "get_member",
-    "get_members",
-    "modify_member",
-    "context_is_admin",
-];
+/// The Glance policy rules an operator may override, by their Glance names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `add_image`
+    AddImage,
+    /// `get_image`
+    GetImage,
+    /// `get_images`
+    GetImages,
+    /// `modify_image`
+    ModifyImage,
+    /// `delete_image`
+    DeleteImage,
+    /// `upload_image`
+    UploadImage,
+    /// `download_image`
+    DownloadImage,
+    /// `deactivate`
+    Deactivate,
+    /// `reactivate`
+    Reactivate,
+    /// `publicize_image`
+    PublicizeImage,
+    /// `communitize_image`
+    CommunitizeImage,
+    /// `add_member`
+    AddMember,
+    /// `delete_member`
+    DeleteMember,
+    /// `get_member`
+    GetMember,
+    /// `get_members`
+    GetMembers,
+    /// `modify_member`
+    ModifyMember,
+    /// `context_is_admin`
+    ContextIsAdmin,
+}
+
+impl Rule {
+    /// Every rule.
+    pub const ALL: [Rule; 17] = [
+        Rule::AddImage,
+        Rule::GetImage,
+        Rule::GetImages,
+        Rule::ModifyImage,
+        Rule::DeleteImage,
+        Rule::UploadImage,
+        Rule::DownloadImage,
+        Rule::Deactivate,
+        Rule::Reactivate,
+        Rule::PublicizeImage,
+        Rule::CommunitizeImage,
+        Rule::AddMember,
+        Rule::DeleteMember,
+        Rule::GetMember,
+        Rule::GetMembers,
+        Rule::ModifyMember,
+        Rule::ContextIsAdmin,
+    ];
+
+    /// Glance's name for the rule.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::AddImage => "add_image",
+            Rule::GetImage => "get_image",
+            Rule::GetImages => "get_images",
+            Rule::ModifyImage => "modify_image",
+            Rule::DeleteImage => "delete_image",
+            Rule::UploadImage => "upload_image",
+            Rule::DownloadImage => "download_image",
+            Rule::Deactivate => "deactivate",
+            Rule::Reactivate => "reactivate",
+            Rule::PublicizeImage => "publicize_image",
+            Rule::CommunitizeImage => "communitize_image",
+            Rule::AddMember => "add_member",
+            Rule::DeleteMember => "delete_member",
+            Rule::GetMember => "get_member",
+            Rule::GetMembers => "get_members",
+            Rule::ModifyMember => "modify_member",
+            Rule::ContextIsAdmin => "context_is_admin",
+        }
+    }
+
+    /// The rule Glance names `name`.
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,10 +310,10 @@ impl PolicyOverrides {
         }
         let o = PolicyOverrides { rules };
         for name in o.rules.keys() {
-            if !RULES.contains(&name.as_str()) && !o.referenced(name) {
+            if Rule::parse(name).is_none() && !o.referenced(name) {
                 return Err(format!(
                     "unknown rule '{name}': known rules are {}",
-                    RULES.join(", ")
+                    Rule::ALL.map(Rule::as_str).join(", ")
                 ));
             }
         }
@@ -286,8 +355,8 @@ impl PolicyOverrides {
     }
 
     /// The override of `rule`, evaluated; `None` when the file does not override it.
-    pub fn decide(&self, rule: &str, t: &Target) -> Option<bool> {
-        self.rules.get(rule).map(|e| self.eval(e, t))
+    pub fn decide(&self, rule: Rule, t: &Target) -> Option<bool> {
+        self.rules.get(rule.as_str()).map(|e| self.eval(e, t))
     }
 
     /// Whether the file overrides nothing.
@@ -380,20 +449,20 @@ mod tests {
             image: Some(i),
             membership: Membership::None,
         };
-        assert_eq!(o.decide("delete_image", &t(&own_public)), Some(false));
-        assert_eq!(o.decide("modify_image", &t(&own_public)), Some(true));
-        assert_eq!(o.decide("modify_image", &t(&own_private)), Some(false));
-        assert_eq!(o.decide("publicize_image", &t(&own_public)), Some(false));
-        assert_eq!(o.decide("download_image", &t(&own_public)), Some(true));
+        assert_eq!(o.decide(Rule::DeleteImage, &t(&own_public)), Some(false));
+        assert_eq!(o.decide(Rule::ModifyImage, &t(&own_public)), Some(true));
+        assert_eq!(o.decide(Rule::ModifyImage, &t(&own_private)), Some(false));
+        assert_eq!(o.decide(Rule::PublicizeImage, &t(&own_public)), Some(false));
+        assert_eq!(o.decide(Rule::DownloadImage, &t(&own_public)), Some(true));
         assert_eq!(
-            o.decide("get_image", &t(&own_public)),
+            o.decide(Rule::GetImage, &t(&own_public)),
             None,
             "not overridden"
         );
         let a = actor(Role::Admin);
         assert_eq!(
             o.decide(
-                "delete_image",
+                Rule::DeleteImage,
                 &Target {
                     actor: &a,
                     image: Some(&own_public),

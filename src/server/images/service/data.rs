@@ -55,7 +55,7 @@ impl ImageService {
         let (img, m) = self.load(actor, id).await?;
         allow(
             self.decide(
-                "upload_image",
+                Rule::UploadImage,
                 actor,
                 Some(&img),
                 m,
@@ -256,7 +256,7 @@ impl ImageService {
         let (img, m) = self.load(actor, id).await?;
         allow(
             self.decide(
-                "download_image",
+                Rule::DownloadImage,
                 actor,
                 Some(&img),
                 m,

@@ -35,7 +35,7 @@ impl ImageService {
     ) -> Result<Image, ImageError> {
         if !self
             .decide(
-                "add_image",
+                Rule::AddImage,
                 actor,
                 None,
                 Membership::None,
@@ -126,9 +126,9 @@ impl ImageService {
                 })?;
                 if v != img.visibility {
                     let rule = match v {
-                        Visibility::Public => "publicize_image",
-                        Visibility::Community => "communitize_image",
-                        _ => "modify_image",
+                        Visibility::Public => Rule::PublicizeImage,
+                        Visibility::Community => Rule::CommunitizeImage,
+                        _ => Rule::ModifyImage,
                     };
                     let default = policy::can_set_visibility(actor, v);
                     allow(
@@ -263,7 +263,7 @@ impl ImageService {
         let (img, m) = self.load(actor, id).await?;
         allow(
             self.decide(
-                "delete_image",
+                Rule::DeleteImage,
                 actor,
                 Some(&img),
                 m,
@@ -335,7 +335,11 @@ impl ImageService {
         active: bool,
     ) -> Result<(), ImageError> {
         let (img, m) = self.load(actor, id).await?;
-        let rule = if active { "reactivate" } else { "deactivate" };
+        let rule = if active {
+            Rule::Reactivate
+        } else {
+            Rule::Deactivate
+        };
         allow(
             self.decide(
                 rule,

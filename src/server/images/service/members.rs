@@ -14,7 +14,7 @@ impl ImageService {
         let (img, m) = self.load(actor, id).await?;
         allow(
             self.decide(
-                "add_member",
+                Rule::AddMember,
                 actor,
                 Some(&img),
                 m,
@@ -93,7 +93,7 @@ impl ImageService {
         allow(policy::can_see_member(actor, &img, member), id)?;
         allow(
             self.decide(
-                "modify_member",
+                Rule::ModifyMember,
                 actor,
                 Some(&img),
                 Membership::None,
@@ -122,7 +122,7 @@ impl ImageService {
     ) -> Result<(), ImageError> {
         let (img, m) = self.load(actor, id).await?;
         match self.decide(
-            "delete_member",
+            Rule::DeleteMember,
             actor,
             Some(&img),
             m,

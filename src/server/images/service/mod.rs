@@ -21,7 +21,7 @@ use crate::domain::image::{
 use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
-use crate::domain::policy_rules::{PolicyOverrides, Target};
+use crate::domain::policy_rules::{PolicyOverrides, Rule, Target};
 use crate::server::clock;
 use crate::server::store::{BlockBuilder, ImageStore, Stored, Stores};
 use bytes::Bytes;
@@ -193,7 +193,7 @@ impl ImageService {
     /// one, else the default decision the domain policy made.
     fn decide(
         &self,
-        rule: &str,
+        rule: Rule,
         actor: &Actor,
         image: Option<&Image>,
         membership: Membership,
@@ -209,10 +209,11 @@ impl ImageService {
         ) {
             None => default,
             Some(true) => Decision::Allow,
-            Some(false) if rule == "get_image" => Decision::Hidden,
-            Some(false) => {
-                Decision::Forbidden(format!("Policy doesn't allow {rule} to be performed."))
-            }
+            Some(false) if rule == Rule::GetImage => Decision::Hidden,
+            Some(false) => Decision::Forbidden(format!(
+                "Policy doesn't allow {} to be performed.",
+                rule.as_str()
+            )),
         }
     }
 
@@ -263,7 +264,7 @@ impl ImageService {
         };
         allow(
             self.decide(
-                "get_image",
+                Rule::GetImage,
                 actor,
                 Some(&img),
                 m,
@@ -279,7 +280,7 @@ impl ImageService {
         let (img, m) = self.load(actor, id).await?;
         let default = policy::can_modify(actor, &img, m);
         allow(
-            self.decide("modify_image", actor, Some(&img), m, default),
+            self.decide(Rule::ModifyImage, actor, Some(&img), m, default),
             id,
         )?;
         Ok(img)
