@@ -1,4 +1,5 @@
-//! The SQLite pool (WAL, busy timeout, foreign keys) and the embedded migrations.
+//! The SQLite pool (WAL, busy timeout, foreign keys), the embedded migrations, and the one
+//! helper every repository uses to turn a unique-constraint violation into its conflict error.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -23,4 +24,13 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
 pub async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(pool).await?;
     Ok(())
+}
+
+/// A unique-constraint violation becomes `conflict()` (each area's "already exists" error);
+/// any other database error passes through as that area's database error.
+pub fn conflict_on_unique<E: From<sqlx::Error>>(e: sqlx::Error, conflict: impl FnOnce() -> E) -> E {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => conflict(),
+        _ => E::from(e),
+    }
 }

@@ -43,13 +43,3 @@ impl IdentityError {
         }
     }
 }
-
-/// Maps a unique-constraint violation to `Conflict` with `message`; other errors pass through.
-pub fn conflict_on_unique(e: sqlx::Error, message: impl Into<String>) -> IdentityError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            IdentityError::Conflict(message.into())
-        }
-        _ => IdentityError::Db(e),
-    }
-}

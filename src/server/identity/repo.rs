@@ -1,9 +1,10 @@
 //! All identity SQL. Rows become domain types here; "no row" becomes `None` and unique violations
 //! become `Conflict` at the query that can cause them.
 
-use super::error::{conflict_on_unique, IdentityError};
+use super::error::IdentityError;
 use crate::domain::identity::{Assignment, Limit, Project, Role, User};
 use crate::domain::ids::{ProjectId, UserId};
+use crate::server::db::conflict_on_unique;
 use sqlx::SqlitePool;
 
 type ProjectRow = (String, String, String, bool, String);
@@ -140,7 +141,7 @@ impl IdentityRepo {
             .bind(&p.created_at)
             .execute(&self.pool)
             .await
-            .map_err(|e| conflict_on_unique(e, format!("A project named {:?} already exists.", p.name)))?;
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))))?;
         Ok(())
     }
 
@@ -154,7 +155,9 @@ impl IdentityRepo {
             .execute(&self.pool)
             .await
             .map_err(|e| {
-                conflict_on_unique(e, format!("A project named {:?} already exists.", p.name))
+                conflict_on_unique(e, || {
+                    IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))
+                })
             })?;
         Ok(())
     }
@@ -228,7 +231,7 @@ impl IdentityRepo {
         .bind(&u.created_at)
         .execute(&self.pool)
         .await
-        .map_err(|e| conflict_on_unique(e, format!("A user named {:?} already exists.", u.name)))?;
+        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
         Ok(())
     }
 
@@ -245,7 +248,7 @@ impl IdentityRepo {
         .bind(u.id.as_str())
         .execute(&self.pool)
         .await
-        .map_err(|e| conflict_on_unique(e, format!("A user named {:?} already exists.", u.name)))?;
+        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
         Ok(())
     }
 
@@ -508,7 +511,7 @@ impl IdentityRepo {
         .bind(&l.description)
         .execute(&self.pool)
         .await
-        .map_err(|e| conflict_on_unique(e, format!("Project {} already has a limit on {}.", l.project_id, l.resource_name)))?;
+        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("Project {} already has a limit on {}.", l.project_id, l.resource_name))))?;
         Ok(())
     }
 

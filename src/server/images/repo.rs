@@ -6,6 +6,7 @@ use super::query::{Cmp, Column, ListQuery, MemberStatusFilter, SortKey, Visibili
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{Image, ImageStatus, Member, Visibility};
 use crate::domain::policy::Membership;
+use crate::server::db::conflict_on_unique;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
 
@@ -128,11 +129,10 @@ impl ImageRepo {
         .bind(&img.updated_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
+        .map_err(|e| {
+            conflict_on_unique(e, || {
                 ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
-            }
-            _ => ImageError::Db(e),
+            })
         })?;
         Self::write_children(&mut tx, img).await?;
         tx.commit().await?;
@@ -669,11 +669,10 @@ impl ImageRepo {
             .bind(now)
             .execute(&self.pool)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
+            .map_err(|e| {
+                conflict_on_unique(e, || {
                     ImageError::Conflict(format!("Member {member} already exists for image {id}."))
-                }
-                _ => ImageError::Db(e),
+                })
             })?;
         Ok(())
     }

@@ -35,13 +35,3 @@ impl From<crate::domain::metadefs::Invalid> for MetadefError {
         MetadefError::Invalid(e.0)
     }
 }
-
-/// A unique-constraint violation as `Conflict` with `message`; other errors pass through.
-pub fn conflict_on_unique(e: sqlx::Error, message: impl Into<String>) -> MetadefError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            MetadefError::Conflict(message.into())
-        }
-        _ => MetadefError::Db(e),
-    }
-}

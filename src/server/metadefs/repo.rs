@@ -1,9 +1,10 @@
 //! All metadata-definition SQL: namespaces, their associations and items (properties, objects
 //! and tags share one table), and resource types. No rules here: the service checks first.
 
-use super::error::{conflict_on_unique, MetadefError};
+use super::error::MetadefError;
 use super::{AssociationRow, Item, Kind, NamespaceRow};
 use crate::domain::metadefs::{Association, Namespace, NamespaceFile, SEEDED_RESOURCE_TYPES};
+use crate::server::db::conflict_on_unique;
 use serde_json::{Map, Value};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -218,10 +219,7 @@ impl MetadefRepo {
         .execute(&self.pool)
         .await
         .map_err(|e| {
-            conflict_on_unique(
-                e,
-                format!("Metadata definition namespace={} already exists.", new.namespace),
-            )
+            conflict_on_unique(e, || MetadefError::Conflict(format!("Metadata definition namespace={} already exists.", new.namespace)))
         })?;
         Ok(())
     }
@@ -279,7 +277,7 @@ impl MetadefRepo {
         .bind(name)
         .execute(&self.pool)
         .await
-        .map_err(|e| conflict_on_unique(e, taken(kind, new_name, ns)))?;
+        .map_err(|e| conflict_on_unique(e, || MetadefError::Conflict(taken(kind, new_name, ns))))?;
         Ok(())
     }
 
@@ -403,7 +401,7 @@ async fn insert_item(
     .bind(now)
     .execute(&mut **tx)
     .await
-    .map_err(|e| conflict_on_unique(e, taken(kind, name, ns)))?;
+    .map_err(|e| conflict_on_unique(e, || MetadefError::Conflict(taken(kind, name, ns))))?;
     Ok(())
 }
 
@@ -435,10 +433,7 @@ async fn insert_association(
     .execute(&mut **tx)
     .await
     .map_err(|e| {
-        conflict_on_unique(
-            e,
-            format!("Namespace {ns} is already associated with resource type {}.", a.name),
-        )
+        conflict_on_unique(e, || MetadefError::Conflict(format!("Namespace {ns} is already associated with resource type {}.", a.name)))
     })?;
     Ok(())
 }
