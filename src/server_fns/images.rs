@@ -2,6 +2,7 @@
 //! parameters, parsed by the same code as the API), one image, and the project's usage.
 
 use super::AppError;
+use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::Image;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -158,11 +159,8 @@ pub struct ImageDetails {
 
 /// One image and its owner's name.
 #[server]
-pub async fn get_image_details(id: String) -> Result<ImageDetails, AppError> {
+pub async fn get_image_details(id: ImageId) -> Result<ImageDetails, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id: crate::domain::ids::ImageId = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     let (image, actions) = s
         .images
         .get_with_actions(&actor, &id)
@@ -187,11 +185,8 @@ pub async fn get_image_details(id: String) -> Result<ImageDetails, AppError> {
 
 /// One image.
 #[server]
-pub async fn get_image(id: String) -> Result<Image, AppError> {
+pub async fn get_image(id: ImageId) -> Result<Image, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     s.images.get(&actor, &id).await.map_err(image_error)
 }
 
@@ -247,11 +242,8 @@ pub async fn create_image(form: NewImageForm) -> Result<Image, AppError> {
 
 /// Deletes an image.
 #[server]
-pub async fn delete_image(id: String) -> Result<(), AppError> {
+pub async fn delete_image(id: ImageId) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     s.images.delete(&actor, &id).await.map_err(image_error)
 }
 
@@ -266,12 +258,9 @@ pub enum ImageChange {
 
 /// Applies changes to an image, all or nothing, with every rule the PATCH API applies.
 #[server(input = leptos::server_fn::codec::Json)]
-pub async fn update_image(id: String, changes: Vec<ImageChange>) -> Result<Image, AppError> {
+pub async fn update_image(id: ImageId, changes: Vec<ImageChange>) -> Result<Image, AppError> {
     use crate::server::images::service::Change;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     let changes = changes
         .into_iter()
         .map(|c| match c {
@@ -287,11 +276,8 @@ pub async fn update_image(id: String, changes: Vec<ImageChange>) -> Result<Image
 
 /// Deactivates (`active = false`) or reactivates an image.
 #[server]
-pub async fn set_image_active(id: String, active: bool) -> Result<(), AppError> {
+pub async fn set_image_active(id: ImageId, active: bool) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("No image found with ID {id}")))?;
     s.images
         .set_active(&actor, &id, active)
         .await
@@ -311,14 +297,9 @@ pub struct MemberRow {
 
 /// The members of an image (all for the owner, only itself for a member; none unless it is shared).
 #[server]
-pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> {
+pub async fn list_members(image_id: ImageId) -> Result<Vec<MemberRow>, AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id.parse().map_err(|_| {
-        AppError::NotFound(format!(
-            "No image found with ID {}",
-            crate::domain::image::excerpt(&image_id)
-        ))
-    })?;
+    let id = image_id;
     // The details page asks for every image; only shared images have members (the API says 403).
     let image = s.images.get(&actor, &id).await.map_err(image_error)?;
     if image.visibility != crate::domain::image::Visibility::Shared {
@@ -343,14 +324,9 @@ pub async fn list_members(image_id: String) -> Result<Vec<MemberRow>, AppError> 
 
 /// Shares an image with a project given by name or id.
 #[server]
-pub async fn add_member(image_id: String, project: String) -> Result<(), AppError> {
+pub async fn add_member(image_id: ImageId, project: String) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id.parse().map_err(|_| {
-        AppError::NotFound(format!(
-            "No image found with ID {}",
-            crate::domain::image::excerpt(&image_id)
-        ))
-    })?;
+    let id = image_id;
     let p = s
         .identity
         .resolve_project(project.trim())
@@ -371,17 +347,11 @@ pub async fn add_member(image_id: String, project: String) -> Result<(), AppErro
 
 /// Stops sharing an image with a project.
 #[server]
-pub async fn remove_member(image_id: String, member_id: String) -> Result<(), AppError> {
+pub async fn remove_member(image_id: ImageId, member_id: ProjectId) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id.parse().map_err(|_| {
-        AppError::NotFound(format!(
-            "No image found with ID {}",
-            crate::domain::image::excerpt(&image_id)
-        ))
-    })?;
-    let member = member_id.parse()?;
+    let id = image_id;
     s.images
-        .remove_member(&actor, &id, &member)
+        .remove_member(&actor, &id, &member_id)
         .await
         .map_err(image_error)
 }
@@ -420,14 +390,9 @@ pub async fn shared_with_me() -> Result<Vec<Share>, AppError> {
 
 /// Accepts, rejects or resets a share for the caller's project.
 #[server]
-pub async fn answer_share(image_id: String, status: String) -> Result<(), AppError> {
+pub async fn answer_share(image_id: ImageId, status: String) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let id = image_id.parse().map_err(|_| {
-        AppError::NotFound(format!(
-            "No image found with ID {}",
-            crate::domain::image::excerpt(&image_id)
-        ))
-    })?;
+    let id = image_id;
     let me = actor.project_id.clone();
     s.images
         .set_member_status(&actor, &id, &me, &status)

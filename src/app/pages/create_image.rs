@@ -279,6 +279,9 @@ pub fn CreateImagePage() -> impl IntoView {
     };
 
     let remove = move |id: String| {
+        let Ok(id) = crate::domain::ids::ImageId::parse(&id) else {
+            return;
+        };
         crate::app::browser_task(async move {
             match delete_image(id).await {
                 Ok(()) => {

@@ -5,6 +5,8 @@ use crate::app::components::{image_type, short_time, StatusBadge};
 use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::use_session;
 use crate::app::pages::metadata_editor::UpdateMetadata;
+use crate::domain::ids::{ImageId, ProjectId};
+use crate::domain::image::excerpt;
 use crate::domain::image::human_size;
 use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
@@ -14,6 +16,7 @@ use crate::server_fns::images::{
     add_member, delete_image, get_image_details, list_members, remove_member, set_image_active,
     update_image, ImageChange, ImageDetails,
 };
+use crate::server_fns::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -30,12 +33,25 @@ pub fn ImagePage() -> impl IntoView {
     let open_metadata = RwSignal::new(asked("metadata"));
     let image = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
-        |(id, _)| get_image_details(id),
+        |(id, _)| async move {
+            match ImageId::parse(&id) {
+                Ok(id) => get_image_details(id).await,
+                Err(_) => Err(AppError::NotFound(format!(
+                    "No image found with ID {}",
+                    excerpt(&id)
+                ))),
+            }
+        },
     );
     // Loaded beside the image (never inside its Suspend: a resource made there would not hydrate).
     let members = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
-        |(id, _)| list_members(id),
+        |(id, _)| async move {
+            match ImageId::parse(&id) {
+                Ok(id) => list_members(id).await,
+                Err(_) => Ok(Vec::new()),
+            }
+        },
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
@@ -92,7 +108,7 @@ pub fn ImagePage() -> impl IntoView {
                                 </section>
                                 {(img.visibility == Visibility::Shared
                                     && use_session().project_id == img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default())
-                                    .then(|| view! { <MembersCard image_id=img.id.to_string() members=members.clone() version/> })}
+                                    .then(|| view! { <MembersCard image_id=img.id.clone() members=members.clone() version/> })}
                                 <section class="card" aria-labelledby="meta-h">
                                     <h2 id="meta-h">"Tags and properties"</h2>
                                     <p>
@@ -170,7 +186,7 @@ fn ImageActions(
             view! { <ActionButton label="Download" why_not=Some(why) on_click=|| {}/> }.into_any()
         }
     };
-    let id = image.id.to_string();
+    let id = image.id.clone();
     let (id1, id2, id3) = (id.clone(), id.clone(), id.clone());
     let protected = image.protected;
     let deactivated = image.status == ImageStatus::Deactivated;
@@ -404,7 +420,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
             editing.set(false);
             return;
         }
-        let id = o.id.to_string();
+        let id = o.id.clone();
         crate::app::browser_task(async move {
             match update_image(id, changes).await {
                 Ok(_) => {
@@ -464,7 +480,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
 /// remove members.
 #[component]
 fn MembersCard(
-    image_id: String,
+    image_id: ImageId,
     members: Vec<crate::server_fns::images::MemberRow>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
@@ -505,6 +521,7 @@ fn MembersCard(
                                 <span class="badge role">{m.status.clone()}</span>
                                 <button class="btn small" aria-label=remove_label on:click=move |_| {
                                     let (iid, mid) = (iid.clone(), mid.clone());
+                                    let Ok(mid) = ProjectId::parse(&mid) else { return };
                                     crate::app::browser_task(async move {
                                         match remove_member(iid, mid).await {
                                             Ok(()) => version.update(|v| *v += 1),

@@ -5,6 +5,7 @@
 use crate::app::components::{image_type, short_time, ErrorBox, PageHeader, StatusBadge};
 use crate::app::components::{use_toasts, ToastKind};
 use crate::app::layout::use_session;
+use crate::domain::ids::ImageId;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::domain::policy::{can_create, Decision, Unavailable};
 use crate::server_fns::identity::list_projects;
@@ -476,7 +477,7 @@ fn ImagesTable(
                                     </th>
                                     <td class="nowrap">{image_type(img)}</td>
                                     <td>
-                                        <LiveStatus id=img.id.to_string() status=img.status/>
+                                        <LiveStatus id=img.id.clone() status=img.status/>
                                     </td>
                                     <td>{img.visibility.as_str()}</td>
                                     <td>{if img.protected { "Yes" } else { "No" }}</td>
@@ -567,7 +568,7 @@ fn RowActions(
                 Some(why) => disabled_item(label, why),
             }
         };
-    let toggle_id = id.clone();
+    let toggle_id = image.id.clone();
     let toggle = move |_| {
         close();
         let id = toggle_id.clone();
@@ -649,7 +650,7 @@ pub struct Selected {
 /// The status of one row; while it is transitional (queued, saving, …) it refreshes itself every
 /// two seconds, alone: the table is not reloaded, so selection and scroll stay.
 #[component]
-fn LiveStatus(id: String, status: ImageStatus) -> impl IntoView {
+fn LiveStatus(id: ImageId, status: ImageStatus) -> impl IntoView {
     let current = RwSignal::new(status);
     #[cfg(feature = "hydrate")]
     if status.is_transitional() {
@@ -701,7 +702,10 @@ fn BatchBar(
                     out.push((s.name, Err("protected: unprotect it first".to_string())));
                     continue;
                 }
-                let r = delete_image(s.id).await.map_err(|e| e.to_string());
+                let r = match ImageId::parse(&s.id) {
+                    Ok(id) => delete_image(id).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
                 out.push((s.name, r));
             }
             let deleted = out.iter().filter(|r| r.1.is_ok()).count();

@@ -183,7 +183,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
             })
             .collect::<Vec<_>>()
     };
-    let id = image.id.to_string();
+    let id = image.id.clone();
     let save = move |_| {
         if !errors().is_empty() {
             return;

@@ -40,6 +40,9 @@ pub fn SharedPage() -> impl IntoView {
 fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -> impl IntoView {
     let toasts = use_toasts();
     let answer = move |id: String, status: &'static str| {
+        let Ok(id) = crate::domain::ids::ImageId::parse(&id) else {
+            return;
+        };
         crate::app::browser_task(async move {
             match answer_share(id, status.to_string()).await {
                 Ok(()) => {
