@@ -1,5 +1,5 @@
 //! Identity: users, projects, roles, password hashing, login throttling, tokens, the `Actor`
-//! extractor and the Keystone v3 subset under `/identity`.
+//! extractor. The Keystone v3 adapter is `server::keystone`.
 
 pub mod error;
 pub mod password;

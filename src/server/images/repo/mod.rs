@@ -1,0 +1,281 @@
+//! All image SQL, split by area: this module holds the rows and the image itself (insert, save,
+//! get, status); `list` the list and count queries (visibility, filters, keyset pages);
+//! `uploads` upload leases, locations and soft delete; `members` sharing; `quota` usage and
+//! limits. Tags and properties are loaded in one batch per page; status changes that race (two
+//! uploads, a delete during an upload) are conditional updates.
+
+mod list;
+mod members;
+mod quota;
+mod uploads;
+
+use super::error::ImageError;
+use super::query::{Cmp, Column, ListQuery, MemberStatusFilter, SortKey, VisibilityFilter};
+use crate::domain::ids::{ImageId, ProjectId};
+use crate::domain::image::{Image, ImageStatus, Member, Visibility};
+use crate::domain::policy::Membership;
+use crate::server::db::conflict_on_unique;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::collections::BTreeMap;
+
+pub(super) const COLS: &str = "i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden, i.owner, i.disk_format, \
+    i.container_format, i.size, i.virtual_size, i.checksum, i.os_hash_algo, i.os_hash_value, i.min_disk, i.min_ram, \
+    i.created_at, i.updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct Row {
+    id: String,
+    name: Option<String>,
+    status: String,
+    visibility: String,
+    protected: bool,
+    os_hidden: bool,
+    owner: Option<String>,
+    disk_format: Option<String>,
+    container_format: Option<String>,
+    size: Option<i64>,
+    virtual_size: Option<i64>,
+    checksum: Option<String>,
+    os_hash_algo: Option<String>,
+    os_hash_value: Option<String>,
+    min_disk: i64,
+    min_ram: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl Row {
+    pub(super) fn into_image(self) -> Option<Image> {
+        Some(Image {
+            id: ImageId::parse(&self.id).ok()?,
+            name: self.name,
+            status: ImageStatus::parse(&self.status)?,
+            visibility: Visibility::parse(&self.visibility)?,
+            protected: self.protected,
+            os_hidden: self.os_hidden,
+            owner: self.owner.and_then(|o| ProjectId::parse(&o).ok()),
+            disk_format: self.disk_format,
+            container_format: self.container_format,
+            size: self.size,
+            virtual_size: self.virtual_size,
+            checksum: self.checksum,
+            os_hash_algo: self.os_hash_algo,
+            os_hash_value: self.os_hash_value,
+            min_disk: self.min_disk,
+            min_ram: self.min_ram,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            tags: vec![],
+            properties: BTreeMap::new(),
+        })
+    }
+}
+
+/// The columns an image without data has cleared (Glance: entering `queued` clears the size).
+pub(super) const NO_DATA: &str =
+    "size = NULL, virtual_size = NULL, checksum = NULL, os_hash_algo = NULL, os_hash_value = NULL";
+
+/// What the upload computed.
+#[derive(Debug, Clone)]
+pub struct UploadResult {
+    /// Bytes stored.
+    pub size: i64,
+    /// MD5 hex.
+    pub checksum: String,
+    /// sha512 hex.
+    pub os_hash_value: String,
+    /// Virtual size, if known.
+    pub virtual_size: Option<i64>,
+}
+
+/// Image queries over one pool.
+#[derive(Debug, Clone)]
+pub struct ImageRepo {
+    pool: SqlitePool,
+}
+
+impl ImageRepo {
+    /// A repository over `pool`.
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+
+    /// Whether an image with this id ever existed (deleted ones too: ids are never reused).
+    pub async fn id_taken(&self, id: &ImageId) -> Result<bool, ImageError> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM images WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.0 > 0)
+    }
+
+    /// Stores a new image with its tags and properties.
+    pub async fn insert(&self, img: &Image) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO images (id, name, status, visibility, protected, os_hidden, owner, disk_format, container_format,
+                size, virtual_size, checksum, os_hash_algo, os_hash_value, min_disk, min_ram, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(img.id.as_str())
+        .bind(&img.name)
+        .bind(img.status.as_str())
+        .bind(img.visibility.as_str())
+        .bind(img.protected)
+        .bind(img.os_hidden)
+        .bind(img.owner.as_ref().map(|o| o.as_str()))
+        .bind(&img.disk_format)
+        .bind(&img.container_format)
+        .bind(img.size)
+        .bind(img.virtual_size)
+        .bind(&img.checksum)
+        .bind(&img.os_hash_algo)
+        .bind(&img.os_hash_value)
+        .bind(img.min_disk)
+        .bind(img.min_ram)
+        .bind(&img.created_at)
+        .bind(&img.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            conflict_on_unique(e, || {
+                ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
+            })
+        })?;
+        Self::write_children(&mut tx, img).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_children(
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        img: &Image,
+    ) -> Result<(), ImageError> {
+        sqlx::query("DELETE FROM image_tags WHERE image_id = ?")
+            .bind(img.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM image_properties WHERE image_id = ?")
+            .bind(img.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        for t in &img.tags {
+            sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)")
+                .bind(img.id.as_str())
+                .bind(t)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (k, v) in &img.properties {
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)")
+                .bind(img.id.as_str())
+                .bind(k)
+                .bind(v)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Saves the caller-settable fields, tags and properties of an image that is not deleted.
+    pub async fn save(&self, img: &Image) -> Result<(), ImageError> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, owner = ?, disk_format = ?,
+                container_format = ?, min_disk = ?, min_ram = ?, updated_at = ?
+             WHERE id = ? AND deleted = 0",
+        )
+        .bind(&img.name)
+        .bind(img.visibility.as_str())
+        .bind(img.protected)
+        .bind(img.os_hidden)
+        .bind(img.owner.as_ref().map(|o| o.as_str()))
+        .bind(&img.disk_format)
+        .bind(&img.container_format)
+        .bind(img.min_disk)
+        .bind(img.min_ram)
+        .bind(&img.updated_at)
+        .bind(img.id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(ImageError::NotFound(format!(
+                "No image found with ID {}",
+                img.id
+            )));
+        }
+        Self::write_children(&mut tx, img).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One image that is not deleted, with tags and properties.
+    pub async fn get(&self, id: &ImageId) -> Result<Option<Image>, ImageError> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM images i WHERE i.id = ? AND i.deleted = 0"
+        ))
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(img) = row.and_then(Row::into_image) else {
+            return Ok(None);
+        };
+        let mut v = vec![img];
+        self.load_children(&mut v).await?;
+        Ok(v.pop())
+    }
+
+    pub(super) async fn load_children(&self, images: &mut [Image]) -> Result<(), ImageError> {
+        if images.is_empty() {
+            return Ok(());
+        }
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT image_id, tag FROM image_tags WHERE image_id IN (");
+        let mut sep = q.separated(", ");
+        for i in images.iter() {
+            sep.push_bind(i.id.as_str());
+        }
+        q.push(") ORDER BY tag");
+        let tags: Vec<(String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT image_id, name, value FROM image_properties WHERE image_id IN (",
+        );
+        let mut sep = q.separated(", ");
+        for i in images.iter() {
+            sep.push_bind(i.id.as_str());
+        }
+        q.push(")");
+        let props: Vec<(String, String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
+        for img in images.iter_mut() {
+            img.tags = tags
+                .iter()
+                .filter(|t| t.0 == img.id.as_str())
+                .map(|t| t.1.clone())
+                .collect();
+            img.properties = props
+                .iter()
+                .filter(|p| p.0 == img.id.as_str())
+                .map(|p| (p.1.clone(), p.2.clone()))
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// Moves an image from one status to another if it is still in `from`; returns whether it did.
+    pub async fn set_status(
+        &self,
+        id: &ImageId,
+        from: ImageStatus,
+        to: ImageStatus,
+        now: &str,
+    ) -> Result<bool, ImageError> {
+        let r = sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND deleted = 0")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(id.as_str())
+            .bind(from.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+}
