@@ -166,21 +166,27 @@ impl ImageRepo {
         .bind(own.unwrap_or(""))
         .fetch_all(&mut *tx)
         .await?;
-        for (id,) in &ids {
-            sqlx::query(&format!(
-                "UPDATE images SET status = ?, {NO_DATA}, updated_at = ? WHERE id = ? AND status = ?"
-            ))
-            .bind(to.as_str())
-            .bind(now)
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM image_upload_leases WHERE image_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // The same condition, set-based: the images first, then their leases.
+        let abandoned =
+            "SELECT i.id FROM images i LEFT JOIN image_upload_leases l ON l.image_id = i.id
+             WHERE i.status = ? AND (l.image_id IS NULL OR l.expires_at < ? OR l.node = ?)";
+        sqlx::query(&format!(
+            "DELETE FROM image_upload_leases WHERE image_id IN ({abandoned})"
+        ))
+        .bind(from.as_str())
+        .bind(now)
+        .bind(own.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "UPDATE images SET status = ?, {NO_DATA}, updated_at = ?
+             WHERE status = ? AND id NOT IN (SELECT image_id FROM image_upload_leases)"
+        ))
+        .bind(to.as_str())
+        .bind(now)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(ids
             .into_iter()
