@@ -3,6 +3,7 @@
 
 mod cli;
 mod clients;
+mod contracts;
 mod dashboard;
 mod glance_parity;
 mod identity_api;
