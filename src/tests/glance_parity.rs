@@ -409,3 +409,51 @@ async fn task_schemas_and_inbound_request_ids_as_glance() {
     let a = app.send(with_id(&"x".repeat(60))).await;
     assert_eq!(a.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn calls_that_take_no_body_refuse_one() {
+    let app = TestApp::new().await;
+    let api = Api::admin(&app).await;
+    let img = api.create(json!({"name": "nobody", "tags": ["t"]})).await;
+    let id = img["id"].as_str().unwrap();
+    let with_body = |method: Method, path: String| {
+        Request::builder()
+            .method(method)
+            .uri(format!("/image{path}"))
+            .header("x-auth-token", &api.token)
+            .header(header::ACCEPT, "application/json")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{\"unexpected\": true}"))
+            .unwrap()
+    };
+    for (method, path) in [
+        (Method::GET, format!("/v2/images/{id}/file")),
+        (Method::GET, format!("/v2/images/{id}/members")),
+        (Method::DELETE, format!("/v2/images/{id}/tags/t")),
+        (Method::POST, format!("/v2/images/{id}/actions/deactivate")),
+        (Method::GET, "/v2/info/usage".to_string()),
+    ] {
+        let a = app.send(with_body(method.clone(), path.clone())).await;
+        assert_eq!(
+            a.status,
+            StatusCode::BAD_REQUEST,
+            "{method} {path}: {}",
+            a.text()
+        );
+        assert!(a.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("A body is not expected"));
+    }
+    // The tag is still there, and the same calls without a body work.
+    assert_eq!(
+        api.call(Method::DELETE, &format!("/v2/images/{id}/tags/t"), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call(Method::GET, "/v2/info/usage", None).await.status,
+        StatusCode::OK
+    );
+}

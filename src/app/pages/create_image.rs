@@ -321,7 +321,7 @@ pub fn CreateImagePage() -> impl IntoView {
                         <input id="ci-description" maxlength="255" on:input=move |e| description.set(event_target_value(&e))/>
                     </div>
                     <div class="field wide">
-                        <label for="ci-file">"Image file"</label>
+                        <label for="ci-file">"Image file "<span class="required" aria-hidden="true">"*"</span></label>
                         <input id="ci-file" type="file" node_ref=file_input required on:change=move |e| {
                             let input: web_sys_input::Input = event_target(&e);
                             file_name.set(web_sys_input::first_file(&input));

@@ -18,7 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use error::GlanceError;
 use serde_json::{json, Value};
@@ -77,8 +77,8 @@ fn routes() -> Router {
         .route("/v2/schemas/task", get(schemas::task))
         .route("/v2/schemas/tasks", get(schemas::tasks))
         .route("/v2/schemas/metadefs/{name}", get(schemas::metadefs))
-        .route("/v2/info/import", get(import_info))
-        .route("/v2/info/usage", get(usage))
+        .route("/v2/info/import", get(import_info).layer(no_body()))
+        .route("/v2/info/usage", get(usage).layer(no_body()))
         .route("/v2/images", get(images::list).post(images::create))
         .route(
             "/v2/metadefs/namespaces",
@@ -126,32 +126,60 @@ fn routes() -> Router {
         )
         .route(
             "/v2/images/{id}/file",
-            put(image_data::upload)
-                .get(image_data::download)
+            get(image_data::download)
+                .layer(no_body())
+                .put(image_data::upload)
                 .layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/v2/images/{id}/tags/{tag}",
-            put(images::add_tag).delete(images::delete_tag),
+            delete(images::delete_tag)
+                .layer(no_body())
+                .put(images::add_tag),
         )
         .route(
             "/v2/images/{id}/members",
-            get(members::index).post(members::create),
+            get(members::index).layer(no_body()).post(members::create),
         )
         .route(
             "/v2/images/{id}/members/{member}",
             get(members::show)
-                .put(members::update)
-                .delete(members::delete),
+                .delete(members::delete)
+                .layer(no_body())
+                .put(members::update),
         )
         .route(
             "/v2/images/{id}/actions/deactivate",
-            post(images::deactivate),
+            post(images::deactivate).layer(no_body()),
         )
         .route(
             "/v2/images/{id}/actions/reactivate",
-            post(images::reactivate),
+            post(images::reactivate).layer(no_body()),
         )
+}
+
+/// Glance's `body_reject`: these calls take no body, and one sent anyway is refused with 400.
+type RejectBody =
+    fn(Request, axum::middleware::Next) -> futures::future::BoxFuture<'static, Response>;
+
+fn no_body() -> axum::middleware::FromFnLayer<RejectBody, (), (Request,)> {
+    axum::middleware::from_fn(reject_body)
+}
+
+fn reject_body(
+    req: Request,
+    next: axum::middleware::Next,
+) -> futures::future::BoxFuture<'static, Response> {
+    use axum::body::HttpBody;
+    // A body with a length above zero, or a chunked one (its end not known yet).
+    let has_body = !req.body().is_end_stream();
+    Box::pin(async move {
+        if has_body {
+            return GlanceError::bad_request("A body is not expected with this request.")
+                .into_response();
+        }
+        next.run(req).await
+    })
 }
 
 /// The caller, or 401.
