@@ -7,6 +7,9 @@ use crate::domain::image::Image;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The images table counts matches up to this many, then says "more than".
+pub const TOTAL_CAP: i64 = 1000;
+
 /// One page of the images table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImagePage {
@@ -16,7 +19,8 @@ pub struct ImagePage {
     pub next_marker: Option<String>,
     /// The id to page back from (`before=`), when there is a page before this one.
     pub prev_marker: Option<String>,
-    /// How many images match the filters, over every page.
+    /// How many images match the filters, over every page; `TOTAL_CAP + 1` means "more than
+    /// `TOTAL_CAP`" (counting stops there, so a large cloud's page stays fast).
     pub total: i64,
     /// For each image, in order: why each action is unavailable to the caller (the server's
     /// decision, operator policy included).
@@ -110,7 +114,11 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
     let prev_marker = has_prev
         .then(|| images.first().map(|i| i.id.to_string()))
         .flatten();
-    let total = s.images.count(&actor, &q).await.map_err(image_error)?;
+    let total = s
+        .images
+        .count(&actor, &q, TOTAL_CAP)
+        .await
+        .map_err(image_error)?;
     // A listed image of another project that is shared is one the caller is a member of.
     let actions = images
         .iter()

@@ -207,6 +207,27 @@ async fn image_repo_members_and_usage() {
 }
 
 #[tokio::test]
+async fn image_repo_counts_up_to_a_cap() {
+    use glimpse::server::images::query::ListQuery;
+    let (_d, pool) = pool().await;
+    let repo = ImageRepo::new(pool);
+    let owner = ProjectId::random();
+    for _ in 0..4 {
+        repo.insert(&image(&owner)).await.unwrap();
+    }
+    let q = ListQuery::default();
+    assert_eq!(repo.count(&owner, false, &q, 10).await.unwrap(), 4);
+    // Past the cap the count stops at cap + 1: "more than 2".
+    assert_eq!(repo.count(&owner, false, &q, 2).await.unwrap(), 3);
+    assert_eq!(
+        repo.count(&ProjectId::random(), false, &q, 10)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
 async fn identity_repo_projects_users_roles_and_conflicts() {
     let (_d, pool) = pool().await;
     let repo = IdentityRepo::new(pool);

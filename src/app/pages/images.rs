@@ -10,7 +10,7 @@ use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::domain::policy::{can_create, Decision, Unavailable};
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
-    delete_image, get_image, image_usage, list_images, set_image_active,
+    delete_image, get_image, image_usage, list_images, set_image_active, TOTAL_CAP,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -422,6 +422,7 @@ fn ImagesTable(
                 <caption>
                     {match (count, total) {
                         (0, _) => "No images match.".to_string(),
+                        (n, t) if t > TOTAL_CAP => format!("{n} of more than {TOTAL_CAP} images on this page"),
                         (n, t) if n as i64 >= t => format!("{t} {}", if t == 1 { "image" } else { "images" }),
                         (n, t) => format!("{n} of {t} images on this page"),
                     }}

@@ -55,15 +55,20 @@ impl ImageRepo {
         Ok(images)
     }
 
-    /// How many images match the query's filters (marker and limit aside).
+    /// How many images match the query's filters (marker and limit aside), counting no further
+    /// than `cap + 1`.
     pub async fn count(
         &self,
         project: &ProjectId,
         admin: bool,
         q: &ListQuery,
+        cap: i64,
     ) -> Result<i64, ImageError> {
-        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT COUNT(*) FROM images i");
+        // Counting stops past `cap`: the cost stays bounded however many images match.
+        let mut b: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM images i");
         push_filters(&mut b, project, admin, q);
+        b.push(" LIMIT ").push_bind(cap.saturating_add(1)).push(")");
         Ok(b.build_query_scalar().fetch_one(&self.pool).await?)
     }
 }

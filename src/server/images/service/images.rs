@@ -20,10 +20,11 @@ impl ImageService {
         self.repo.list(&actor.project_id, actor.is_admin(), q).await
     }
 
-    /// How many images the caller would list with these filters, over every page.
-    pub async fn count(&self, actor: &Actor, q: &ListQuery) -> Result<i64, ImageError> {
+    /// How many images the caller would list with these filters, over every page; a count past
+    /// `cap` stops at `cap + 1` ("more than cap").
+    pub async fn count(&self, actor: &Actor, q: &ListQuery, cap: i64) -> Result<i64, ImageError> {
         self.repo
-            .count(&actor.project_id, actor.is_admin(), q)
+            .count(&actor.project_id, actor.is_admin(), q, cap)
             .await
     }
 
