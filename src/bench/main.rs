@@ -364,11 +364,8 @@ async fn latencies(addr: &str, token: &str, path: &str, n: usize) -> (f64, f64) 
     (v[n / 2], v[n * 95 / 100])
 }
 
-#[tokio::main]
-async fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+/// 1 GiB up and down through the API beside the tools and loopback TCP, and the server's RSS.
+async fn transfers(root: &Path, data: &Path) {
     let file = root.join("random-1GiB.bin");
     random_file(&file, GIB);
 
@@ -400,8 +397,7 @@ async fn main() {
         tcp_file / tools[2].1
     );
 
-    let data = root.join("data");
-    let server = start(&data).await;
+    let server = start(data).await;
     let t = token(&server.addr, "admin", "admin").await;
     let mut ups = vec![];
     let mut ids = vec![];
@@ -472,8 +468,23 @@ async fn main() {
         let _ = std::fs::remove_file(data.join("images").join(id));
     }
     let _ = std::fs::remove_file(&file);
-    if std::env::var("BENCH_ONLY").as_deref() == Ok("transfer") {
-        return;
+}
+
+#[tokio::main]
+async fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    // BENCH_ONLY=transfer stops after the transfers; BENCH_ONLY=list runs only the list figures.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let data = root.join("data");
+    if only == "list" {
+        drop(start(&data).await); // creates the database and the admin
+    } else {
+        transfers(&root, &data).await;
+        if only == "transfer" {
+            return;
+        }
     }
 
     println!("\n== GET /image/v2/images?limit=25 as a project member, 300 requests each ==");
