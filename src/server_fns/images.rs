@@ -119,19 +119,9 @@ pub async fn list_images(query: String) -> Result<ImagePage, AppError> {
         .count(&actor, &q, TOTAL_CAP)
         .await
         .map_err(image_error)?;
-    // A listed image of another project that is shared is one the caller is a member of.
     let actions = images
         .iter()
-        .map(|img| {
-            let m = if img.visibility == crate::domain::image::Visibility::Shared
-                && !crate::domain::policy::owns(&actor, img)
-            {
-                crate::domain::policy::Membership::Accepted
-            } else {
-                crate::domain::policy::Membership::None
-            };
-            s.images.actions(&actor, img, m)
-        })
+        .map(|img| s.images.listed_actions(&actor, img))
         .collect();
     // The owners of the images on the page (images the caller can see), by name.
     let mut owners: Vec<_> = images.iter().filter_map(|i| i.owner.clone()).collect();

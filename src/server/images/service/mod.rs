@@ -159,6 +159,17 @@ impl ImageService {
         })
     }
 
+    /// What the caller may do with an image it got from `list`: a listed image of another
+    /// project that is shared is one the caller is a member of (no extra query per row).
+    pub fn listed_actions(&self, actor: &Actor, img: &Image) -> policy::Unavailable {
+        let m = if img.visibility == Visibility::Shared && !policy::owns(actor, img) {
+            Membership::Accepted
+        } else {
+            Membership::None
+        };
+        self.actions(actor, img, m)
+    }
+
     /// One image with what the caller may do with it.
     pub async fn get_with_actions(
         &self,
