@@ -33,7 +33,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
 
-.PHONY: fuzz bench run test tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-e2e build-debug clean-data
+.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
@@ -41,7 +41,7 @@ run: tools tools-release
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
-test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-e2e
+test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-postgres test-e2e
 	@echo "make test: every suite passed"
 
 tools:
@@ -97,6 +97,11 @@ lint:
 
 test-rust: venv glance-metadefs disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
+
+## test-postgres: the integration suite (API, real clients, CLI, two nodes, repository
+## contracts) again on a throwaway PostgreSQL 15 cluster (.ci/with-postgres starts and stops it)
+test-postgres: venv glance-metadefs disk-tools
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-postgres cargo test --features ssr --test api
 
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
 # rebuild everything, so it runs without RUSTFLAGS.

@@ -277,12 +277,18 @@ fn random_file(path: &Path, len: u64) {
     f.flush().unwrap();
 }
 
+/// The bench server's SQLite database, opened directly.
+async fn sqlite_pool(data: &Path) -> sqlx::SqlitePool {
+    let url = format!("sqlite://{}", data.join("glimpse.db").display());
+    match glimpse::server::db::Db::connect(&url).await.unwrap() {
+        glimpse::server::db::Db::Sqlite(pool) => pool,
+        glimpse::server::db::Db::Postgres(_) => unreachable!("a sqlite:// URL"),
+    }
+}
+
 /// Adds images straight into the database until there are `total`; one in ten has os_distro=ubuntu.
 async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
-    let pool =
-        glimpse::server::db::connect(&format!("sqlite://{}", data.join("glimpse.db").display()))
-            .await
-            .unwrap();
+    let pool = sqlite_pool(data).await;
     let mut tx = pool.begin().await.unwrap();
     for i in from..total {
         let id = ImageId::random();
@@ -488,10 +494,7 @@ async fn main() {
     }
 
     println!("\n== GET /image/v2/images?limit=25 as a project member, 300 requests each ==");
-    let pool =
-        glimpse::server::db::connect(&format!("sqlite://{}", data.join("glimpse.db").display()))
-            .await
-            .unwrap();
+    let pool = sqlite_pool(&data).await;
     let (owner,): (String,) = sqlx::query_as("SELECT id FROM projects WHERE name = 'admin'")
         .fetch_one(&pool)
         .await

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod images;
 pub mod keystone;
 pub mod metadefs;
+pub mod sessions;
 pub mod state;
 pub mod store;
 
@@ -30,7 +31,6 @@ use images::{repo::ImageRepo, ImageService};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sqlx::SqlitePool;
 use state::{AppState, Services};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +41,6 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// The operator: who the `glimpse` CLI acts as. It has direct database access anyway, so it
 /// holds the admin role; it is never produced from a request.
@@ -58,8 +57,8 @@ pub fn operator() -> Actor {
 /// A database that is open and migrated, with the identity service over it.
 #[derive(Debug, Clone)]
 pub struct Backend {
-    /// The pool.
-    pub pool: SqlitePool,
+    /// The database.
+    pub db: db::Db,
     /// The identity service.
     pub identity: IdentityService,
     /// The image service.
@@ -77,15 +76,15 @@ impl Backend {
                 config.data_dir.display()
             )
         })?;
-        let pool = db::connect(&config.database_url).await?;
-        db::migrate(&pool).await?;
+        let db = db::Db::connect(&config.database_url).await?;
+        db.migrate().await?;
         let throttle = LoginThrottle::new(
             config.login_max_failures,
             Duration::from_secs(config.login_lockout),
             DELAY_STEP,
         );
         let identity = IdentityService::new(
-            IdentityRepo::new(pool.clone()),
+            IdentityRepo::new(db.clone()),
             throttle,
             Duration::from_secs(config.token_lifetime),
         );
@@ -122,17 +121,17 @@ impl Backend {
             }
         };
         let images = ImageService::new(
-            ImageRepo::new(pool.clone()),
+            ImageRepo::new(db.clone()),
             stores,
             config.image_size_cap,
             overrides,
         )
         .node(&config.node_name, Duration::from_secs(config.upload_lease))
         .require_format_match(config.require_format_match);
-        let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(pool.clone()));
+        let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()));
         metadefs.seed().await?;
         Ok(Backend {
-            pool,
+            db,
             identity,
             images,
             metadefs,
@@ -156,8 +155,7 @@ pub async fn router(
     backend: &Backend,
     public_url: &str,
 ) -> anyhow::Result<Router> {
-    let store = SqliteStore::new(backend.pool.clone());
-    store.migrate().await?;
+    let store = sessions::Sessions::open(&backend.db).await?;
     let sessions = SessionManagerLayer::new(store)
         .with_name("glimpse_session")
         .with_http_only(true)
@@ -260,7 +258,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let public_url = config.public_url_for(local);
     let app = router(config.clone(), &backend, &public_url).await?;
 
-    let store = SqliteStore::new(backend.pool.clone());
+    let store = sessions::Sessions::open(&backend.db).await?;
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;
         if let Err(e) = store
@@ -279,7 +277,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    backend.pool.close().await;
+    backend.db.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -11,6 +11,9 @@ fn glimpse(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .env_remove("GLIMPSE_CONFIG")
         .env_remove("GLIMPSE_DATA_DIR");
+    if let Some(url) = crate::support::database_url(dir) {
+        cmd.env("GLIMPSE_DATABASE_URL", url);
+    }
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -43,7 +46,9 @@ fn operator_commands_manage_identity() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert!(ok(&glimpse(d, &["migrate"], None)).contains("up to date"));
-    assert!(d.join("glimpse.db").exists());
+    if crate::support::database_url(d).is_none() {
+        assert!(d.join("glimpse.db").exists());
+    }
     assert!(ok(&glimpse(
         d,
         &["project", "create", "demo", "--description", "Demo project"],
@@ -140,6 +145,7 @@ fn operator_commands_manage_identity() {
     rt.block_on(async {
         let config = glimpse::server::config::Config::resolve(glimpse::server::config::Settings {
             data_dir: Some(d.to_path_buf()),
+            database_url: crate::support::database_url(d),
             ..Default::default()
         })
         .unwrap();

@@ -13,14 +13,16 @@ use glimpse::server::images::repo::{ImageRepo, UploadResult};
 use glimpse::server::images::ImageError;
 use glimpse::server::metadefs::{Kind, MetadefError, MetadefRepo};
 use serde_json::json;
-use sqlx::SqlitePool;
 
-async fn pool() -> (tempfile::TempDir, SqlitePool) {
+/// A fresh migrated database: SQLite in a temp dir, or a new PostgreSQL database when the
+/// suite runs against one (`GLIMPSE_TEST_DATABASE_URL`).
+async fn pool() -> (tempfile::TempDir, db::Db) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
-    let pool = db::connect(&url).await.unwrap();
-    db::migrate(&pool).await.unwrap();
-    (dir, pool)
+    let url = crate::support::database_url(dir.path())
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("contract.db").display()));
+    let db = db::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    (dir, db)
 }
 
 const T0: &str = "2026-01-01T00:00:00.000000Z";
@@ -200,10 +202,29 @@ async fn image_repo_members_and_usage() {
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].status, "accepted");
     assert_eq!(repo.pending_shares(&member).await.unwrap(), 0);
+    // What is shared with the member: newest first, with children and the membership.
+    let mut newer = image(&owner);
+    newer.created_at = T1.into();
+    newer.visibility = Visibility::Shared;
+    repo.insert(&newer).await.unwrap();
+    repo.insert(&image(&owner)).await.unwrap();
+    repo.add_member(&newer.id, &member, T1).await.unwrap();
+    let shared = repo.shared_with(&member).await.unwrap();
+    let ids: Vec<&ImageId> = shared.iter().map(|(i, _)| &i.id).collect();
+    assert_eq!(ids, [&newer.id, &img.id]);
+    assert_eq!(shared[0].0, newer);
+    assert_eq!(
+        (shared[0].1.status.as_str(), shared[1].1.status.as_str()),
+        ("pending", "accepted")
+    );
+    assert_eq!(shared[1].1.member_id, member);
+    assert!(repo.shared_with(&owner).await.unwrap().is_empty());
+    assert_eq!(repo.pending_shares(&member).await.unwrap(), 1);
+    repo.remove_member(&newer.id, &member).await.unwrap();
     assert!(repo.remove_member(&img.id, &member).await.unwrap());
     assert!(!repo.remove_member(&img.id, &member).await.unwrap());
     let (bytes, count, uploading) = repo.usage(&owner).await.unwrap();
-    assert_eq!((bytes, count, uploading), (0, 1, 0));
+    assert_eq!((bytes, count, uploading), (0, 3, 0));
 }
 
 #[tokio::test]
@@ -366,4 +387,80 @@ async fn metadef_repo_stores_whole_namespaces() {
         .dissociate("Contract::Ns", "OS::Glance::Image")
         .await
         .unwrap());
+}
+
+/// The two dialects' migrations: the same version numbers, and, migrated, the same tables,
+/// columns (with nullability) and indexes. The schema half needs PostgreSQL (`make
+/// test-postgres` runs it); the versions half runs everywhere.
+#[tokio::test]
+async fn both_dialects_migrate_to_the_same_schema() {
+    let versions = |dialect: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(format!("migrations/{dialect}"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(versions("sqlite"), versions("postgres"));
+    assert!(versions("sqlite").len() >= 7);
+
+    let (_d, db) = pool().await;
+    let db::Db::Postgres(pg) = &db else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lite = db::Db::connect(&format!("sqlite://{}", dir.path().join("s.db").display()))
+        .await
+        .unwrap();
+    lite.migrate().await.unwrap();
+    let db::Db::Sqlite(lite) = &lite else {
+        unreachable!()
+    };
+    // (table, column, nullable)
+    let mut lite_cols: Vec<(String, String, bool)> = sqlx::query_as::<_, (String, String, bool, i64)>(
+        "SELECT m.name, p.name, p.\"notnull\", p.pk FROM sqlite_master m, pragma_table_info(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '\\_%' ESCAPE '\\'
+            AND m.name NOT LIKE 'images_name_search%'",
+    )
+    .fetch_all(lite)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(t, c, notnull, pk)| (t, c, !notnull && pk == 0))
+    .collect();
+    let mut pg_cols: Vec<(String, String, bool)> = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT table_name::text, column_name::text, is_nullable::text FROM information_schema.columns
+          WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%'",
+    )
+    .fetch_all(pg)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(t, c, n)| (t, c, n == "YES"))
+    .collect();
+    lite_cols.sort();
+    pg_cols.sort();
+    assert!(lite_cols.len() >= 90, "{lite_cols:?}");
+    assert_eq!(lite_cols, pg_cols);
+
+    // Indexes by name; the name search is an FTS5 table in SQLite and a GIN index in PostgreSQL.
+    let mut lite_idx: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE (type = 'index' AND name NOT LIKE 'sqlite_autoindex%')
+            OR (type = 'table' AND name = 'images_name_search')",
+    )
+    .fetch_all(lite)
+    .await
+    .unwrap();
+    let mut pg_idx: Vec<(String,)> = sqlx::query_as(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'
+            AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key'",
+    )
+    .fetch_all(pg)
+    .await
+    .unwrap();
+    lite_idx.sort();
+    pg_idx.sort();
+    assert!(lite_idx.len() >= 12, "{lite_idx:?}");
+    assert_eq!(lite_idx, pg_idx);
 }

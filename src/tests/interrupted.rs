@@ -24,7 +24,11 @@ async fn start(data: &Path) -> Server {
 
 /// A server on `data` named `node` in upload leases, which last `lease` seconds.
 async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glimpse"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
+    if let Some(url) = crate::support::database_url(data) {
+        cmd.env("GLIMPSE_DATABASE_URL", url);
+    }
+    let mut child = cmd
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .arg("--site-root")

@@ -10,6 +10,7 @@ use glimpse::server::{operator, router, Backend};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -64,8 +65,49 @@ impl Answer {
     }
 }
 
+/// The database a test uses when the suite runs against PostgreSQL: `GLIMPSE_TEST_DATABASE_URL`
+/// names a server (`postgres://user@host:port/db`), and each call creates a fresh database
+/// there for the data directory `dir` (kept in `dir/.test-database-url`, so several nodes or
+/// commands on one directory share it). `None` means the default: a SQLite file in `dir`.
+pub fn database_url(dir: &Path) -> Option<String> {
+    let server = std::env::var("GLIMPSE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let remembered = dir.join(".test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return Some(url);
+    }
+    let name = format!("glimpse_t_{}", uuid::Uuid::new_v4().simple());
+    let base = server
+        .rsplit_once('/')
+        .expect("GLIMPSE_TEST_DATABASE_URL is postgres://user@host:port/db")
+        .0
+        .to_string();
+    let create = format!("CREATE DATABASE {name}");
+    // Tests call this from inside their runtime; the database is made on a thread of its own.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut c = sqlx::PgConnection::connect(&server).await.unwrap();
+                c.execute(create.as_str()).await.unwrap();
+                c.close().await.unwrap();
+            })
+    })
+    .join()
+    .expect("test database created");
+    let url = format!("{base}/{name}");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&remembered, &url).unwrap();
+    Some(url)
+}
+
 pub fn settings(dir: &TempDir) -> Settings {
     Settings {
+        database_url: database_url(dir.path()),
         data_dir: Some(dir.path().to_path_buf()),
         site_root: Some(dir.path().join("site")),
         login_max_failures: Some(3),

@@ -5,7 +5,7 @@ use super::error::IdentityError;
 use crate::domain::identity::{Assignment, Limit, Project, Role, User};
 use crate::domain::ids::{ProjectId, UserId};
 use crate::server::db::conflict_on_unique;
-use sqlx::SqlitePool;
+use crate::server::db::{BeginWrite, Db};
 
 type ProjectRow = (String, String, String, bool, String);
 type UserHashRow = (
@@ -70,126 +70,144 @@ pub struct TokenRow {
     pub expires_at: String,
 }
 
-/// Identity queries over one pool.
+/// Identity queries over one database.
 #[derive(Debug, Clone)]
 pub struct IdentityRepo {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl IdentityRepo {
-    /// A repository over `pool`.
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// A repository over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
 
     // --- projects ---
 
     /// Every project, by name.
     pub async fn projects(&self) -> Result<Vec<Project>, IdentityError> {
-        let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
-            "SELECT {PROJECT_COLS} FROM projects ORDER BY name"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(project).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<ProjectRow> = sqlx::query_as(&format!(
+                "SELECT {PROJECT_COLS} FROM projects ORDER BY name"
+            ))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(project).collect())
+        })
     }
 
     /// One project by id.
     pub async fn project(&self, id: &ProjectId) -> Result<Option<Project>, IdentityError> {
-        let row: Option<ProjectRow> =
-            sqlx::query_as(&format!("SELECT {PROJECT_COLS} FROM projects WHERE id = ?"))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(project))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<ProjectRow> =
+                sqlx::query_as(&format!("SELECT {PROJECT_COLS} FROM projects WHERE id = $1"))
+                    .bind(id.as_str())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(row.map(project))
+        })
     }
 
     /// The projects among `ids` that exist, in one query.
     pub async fn projects_by_ids(&self, ids: &[ProjectId]) -> Result<Vec<Project>, IdentityError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut b =
-            sqlx::QueryBuilder::new(format!("SELECT {PROJECT_COLS} FROM projects WHERE id IN ("));
-        let mut sep = b.separated(", ");
-        for id in ids {
-            sep.push_bind(id.as_str().to_string());
-        }
-        b.push(")");
-        let rows: Vec<ProjectRow> = b.build_query_as().fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(project).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut b =
+                sqlx::QueryBuilder::new(format!("SELECT {PROJECT_COLS} FROM projects WHERE id IN ("));
+            let mut sep = b.separated(", ");
+            for id in ids {
+                sep.push_bind(id.as_str().to_string());
+            }
+            b.push(")");
+            let rows: Vec<ProjectRow> = b.build_query_as().fetch_all(pool).await?;
+            Ok(rows.into_iter().map(project).collect())
+        })
     }
 
     /// One project by name.
     pub async fn project_by_name(&self, name: &str) -> Result<Option<Project>, IdentityError> {
-        let row: Option<ProjectRow> = sqlx::query_as(&format!(
-            "SELECT {PROJECT_COLS} FROM projects WHERE name = ?"
-        ))
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(project))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<ProjectRow> = sqlx::query_as(&format!(
+                "SELECT {PROJECT_COLS} FROM projects WHERE name = $1"
+            ))
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(project))
+        })
     }
 
     /// Stores a new project.
     pub async fn insert_project(&self, p: &Project) -> Result<(), IdentityError> {
-        sqlx::query("INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(p.id.as_str())
-            .bind(&p.name)
-            .bind(&p.description)
-            .bind(p.enabled)
-            .bind(&p.created_at)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))))?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO projects (id, name, description, enabled, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(p.id.as_str())
+                .bind(&p.name)
+                .bind(&p.description)
+                .bind(p.enabled)
+                .bind(&p.created_at)
+                .execute(pool)
+                .await
+                .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))))?;
+            Ok(())
+        })
     }
 
     /// Saves a project's name, description and enabled flag.
     pub async fn update_project(&self, p: &Project) -> Result<(), IdentityError> {
-        sqlx::query("UPDATE projects SET name = ?, description = ?, enabled = ? WHERE id = ?")
-            .bind(&p.name)
-            .bind(&p.description)
-            .bind(p.enabled)
-            .bind(p.id.as_str())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| {
-                conflict_on_unique(e, || {
-                    IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))
-                })
-            })?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("UPDATE projects SET name = $1, description = $2, enabled = $3 WHERE id = $4")
+                .bind(&p.name)
+                .bind(&p.description)
+                .bind(p.enabled)
+                .bind(p.id.as_str())
+                .execute(pool)
+                .await
+                .map_err(|e| {
+                    conflict_on_unique(e, || {
+                        IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))
+                    })
+                })?;
+            Ok(())
+        })
     }
 
     /// Deletes a project (its role assignments and tokens go with it).
     pub async fn delete_project(&self, id: &ProjectId) -> Result<bool, IdentityError> {
-        let r = sqlx::query("DELETE FROM projects WHERE id = ?")
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("DELETE FROM projects WHERE id = $1")
+                .bind(id.as_str())
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     // --- users ---
 
     /// Every user, by name.
     pub async fn users(&self) -> Result<Vec<User>, IdentityError> {
-        let rows: Vec<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY name"))
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(user).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<UserRow> =
+                sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY name"))
+                    .fetch_all(pool)
+                    .await?;
+            Ok(rows.into_iter().map(user).collect())
+        })
     }
 
     /// One user by id.
     pub async fn user(&self, id: &UserId) -> Result<Option<User>, IdentityError> {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = ?"))
-                .bind(id.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(user))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<UserRow> =
+                sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+                    .bind(id.as_str())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(row.map(user))
+        })
     }
 
     /// One user by name, with the password hash (for login only).
@@ -197,115 +215,133 @@ impl IdentityRepo {
         &self,
         name: &str,
     ) -> Result<Option<(User, String)>, IdentityError> {
-        let row: Option<UserHashRow> = sqlx::query_as(&format!(
-            "SELECT {USER_COLS}, password_hash FROM users WHERE name = ?"
-        ))
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| (user((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), r.7)))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<UserHashRow> = sqlx::query_as(&format!(
+                "SELECT {USER_COLS}, password_hash FROM users WHERE name = $1"
+            ))
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| (user((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), r.7)))
+        })
     }
 
     /// The password hash of a user by id.
     pub async fn password_hash(&self, id: &UserId) -> Result<Option<String>, IdentityError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.0))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.map(|r| r.0))
+        })
     }
 
     /// Stores a new user.
     pub async fn insert_user(&self, u: &User, password_hash: &str) -> Result<(), IdentityError> {
-        sqlx::query(
-            "INSERT INTO users (id, name, password_hash, enabled, default_project_id, email, description, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(u.id.as_str())
-        .bind(&u.name)
-        .bind(password_hash)
-        .bind(u.enabled)
-        .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
-        .bind(&u.email)
-        .bind(&u.description)
-        .bind(&u.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO users (id, name, password_hash, enabled, default_project_id, email, description, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(u.id.as_str())
+            .bind(&u.name)
+            .bind(password_hash)
+            .bind(u.enabled)
+            .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
+            .bind(&u.email)
+            .bind(&u.description)
+            .bind(&u.created_at)
+            .execute(pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
+            Ok(())
+        })
     }
 
     /// Saves a user's profile fields (not the password).
     pub async fn update_user(&self, u: &User) -> Result<(), IdentityError> {
-        sqlx::query(
-            "UPDATE users SET name = ?, enabled = ?, default_project_id = ?, email = ?, description = ? WHERE id = ?",
-        )
-        .bind(&u.name)
-        .bind(u.enabled)
-        .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
-        .bind(&u.email)
-        .bind(&u.description)
-        .bind(u.id.as_str())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE users SET name = $1, enabled = $2, default_project_id = $3, email = $4, description = $5 WHERE id = $6",
+            )
+            .bind(&u.name)
+            .bind(u.enabled)
+            .bind(u.default_project_id.as_ref().map(|p| p.as_str()))
+            .bind(&u.email)
+            .bind(&u.description)
+            .bind(u.id.as_str())
+            .execute(pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
+            Ok(())
+        })
     }
 
     /// Replaces a user's password hash and revokes their tokens, in one transaction.
     pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<(), IdentityError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash)
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM tokens WHERE user_id = ?")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Deletes a user (assignments and tokens go with it).
     pub async fn delete_user(&self, id: &UserId) -> Result<bool, IdentityError> {
-        let r = sqlx::query("DELETE FROM users WHERE id = ?")
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id.as_str())
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     /// Whether any user exists (bootstrap runs only on an empty database).
     pub async fn any_user(&self) -> Result<bool, IdentityError> {
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n.0 > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+                .fetch_one(pool)
+                .await?;
+            Ok(n.0 > 0)
+        })
     }
 
     // --- roles and assignments ---
 
     /// The role's stored id.
     pub async fn role_id(&self, role: Role) -> Result<String, IdentityError> {
-        let r: (String,) = sqlx::query_as("SELECT id FROM roles WHERE name = ?")
-            .bind(role.name())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(r.0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r: (String,) = sqlx::query_as("SELECT id FROM roles WHERE name = $1")
+                .bind(role.name())
+                .fetch_one(pool)
+                .await?;
+            Ok(r.0)
+        })
     }
 
     /// Every role with its id.
     pub async fn roles(&self) -> Result<Vec<(String, Role)>, IdentityError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM roles ORDER BY name")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, n)| Role::parse(&n).map(|r| (id, r)))
-            .collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT id, name FROM roles ORDER BY name")
+                    .fetch_all(pool)
+                    .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, n)| Role::parse(&n).map(|r| (id, r)))
+                .collect())
+        })
     }
 
     /// Assigns a role; assigning it twice is not an error.
@@ -315,16 +351,19 @@ impl IdentityRepo {
         project: &ProjectId,
         role: Role,
     ) -> Result<(), IdentityError> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id)
-             SELECT ?, ?, id FROM roles WHERE name = ?",
-        )
-        .bind(user.as_str())
-        .bind(project.as_str())
-        .bind(role.name())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO role_assignments (user_id, project_id, role_id)
+             SELECT $1, $2, id FROM roles WHERE name = $3
+             ON CONFLICT DO NOTHING",
+            )
+            .bind(user.as_str())
+            .bind(project.as_str())
+            .bind(role.name())
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Removes a role assignment; returns whether it existed.
@@ -334,16 +373,18 @@ impl IdentityRepo {
         project: &ProjectId,
         role: Role,
     ) -> Result<bool, IdentityError> {
-        let r = sqlx::query(
-            "DELETE FROM role_assignments WHERE user_id = ? AND project_id = ?
-               AND role_id = (SELECT id FROM roles WHERE name = ?)",
-        )
-        .bind(user.as_str())
-        .bind(project.as_str())
-        .bind(role.name())
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query(
+                "DELETE FROM role_assignments WHERE user_id = $1 AND project_id = $2
+                   AND role_id = (SELECT id FROM roles WHERE name = $3)",
+            )
+            .bind(user.as_str())
+            .bind(project.as_str())
+            .bind(role.name())
+            .execute(pool)
+            .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     /// Roles assigned directly to `user` on `project`.
@@ -352,15 +393,17 @@ impl IdentityRepo {
         user: &UserId,
         project: &ProjectId,
     ) -> Result<Vec<Role>, IdentityError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
-             WHERE a.user_id = ? AND a.project_id = ?",
-        )
-        .bind(user.as_str())
-        .bind(project.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().filter_map(|r| Role::parse(&r.0)).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id
+                 WHERE a.user_id = $1 AND a.project_id = $2",
+            )
+            .bind(user.as_str())
+            .bind(project.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().filter_map(|r| Role::parse(&r.0)).collect())
+        })
     }
 
     /// Assignments, optionally narrowed to one user, project and/or role.
@@ -370,34 +413,36 @@ impl IdentityRepo {
         project: Option<&ProjectId>,
         role: Option<Role>,
     ) -> Result<Vec<Assignment>, IdentityError> {
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT u.id, u.name, p.id, p.name, r.name
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+                "SELECT u.id, u.name, p.id, p.name, r.name
                FROM role_assignments a
                JOIN users u ON u.id = a.user_id
                JOIN projects p ON p.id = a.project_id
                JOIN roles r ON r.id = a.role_id
-              WHERE (?1 IS NULL OR a.user_id = ?1)
-                AND (?2 IS NULL OR a.project_id = ?2)
-                AND (?3 IS NULL OR r.name = ?3)
+              WHERE ($1 IS NULL OR a.user_id = $1)
+                AND ($2 IS NULL OR a.project_id = $2)
+                AND ($3 IS NULL OR r.name = $3)
               ORDER BY u.name, p.name, r.name",
-        )
-        .bind(user.map(|u| u.as_str()))
-        .bind(project.map(|p| p.as_str()))
-        .bind(role.map(|r| r.name()))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(Assignment {
-                    user_id: UserId::parse(&r.0).ok()?,
-                    user_name: r.1,
-                    project_id: ProjectId::parse(&r.2).ok()?,
-                    project_name: r.3,
-                    role: Role::parse(&r.4)?,
+            )
+            .bind(user.map(|u| u.as_str()))
+            .bind(project.map(|p| p.as_str()))
+            .bind(role.map(|r| r.name()))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| {
+                    Some(Assignment {
+                        user_id: UserId::parse(&r.0).ok()?,
+                        user_name: r.1,
+                        project_id: ProjectId::parse(&r.2).ok()?,
+                        project_name: r.3,
+                        role: Role::parse(&r.4)?,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     // --- tokens ---
@@ -409,55 +454,61 @@ impl IdentityRepo {
         t: &TokenRow,
         now: &str,
     ) -> Result<(), IdentityError> {
-        sqlx::query("DELETE FROM tokens WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO tokens (hash, user_id, project_id, methods, audit_id, issued_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(hash)
+            .bind(t.user_id.as_str())
+            .bind(t.project_id.as_ref().map(|p| p.as_str()))
+            .bind(t.methods.join(","))
+            .bind(&t.audit_id)
+            .bind(&t.issued_at)
+            .bind(&t.expires_at)
+            .execute(pool)
             .await?;
-        sqlx::query(
-            "INSERT INTO tokens (hash, user_id, project_id, methods, audit_id, issued_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(hash)
-        .bind(t.user_id.as_str())
-        .bind(t.project_id.as_ref().map(|p| p.as_str()))
-        .bind(t.methods.join(","))
-        .bind(&t.audit_id)
-        .bind(&t.issued_at)
-        .bind(&t.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// A token that has not expired at `now`.
     pub async fn token(&self, hash: &str, now: &str) -> Result<Option<TokenRow>, IdentityError> {
-        let row: Option<(String, Option<String>, String, String, String, String)> = sqlx::query_as(
-            "SELECT user_id, project_id, methods, audit_id, issued_at, expires_at
-               FROM tokens WHERE hash = ? AND expires_at > ?",
-        )
-        .bind(hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|r| {
-            Some(TokenRow {
-                user_id: UserId::parse(&r.0).ok()?,
-                project_id: r.1.and_then(|p| ProjectId::parse(&p).ok()),
-                methods: r.2.split(',').map(str::to_string).collect(),
-                audit_id: r.3,
-                issued_at: r.4,
-                expires_at: r.5,
-            })
-        }))
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<(String, Option<String>, String, String, String, String)> = sqlx::query_as(
+                "SELECT user_id, project_id, methods, audit_id, issued_at, expires_at
+                   FROM tokens WHERE hash = $1 AND expires_at > $2",
+            )
+            .bind(hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.and_then(|r| {
+                Some(TokenRow {
+                    user_id: UserId::parse(&r.0).ok()?,
+                    project_id: r.1.and_then(|p| ProjectId::parse(&p).ok()),
+                    methods: r.2.split(',').map(str::to_string).collect(),
+                    audit_id: r.3,
+                    issued_at: r.4,
+                    expires_at: r.5,
+                })
+            }))
+        })
     }
 
     /// Deletes a token; returns whether it existed.
     pub async fn delete_token(&self, hash: &str) -> Result<bool, IdentityError> {
-        let r = sqlx::query("DELETE FROM tokens WHERE hash = ?")
-            .bind(hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("DELETE FROM tokens WHERE hash = $1")
+                .bind(hash)
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     // --- limits ---
@@ -470,49 +521,53 @@ impl IdentityRepo {
         resource: Option<&str>,
         id: Option<&str>,
     ) -> Result<Vec<Limit>, IdentityError> {
-        let rows: Vec<(String, String, String, String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT id, project_id, service_id, resource_name, resource_limit, description FROM limits
-              WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR service_id = ?2)
-                AND (?3 IS NULL OR resource_name = ?3) AND (?4 IS NULL OR id = ?4)
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String, String, String, String, i64, Option<String>)> = sqlx::query_as(
+                "SELECT id, project_id, service_id, resource_name, resource_limit, description FROM limits
+              WHERE ($1 IS NULL OR project_id = $1) AND ($2 IS NULL OR service_id = $2)
+                AND ($3 IS NULL OR resource_name = $3) AND ($4 IS NULL OR id = $4)
               ORDER BY project_id, resource_name",
-        )
-        .bind(project.map(|p| p.as_str()))
-        .bind(service)
-        .bind(resource)
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(Limit {
-                    id: r.0,
-                    project_id: ProjectId::parse(&r.1).ok()?,
-                    service_id: r.2,
-                    resource_name: r.3,
-                    resource_limit: r.4,
-                    description: r.5,
+            )
+            .bind(project.map(|p| p.as_str()))
+            .bind(service)
+            .bind(resource)
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| {
+                    Some(Limit {
+                        id: r.0,
+                        project_id: ProjectId::parse(&r.1).ok()?,
+                        service_id: r.2,
+                        resource_name: r.3,
+                        resource_limit: r.4,
+                        description: r.5,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     /// Stores a limit; `Conflict` if the project already has one for that resource.
     pub async fn insert_limit(&self, l: &Limit) -> Result<(), IdentityError> {
-        sqlx::query(
-            "INSERT INTO limits (id, project_id, service_id, resource_name, resource_limit, description)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&l.id)
-        .bind(l.project_id.as_str())
-        .bind(&l.service_id)
-        .bind(&l.resource_name)
-        .bind(l.resource_limit)
-        .bind(&l.description)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("Project {} already has a limit on {}.", l.project_id, l.resource_name))))?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO limits (id, project_id, service_id, resource_name, resource_limit, description)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&l.id)
+            .bind(l.project_id.as_str())
+            .bind(&l.service_id)
+            .bind(&l.resource_name)
+            .bind(l.resource_limit)
+            .bind(&l.description)
+            .execute(pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("Project {} already has a limit on {}.", l.project_id, l.resource_name))))?;
+            Ok(())
+        })
     }
 
     /// Changes a limit's value and description.
@@ -522,21 +577,25 @@ impl IdentityRepo {
         value: i64,
         description: Option<&str>,
     ) -> Result<bool, IdentityError> {
-        let r = sqlx::query("UPDATE limits SET resource_limit = ?, description = COALESCE(?, description) WHERE id = ?")
-            .bind(value)
-            .bind(description)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("UPDATE limits SET resource_limit = $1, description = COALESCE($2, description) WHERE id = $3")
+                .bind(value)
+                .bind(description)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     /// Deletes a limit.
     pub async fn delete_limit(&self, id: &str) -> Result<bool, IdentityError> {
-        let r = sqlx::query("DELETE FROM limits WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("DELETE FROM limits WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 }

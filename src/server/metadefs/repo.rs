@@ -5,38 +5,86 @@ use super::error::MetadefError;
 use super::{AssociationRow, Item, Kind, NamespaceRow};
 use crate::domain::metadefs::{Association, Namespace, NamespaceFile, SEEDED_RESOURCE_TYPES};
 use crate::server::db::conflict_on_unique;
+use crate::server::db::{BeginWrite, Db, Dialect};
 use serde_json::{Map, Value};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 use std::collections::BTreeMap;
 
 const NAMESPACE_COLS: &str =
     "namespace, display_name, description, visibility, protected, owner, created_at, updated_at";
 
-fn namespace_row(r: SqliteRow) -> NamespaceRow {
-    NamespaceRow {
-        ns: Namespace {
-            namespace: r.get(0),
-            display_name: r.get(1),
-            description: r.get(2),
-            visibility: r.get(3),
-            protected: r.get::<i64, _>(4) != 0,
-            owner: r.get(5),
-        },
-        created_at: r.get(6),
-        updated_at: r.get(7),
+#[derive(sqlx::FromRow)]
+struct NamespaceRecord {
+    namespace: String,
+    display_name: Option<String>,
+    description: Option<String>,
+    visibility: String,
+    protected: bool,
+    owner: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<NamespaceRecord> for NamespaceRow {
+    fn from(r: NamespaceRecord) -> Self {
+        NamespaceRow {
+            ns: Namespace {
+                namespace: r.namespace,
+                display_name: r.display_name,
+                description: r.description,
+                visibility: r.visibility,
+                protected: r.protected,
+                owner: r.owner,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
-fn association_row(r: &SqliteRow) -> AssociationRow {
-    AssociationRow {
-        assoc: Association {
-            name: r.get("resource_type"),
-            prefix: r.get("prefix"),
-            properties_target: r.get("properties_target"),
-        },
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
+#[derive(sqlx::FromRow)]
+struct AssociationRecord {
+    namespace: String,
+    resource_type: String,
+    prefix: Option<String>,
+    properties_target: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<AssociationRecord> for AssociationRow {
+    fn from(r: AssociationRecord) -> Self {
+        AssociationRow {
+            assoc: Association {
+                name: r.resource_type,
+                prefix: r.prefix,
+                properties_target: r.properties_target,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const ASSOCIATION_COLS: &str =
+    "namespace, resource_type, prefix, properties_target, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct ItemRecord {
+    name: String,
+    body: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<ItemRecord> for Item {
+    fn from(r: ItemRecord) -> Self {
+        Item {
+            name: r.name,
+            body: serde_json::from_str(&r.body).unwrap_or(Value::Null),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
 }
 
@@ -47,27 +95,29 @@ fn taken(kind: Kind, name: &str, ns: &str) -> String {
     )
 }
 
-/// Metadata-definition queries over one pool.
+/// Metadata-definition queries over one database.
 #[derive(Debug, Clone)]
 pub struct MetadefRepo {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl MetadefRepo {
-    /// A repository over `pool`.
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// A repository over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
 
     /// One namespace by name.
     pub async fn namespace(&self, name: &str) -> Result<Option<NamespaceRow>, MetadefError> {
-        let r = sqlx::query(&format!(
-            "SELECT {NAMESPACE_COLS} FROM metadef_namespaces WHERE namespace = ?"
-        ))
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(r.map(namespace_row))
+        crate::server::db::db_run!(&self.db, pool => {
+            let r: Option<NamespaceRecord> = sqlx::query_as(&format!(
+                "SELECT {NAMESPACE_COLS} FROM metadef_namespaces WHERE namespace = $1"
+            ))
+            .bind(name)
+            .fetch_optional(pool)
+            .await?;
+            Ok(r.map(NamespaceRow::from))
+        })
     }
 
     /// Every namespace in the order asked (`key` one of the sortable columns), in one query.
@@ -76,65 +126,62 @@ impl MetadefRepo {
         key: &'static str,
         descending: bool,
     ) -> Result<Vec<NamespaceRow>, MetadefError> {
-        let dir = if descending { "DESC" } else { "ASC" };
-        let rows = sqlx::query(&format!(
-            "SELECT {NAMESPACE_COLS} FROM metadef_namespaces ORDER BY {key} {dir}, namespace {dir}"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(namespace_row).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let dir = if descending { "DESC" } else { "ASC" };
+            let rows: Vec<NamespaceRecord> = sqlx::query_as(&format!(
+                "SELECT {NAMESPACE_COLS} FROM metadef_namespaces ORDER BY {key} {dir}, namespace {dir}"
+            ))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(NamespaceRow::from).collect())
+        })
     }
 
     /// Every namespace's associations, by namespace, in one query.
     pub async fn all_associations(
         &self,
     ) -> Result<BTreeMap<String, Vec<AssociationRow>>, MetadefError> {
-        let rows = sqlx::query(
-            "SELECT namespace, resource_type, prefix, properties_target, created_at, updated_at
-             FROM metadef_associations ORDER BY namespace, resource_type",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out: BTreeMap<String, Vec<AssociationRow>> = BTreeMap::new();
-        for r in &rows {
-            out.entry(r.get("namespace"))
-                .or_default()
-                .push(association_row(r));
-        }
-        Ok(out)
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<AssociationRecord> = sqlx::query_as(&format!(
+                "SELECT {ASSOCIATION_COLS} FROM metadef_associations ORDER BY namespace, resource_type"
+            ))
+            .fetch_all(pool)
+            .await?;
+            let mut out: BTreeMap<String, Vec<AssociationRow>> = BTreeMap::new();
+            for r in rows {
+                out.entry(r.namespace.clone()).or_default().push(r.into());
+            }
+            Ok(out)
+        })
     }
 
     /// One namespace's associations.
     pub async fn associations(&self, ns: &str) -> Result<Vec<AssociationRow>, MetadefError> {
-        let rows = sqlx::query(
-            "SELECT resource_type, prefix, properties_target, created_at, updated_at
-             FROM metadef_associations WHERE namespace = ? ORDER BY resource_type",
-        )
-        .bind(ns)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(association_row).collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<AssociationRecord> = sqlx::query_as(&format!(
+                "SELECT {ASSOCIATION_COLS} FROM metadef_associations WHERE namespace = $1
+                 ORDER BY resource_type"
+            ))
+            .bind(ns)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(AssociationRow::from).collect())
+        })
     }
 
     /// A namespace's properties, objects or tags, by name.
     pub async fn items(&self, ns: &str, kind: Kind) -> Result<Vec<Item>, MetadefError> {
-        let rows = sqlx::query(
-            "SELECT name, body, created_at, updated_at FROM metadef_items
-             WHERE namespace = ? AND kind = ? ORDER BY name",
-        )
-        .bind(ns)
-        .bind(kind.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Item {
-                name: r.get(0),
-                body: serde_json::from_str(r.get::<&str, _>(1)).unwrap_or(Value::Null),
-                created_at: r.get(2),
-                updated_at: r.get(3),
-            })
-            .collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<ItemRecord> = sqlx::query_as(
+                "SELECT name, body, created_at, updated_at FROM metadef_items
+                 WHERE namespace = $1 AND kind = $2 ORDER BY name",
+            )
+            .bind(ns)
+            .bind(kind.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(Item::from).collect())
+        })
     }
 
     /// Stores a namespace document (already checked) in one transaction; with `replace`, an
@@ -145,56 +192,55 @@ impl MetadefRepo {
         replace: bool,
         now: &str,
     ) -> Result<(), MetadefError> {
-        let name = &doc.namespace.namespace;
-        let mut tx = self.pool.begin().await?;
-        if replace {
-            sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = ?")
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let ns = &doc.namespace;
-        let done = sqlx::query(
-            "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace) DO NOTHING",
-        )
-        .bind(&ns.namespace)
-        .bind(&ns.display_name)
-        .bind(&ns.description)
-        .bind(&ns.visibility)
-        .bind(ns.protected as i64)
-        .bind(&ns.owner)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(MetadefError::Conflict(format!(
-                "Metadata definition namespace={name} already exists."
-            )));
-        }
-        for a in &doc.resource_type_associations {
-            insert_association(&mut tx, name, a, now).await?;
-        }
-        let items = doc
-            .properties
-            .iter()
-            .map(|(k, v)| (Kind::Property, k.clone(), v.clone()))
-            .chain(
-                doc.objects
-                    .iter()
-                    .map(|o| (Kind::Object, o.name.clone(), o.body())),
+        crate::server::db::db_run!(&self.db, pool => {
+            let name = &doc.namespace.namespace;
+            let mut tx = pool.begin_write().await?;
+            if replace {
+                sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = $1")
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let ns = &doc.namespace;
+            let done = sqlx::query(
+                "INSERT INTO metadef_namespaces (namespace, display_name, description, visibility, protected, owner, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (namespace) DO NOTHING",
             )
-            .chain(
-                doc.tags
-                    .iter()
-                    .map(|t| (Kind::Tag, t.name.clone(), Value::Object(Map::new()))),
-            );
-        for (kind, item, body) in items {
-            insert_item(&mut tx, name, kind, &item, &body, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            .bind(&ns.namespace)
+            .bind(&ns.display_name)
+            .bind(&ns.description)
+            .bind(&ns.visibility)
+            .bind(ns.protected)
+            .bind(&ns.owner)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(MetadefError::Conflict(format!(
+                    "Metadata definition namespace={name} already exists."
+                )));
+            }
+            insert_associations(&mut tx, name, &doc.resource_type_associations, now).await?;
+            let items: Vec<(Kind, String, Value)> = doc
+                .properties
+                .iter()
+                .map(|(k, v)| (Kind::Property, k.clone(), v.clone()))
+                .chain(
+                    doc.objects
+                        .iter()
+                        .map(|o| (Kind::Object, o.name.clone(), o.body())),
+                )
+                .chain(
+                    doc.tags
+                        .iter()
+                        .map(|t| (Kind::Tag, t.name.clone(), Value::Object(Map::new()))),
+                )
+                .collect();
+            insert_items(&mut tx, name, &items, now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Replaces a namespace's own fields (a rename keeps its contents).
@@ -204,41 +250,47 @@ impl MetadefRepo {
         new: &Namespace,
         now: &str,
     ) -> Result<(), MetadefError> {
-        sqlx::query(
-            "UPDATE metadef_namespaces SET namespace = ?, display_name = ?, description = ?, visibility = ?,
-                 protected = ?, owner = COALESCE(?, owner), updated_at = ? WHERE namespace = ?",
-        )
-        .bind(&new.namespace)
-        .bind(&new.display_name)
-        .bind(&new.description)
-        .bind(&new.visibility)
-        .bind(new.protected as i64)
-        .bind(&new.owner)
-        .bind(now)
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            conflict_on_unique(e, || MetadefError::Conflict(format!("Metadata definition namespace={} already exists.", new.namespace)))
-        })?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE metadef_namespaces SET namespace = $1, display_name = $2, description = $3, visibility = $4,
+                     protected = $5, owner = COALESCE($6, owner), updated_at = $7 WHERE namespace = $8",
+            )
+            .bind(&new.namespace)
+            .bind(&new.display_name)
+            .bind(&new.description)
+            .bind(&new.visibility)
+            .bind(new.protected)
+            .bind(&new.owner)
+            .bind(now)
+            .bind(name)
+            .execute(pool)
+            .await
+            .map_err(|e| {
+                conflict_on_unique(e, || MetadefError::Conflict(format!("Metadata definition namespace={} already exists.", new.namespace)))
+            })?;
+            Ok(())
+        })
     }
 
     /// Deletes one namespace and all it holds.
     pub async fn delete_namespace(&self, name: &str) -> Result<(), MetadefError> {
-        sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = ?")
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("DELETE FROM metadef_namespaces WHERE namespace = $1")
+                .bind(name)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Deletes every namespace; returns how many.
     pub async fn delete_all(&self) -> Result<u64, MetadefError> {
-        Ok(sqlx::query("DELETE FROM metadef_namespaces")
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        crate::server::db::db_run!(&self.db, pool => {
+            Ok(sqlx::query("DELETE FROM metadef_namespaces")
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
     }
 
     /// Adds an item (already checked); a taken name is a conflict.
@@ -250,10 +302,12 @@ impl MetadefRepo {
         body: &Value,
         now: &str,
     ) -> Result<(), MetadefError> {
-        let mut tx = self.pool.begin().await?;
-        insert_item(&mut tx, ns, kind, name, body, now).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            insert_items(&mut tx, ns, &[(kind, name.to_string(), body.clone())], now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Replaces an item, renaming it to `new_name`.
@@ -265,20 +319,22 @@ impl MetadefRepo {
         body: &Value,
         now: &str,
     ) -> Result<(), MetadefError> {
-        sqlx::query(
-            "UPDATE metadef_items SET name = ?, body = ?, updated_at = ?
-             WHERE namespace = ? AND kind = ? AND name = ?",
-        )
-        .bind(new_name)
-        .bind(body.to_string())
-        .bind(now)
-        .bind(ns)
-        .bind(kind.as_str())
-        .bind(name)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| conflict_on_unique(e, || MetadefError::Conflict(taken(kind, new_name, ns))))?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE metadef_items SET name = $1, body = $2, updated_at = $3
+                 WHERE namespace = $4 AND kind = $5 AND name = $6",
+            )
+            .bind(new_name)
+            .bind(body.to_string())
+            .bind(now)
+            .bind(ns)
+            .bind(kind.as_str())
+            .bind(name)
+            .execute(pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, || MetadefError::Conflict(taken(kind, new_name, ns))))?;
+            Ok(())
+        })
     }
 
     /// Deletes one item, or every item of a kind when `name` is `None`.
@@ -288,16 +344,18 @@ impl MetadefRepo {
         kind: Kind,
         name: Option<&str>,
     ) -> Result<(), MetadefError> {
-        sqlx::query(
-            "DELETE FROM metadef_items WHERE namespace = ? AND kind = ? AND (? IS NULL OR name = ?)",
-        )
-        .bind(ns)
-        .bind(kind.as_str())
-        .bind(name)
-        .bind(name)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query(
+                "DELETE FROM metadef_items WHERE namespace = $1 AND kind = $2 AND ($3 IS NULL OR name = $4)",
+            )
+            .bind(ns)
+            .bind(kind.as_str())
+            .bind(name)
+            .bind(name)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
     }
 
     /// Adds `tags` (already checked), first removing every tag unless `append`.
@@ -308,31 +366,33 @@ impl MetadefRepo {
         append: bool,
         now: &str,
     ) -> Result<(), MetadefError> {
-        let mut tx = self.pool.begin().await?;
-        if !append {
-            sqlx::query("DELETE FROM metadef_items WHERE namespace = ? AND kind = 'tag'")
-                .bind(ns)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for t in tags {
-            insert_item(&mut tx, ns, Kind::Tag, t, &Value::Object(Map::new()), now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            if !append {
+                sqlx::query("DELETE FROM metadef_items WHERE namespace = $1 AND kind = 'tag'")
+                    .bind(ns)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let items: Vec<(Kind, String, Value)> = tags
+                .iter()
+                .map(|t| (Kind::Tag, t.clone(), Value::Object(Map::new())))
+                .collect();
+            insert_items(&mut tx, ns, &items, now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Every resource type: (name, created_at, updated_at).
     pub async fn resource_types(&self) -> Result<Vec<(String, String, String)>, MetadefError> {
-        let rows = sqlx::query(
-            "SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        crate::server::db::db_run!(&self.db, pool => {
+            Ok(sqlx::query_as(
+                "SELECT name, created_at, updated_at FROM metadef_resource_types ORDER BY name",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
     }
 
     /// Associates a namespace with a resource type (created if new).
@@ -342,98 +402,149 @@ impl MetadefRepo {
         a: &Association,
         now: &str,
     ) -> Result<(), MetadefError> {
-        let mut tx = self.pool.begin().await?;
-        insert_association(&mut tx, ns, a, now).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            insert_associations(&mut tx, ns, std::slice::from_ref(a), now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Removes an association; false if there was none.
     pub async fn dissociate(&self, ns: &str, rt: &str) -> Result<bool, MetadefError> {
-        let done = sqlx::query(
-            "DELETE FROM metadef_associations WHERE namespace = ? AND resource_type = ?",
-        )
-        .bind(ns)
-        .bind(rt)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let done = sqlx::query(
+                "DELETE FROM metadef_associations WHERE namespace = $1 AND resource_type = $2",
+            )
+            .bind(ns)
+            .bind(rt)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() > 0)
+        })
     }
 
     /// Seeds Glance's resource types; returns whether any resource type existed before (the
     /// database was seeded already).
     pub async fn seed_resource_types(&self, now: &str) -> Result<bool, MetadefError> {
-        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metadef_resource_types")
-            .fetch_one(&self.pool)
-            .await?;
-        for name in SEEDED_RESOURCE_TYPES {
-            sqlx::query(
-                "INSERT INTO metadef_resource_types (name, protected, created_at, updated_at)
-                 VALUES (?, 1, ?, ?) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(name)
-            .bind(now)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        }
-        Ok(known > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM metadef_resource_types")
+                .fetch_one(pool)
+                .await?;
+            let mut tx = pool.begin_write().await?;
+            insert_resource_types(&mut tx, &SEEDED_RESOURCE_TYPES, true, now).await?;
+            tx.commit().await?;
+            Ok(known > 0)
+        })
     }
 }
 
-async fn insert_item(
-    tx: &mut Transaction<'_, Sqlite>,
+/// Adds items to a namespace in one statement; a name taken already (or twice in `items`) is
+/// a conflict naming it.
+async fn insert_items<D: Dialect>(
+    tx: &mut Transaction<'_, D>,
     ns: &str,
-    kind: Kind,
-    name: &str,
-    body: &Value,
+    items: &[(Kind, String, Value)],
     now: &str,
 ) -> Result<(), MetadefError> {
-    sqlx::query(
-        "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(ns)
-    .bind(kind.as_str())
-    .bind(name)
-    .bind(body.to_string())
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| conflict_on_unique(e, || MetadefError::Conflict(taken(kind, name, ns))))?;
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut b = QueryBuilder::new(
+        "INSERT INTO metadef_items (namespace, kind, name, body, created_at, updated_at) VALUES ",
+    );
+    for (i, (kind, name, body)) in items.iter().enumerate() {
+        b.push(if i == 0 { "(" } else { ", (" });
+        for (j, v) in [ns, kind.as_str(), name, &body.to_string(), now, now]
+            .into_iter()
+            .enumerate()
+        {
+            if j > 0 {
+                b.push(", ");
+            }
+            D::text(&mut b, v.to_string());
+        }
+        b.push(")");
+    }
+    D::execute(&mut **tx, b).await.map_err(|e| {
+        conflict_on_unique(e, || {
+            // The one item, the first given twice, or else the first (one of them was taken).
+            let (kind, name, _) = items
+                .iter()
+                .enumerate()
+                .find(|(i, (k, n, _))| items[..*i].iter().any(|(k2, n2, _)| k2 == k && n2 == n))
+                .map(|(_, it)| it)
+                .unwrap_or(&items[0]);
+            MetadefError::Conflict(taken(*kind, name, ns))
+        })
+    })?;
     Ok(())
 }
 
-async fn insert_association(
-    tx: &mut Transaction<'_, Sqlite>,
+/// Associates a namespace with resource types in two statements (unknown resource types are
+/// created first); an association that exists already is a conflict.
+async fn insert_associations<D: Dialect>(
+    tx: &mut Transaction<'_, D>,
     ns: &str,
-    a: &Association,
+    assocs: &[Association],
     now: &str,
 ) -> Result<(), MetadefError> {
-    sqlx::query(
-        "INSERT INTO metadef_resource_types (name, protected, created_at, updated_at)
-         VALUES (?, 0, ?, ?) ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(&a.name)
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO metadef_associations (namespace, resource_type, prefix, properties_target, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(ns)
-    .bind(&a.name)
-    .bind(&a.prefix)
-    .bind(&a.properties_target)
-    .bind(now)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| {
-        conflict_on_unique(e, || MetadefError::Conflict(format!("Namespace {ns} is already associated with resource type {}.", a.name)))
+    if assocs.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = assocs.iter().map(|a| a.name.as_str()).collect();
+    insert_resource_types::<D>(tx, &names, false, now).await?;
+    let mut b = QueryBuilder::new(
+        "INSERT INTO metadef_associations (namespace, resource_type, prefix, properties_target, created_at, updated_at) VALUES ",
+    );
+    for (i, a) in assocs.iter().enumerate() {
+        b.push(if i == 0 { "(" } else { ", (" });
+        D::text(&mut b, ns.to_string());
+        b.push(", ");
+        D::text(&mut b, a.name.clone());
+        for v in [&a.prefix, &a.properties_target] {
+            b.push(", ");
+            D::opt_text(&mut b, v.clone());
+        }
+        for _ in 0..2 {
+            b.push(", ");
+            D::text(&mut b, now.to_string());
+        }
+        b.push(")");
+    }
+    D::execute(&mut **tx, b).await.map_err(|e| {
+        conflict_on_unique(e, || {
+            MetadefError::Conflict(format!(
+                "Namespace {ns} is already associated with resource type {}.",
+                assocs[0].name
+            ))
+        })
     })?;
+    Ok(())
+}
+
+/// Creates the resource types that do not exist yet, in one statement.
+async fn insert_resource_types<D: Dialect>(
+    tx: &mut Transaction<'_, D>,
+    names: &[&str],
+    protected: bool,
+    now: &str,
+) -> Result<(), MetadefError> {
+    let mut b = QueryBuilder::new(
+        "INSERT INTO metadef_resource_types (name, protected, created_at, updated_at) VALUES ",
+    );
+    for (i, name) in names.iter().enumerate() {
+        b.push(if i == 0 { "(" } else { ", (" });
+        D::text(&mut b, name.to_string());
+        b.push(", ");
+        D::boolean(&mut b, protected);
+        for _ in 0..2 {
+            b.push(", ");
+            D::text(&mut b, now.to_string());
+        }
+        b.push(")");
+    }
+    b.push(" ON CONFLICT (name) DO NOTHING");
+    D::execute(&mut **tx, b).await?;
     Ok(())
 }

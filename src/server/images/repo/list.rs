@@ -11,48 +11,50 @@ impl ImageRepo {
         admin: bool,
         q: &ListQuery,
     ) -> Result<Vec<Image>, ImageError> {
-        let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {COLS} FROM images i"));
-        push_filters(&mut b, project, admin, q);
-        let mut keys = q.sort.clone();
-        let last_dir = keys.last().map(|k| k.1).unwrap_or(true);
-        for tie in [SortKey::CreatedAt, SortKey::Id] {
-            if !keys.iter().any(|k| k.0 == tie) {
-                keys.push((tie, last_dir));
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut b: QueryBuilder<_> = QueryBuilder::new(format!("SELECT {COLS} FROM images i"));
+            push_filters(&mut b, project, admin, q);
+            let mut keys = q.sort.clone();
+            let last_dir = keys.last().map(|k| k.1).unwrap_or(true);
+            for tie in [SortKey::CreatedAt, SortKey::Id] {
+                if !keys.iter().any(|k| k.0 == tie) {
+                    keys.push((tie, last_dir));
+                }
             }
-        }
-        // Backwards: the same keyset walk in the opposite order, then the page turned around.
-        let backwards = q.before_marker && q.marker.is_some();
-        if backwards {
-            for k in &mut keys {
-                k.1 = !k.1;
+            // Backwards: the same keyset walk in the opposite order, then the page turned around.
+            let backwards = q.before_marker && q.marker.is_some();
+            if backwards {
+                for k in &mut keys {
+                    k.1 = !k.1;
+                }
             }
-        }
-        if let Some(marker) = &q.marker {
-            let m: Option<Row> =
-                sqlx::query_as(&format!("SELECT {COLS} FROM images i WHERE i.id = ?"))
-                    .bind(marker.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
-            let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
-            push_keyset(&mut b, &keys, &m);
-        }
-        b.push(" ORDER BY ");
-        let mut sep = b.separated(", ");
-        for (k, desc) in &keys {
-            sep.push(format!(
-                "{} {}",
-                k.sql(),
-                if *desc { "DESC" } else { "ASC" }
-            ));
-        }
-        b.push(" LIMIT ").push_bind(q.limit);
-        let rows: Vec<Row> = b.build_query_as().fetch_all(&self.pool).await?;
-        let mut images: Vec<Image> = rows.into_iter().filter_map(Row::into_image).collect();
-        if backwards {
-            images.reverse();
-        }
-        self.load_children(&mut images).await?;
-        Ok(images)
+            if let Some(marker) = &q.marker {
+                let m: Option<Row> =
+                    sqlx::query_as(&format!("SELECT {COLS} FROM images i WHERE i.id = $1"))
+                        .bind(marker.as_str())
+                        .fetch_optional(pool)
+                        .await?;
+                let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
+                push_keyset(&mut b, &keys, &m);
+            }
+            b.push(" ORDER BY ");
+            let mut sep = b.separated(", ");
+            for (k, desc) in &keys {
+                sep.push(format!(
+                    "{} {}",
+                    k.sql(),
+                    if *desc { "DESC" } else { "ASC" }
+                ));
+            }
+            b.push(" LIMIT ").push_bind(q.limit);
+            let rows: Vec<Row> = b.build_query_as().fetch_all(pool).await?;
+            let mut images: Vec<Image> = rows.into_iter().filter_map(Row::into_image).collect();
+            if backwards {
+                images.reverse();
+            }
+            self.load_children(&mut images).await?;
+            Ok(images)
+        })
     }
 
     /// How many images match the query's filters (marker and limit aside), counting no further
@@ -64,31 +66,28 @@ impl ImageRepo {
         q: &ListQuery,
         cap: i64,
     ) -> Result<i64, ImageError> {
-        // Counting stops past `cap`: the cost stays bounded however many images match.
-        let mut b: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM images i");
-        push_filters(&mut b, project, admin, q);
-        b.push(" LIMIT ").push_bind(cap.saturating_add(1)).push(")");
-        Ok(b.build_query_scalar().fetch_one(&self.pool).await?)
+        crate::server::db::db_run!(&self.db, pool => {
+            // Counting stops past `cap`: the cost stays bounded however many images match.
+            let mut b: QueryBuilder<_> =
+                QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM images i");
+            push_filters(&mut b, project, admin, q);
+            b.push(" LIMIT ").push_bind(cap.saturating_add(1)).push(") AS capped");
+            Ok(b.build_query_scalar().fetch_one(pool).await?)
+        })
     }
 }
 
 /// The WHERE clause of a list or count: live images the caller may see, then every filter.
-fn push_filters(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, q: &ListQuery) {
-    b.push(" WHERE i.deleted = 0 AND i.status NOT IN ('killed', 'deleted')");
+fn push_filters<D: Dialect>(
+    b: &mut QueryBuilder<'_, D>,
+    project: &ProjectId,
+    admin: bool,
+    q: &ListQuery,
+) {
+    b.push(" WHERE i.deleted = FALSE AND i.status NOT IN ('killed', 'deleted')");
     push_visibility(b, project, admin, q);
     if let Some(term) = q.name_contains.as_deref().filter(|t| !t.is_empty()) {
-        if term.contains(['%', '_']) {
-            // LIKE's wildcards taken literally: a plain scan.
-            b.push(" AND instr(lower(i.name), lower(")
-                .push_bind(term.to_string())
-                .push(")) > 0");
-        } else {
-            // The trigram index answers substring LIKE (case-insensitive) without a scan.
-            b.push(" AND i.rowid IN (SELECT rowid FROM images_name_search WHERE name LIKE ")
-                .push_bind(format!("%{term}%"))
-                .push(")");
-        }
+        D::name_contains(b, "i.name", term);
     }
     {
         let b = &mut *b;
@@ -104,9 +103,11 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, 
                 Column::OsHashValue => "os_hash_value",
             };
             b.push(format!(" AND i.{col} IN ("));
-            let mut sep = b.separated(", ");
-            for v in values {
-                sep.push_bind(v.clone());
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                D::text(b, v.clone());
             }
             b.push(")");
         }
@@ -120,39 +121,47 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, 
                     Cmp::Eq => "=",
                     Cmp::Neq => "!=",
                 };
-                b.push(format!(" AND substr(i.{col}, 1, 19) {op} substr("))
-                    .push_bind(v.clone())
-                    .push(", 1, 19)");
+                b.push(format!(" AND substr(i.{col}, 1, 19) {op} substr("));
+                D::text(b, v.clone());
+                b.push(", 1, 19)");
             }
         }
         if let Some(min) = q.size_min {
-            b.push(" AND i.size >= ").push_bind(min);
+            b.push(" AND i.size >= ");
+            D::int(b, min);
         }
         if let Some(max) = q.size_max {
-            b.push(" AND i.size <= ").push_bind(max);
+            b.push(" AND i.size <= ");
+            D::int(b, max);
         }
         if let Some(p) = q.protected {
-            b.push(" AND i.protected = ").push_bind(p);
+            b.push(" AND i.protected = ");
+            D::boolean(b, p);
         }
-        b.push(" AND i.os_hidden = ").push_bind(q.os_hidden);
+        b.push(" AND i.os_hidden = ");
+        D::boolean(b, q.os_hidden);
         for t in &q.tags {
-            b.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag = ")
-                .push_bind(t.clone())
-                .push(")");
+            b.push(" AND EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag = ");
+            D::text(b, t.clone());
+            b.push(")");
         }
         for (k, v) in &q.properties {
-            b.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ")
-                .push_bind(k.clone())
-                .push(" AND p.value = ")
-                .push_bind(v.clone())
-                .push(")");
+            b.push(" AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = ");
+            D::text(b, k.clone());
+            b.push(" AND p.value = ");
+            D::text(b, v.clone());
+            b.push(")");
         }
     }
 }
 
-fn push_member(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, status: MemberStatusFilter) {
-    b.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ")
-        .push_bind(project.as_str().to_string());
+fn push_member<D: Dialect>(
+    b: &mut QueryBuilder<'_, D>,
+    project: &ProjectId,
+    status: MemberStatusFilter,
+) {
+    b.push("EXISTS (SELECT 1 FROM image_members m WHERE m.image_id = i.id AND m.member = ");
+    D::text(b, project.as_str().to_string());
     match status {
         MemberStatusFilter::All => {}
         s => {
@@ -161,7 +170,8 @@ fn push_member(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, status: Member
                 MemberStatusFilter::Rejected => "rejected",
                 _ => "accepted",
             };
-            b.push(" AND m.status = ").push_bind(v);
+            b.push(" AND m.status = ");
+            D::text(b, v.to_string());
         }
     }
     b.push(")");
@@ -169,25 +179,31 @@ fn push_member(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, status: Member
 
 /// Glance's visible set: own images, public ones, shared ones where the project is a member with
 /// the requested status; community images only when asked for (or owned). Admins see all.
-fn push_visibility(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: bool, q: &ListQuery) {
+fn push_visibility<D: Dialect>(
+    b: &mut QueryBuilder<'_, D>,
+    project: &ProjectId,
+    admin: bool,
+    q: &ListQuery,
+) {
     let p = project.as_str().to_string();
     match (admin, q.visibility) {
         (true, None) => {
-            b.push(" AND (i.visibility != 'community' OR i.owner = ")
-                .push_bind(p)
-                .push(")");
+            b.push(" AND (i.visibility != 'community' OR i.owner = ");
+            D::text(b, p);
+            b.push(")");
         }
         (true, Some(VisibilityFilter::All)) => {}
         (true, Some(VisibilityFilter::Only(v))) => {
-            b.push(" AND i.visibility = ").push_bind(v.as_str());
+            b.push(" AND i.visibility = ");
+            D::text(b, v.as_str().to_string());
         }
         (false, vis) => {
             b.push(" AND (");
             match vis {
                 None | Some(VisibilityFilter::All) => {
-                    b.push("i.owner = ")
-                        .push_bind(p.clone())
-                        .push(" OR i.visibility = 'public'");
+                    b.push("i.owner = ");
+                    D::text(b, p.clone());
+                    b.push(" OR i.visibility = 'public'");
                     if vis.is_some() {
                         b.push(" OR i.visibility = 'community'");
                     }
@@ -202,13 +218,13 @@ fn push_visibility(b: &mut QueryBuilder<Sqlite>, project: &ProjectId, admin: boo
                     b.push("i.visibility = 'community'");
                 }
                 Some(VisibilityFilter::Only(Visibility::Private)) => {
-                    b.push("i.visibility = 'private' AND i.owner = ")
-                        .push_bind(p.clone());
+                    b.push("i.visibility = 'private' AND i.owner = ");
+                    D::text(b, p.clone());
                 }
                 Some(VisibilityFilter::Only(Visibility::Shared)) => {
-                    b.push("i.visibility = 'shared' AND (i.owner = ")
-                        .push_bind(p.clone())
-                        .push(" OR ");
+                    b.push("i.visibility = 'shared' AND (i.owner = ");
+                    D::text(b, p.clone());
+                    b.push(" OR ");
                     push_member(b, project, q.member_status);
                     b.push(")");
                 }
@@ -236,15 +252,15 @@ enum SortValue {
     Int(i64),
 }
 
-fn push_value(b: &mut QueryBuilder<Sqlite>, v: SortValue) {
+fn push_value<D: Dialect>(b: &mut QueryBuilder<'_, D>, v: SortValue) {
     match v {
-        SortValue::Text(s) => b.push_bind(s),
-        SortValue::Int(i) => b.push_bind(i),
-    };
+        SortValue::Text(s) => D::text(b, s),
+        SortValue::Int(i) => D::int(b, i),
+    }
 }
 
 /// Rows strictly after the marker in the sort order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …
-fn push_keyset(b: &mut QueryBuilder<Sqlite>, keys: &[(SortKey, bool)], marker: &Row) {
+fn push_keyset<D: Dialect>(b: &mut QueryBuilder<'_, D>, keys: &[(SortKey, bool)], marker: &Row) {
     b.push(" AND (");
     for (i, (k, desc)) in keys.iter().enumerate() {
         if i > 0 {

@@ -9,17 +9,19 @@ impl ImageRepo {
         id: &ImageId,
         project: &ProjectId,
     ) -> Result<Membership, ImageError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT status FROM image_members WHERE image_id = ? AND member = ?")
-                .bind(id.as_str())
-                .bind(project.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(match row.as_ref().map(|r| r.0.as_str()) {
-            Some("accepted") => Membership::Accepted,
-            Some("rejected") => Membership::Rejected,
-            Some(_) => Membership::Pending,
-            None => Membership::None,
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM image_members WHERE image_id = $1 AND member = $2")
+                    .bind(id.as_str())
+                    .bind(project.as_str())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(match row.as_ref().map(|r| r.0.as_str()) {
+                Some("accepted") => Membership::Accepted,
+                Some("rejected") => Membership::Rejected,
+                Some(_) => Membership::Pending,
+                None => Membership::None,
+            })
         })
     }
 
@@ -28,48 +30,68 @@ impl ImageRepo {
         &self,
         project: &ProjectId,
     ) -> Result<Vec<(Image, Member)>, ImageError> {
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT i.id FROM image_members m JOIN images i ON i.id = m.image_id
-              WHERE m.member = ? AND i.deleted = 0 AND i.visibility = 'shared'
-              ORDER BY i.created_at DESC LIMIT 1000",
-        )
-        .bind(project.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            let Ok(id) = ImageId::parse(&id) else {
-                continue;
-            };
-            if let (Some(img), Some(m)) = (
-                self.get(&id).await?,
-                self.members(&id, Some(project)).await?.pop(),
-            ) {
-                out.push((img, m));
+        crate::server::db::db_run!(&self.db, pool => {
+            // One query for the images with the project's membership, one for their children.
+            #[derive(sqlx::FromRow)]
+            struct SharedRow {
+                #[sqlx(flatten)]
+                image: Row,
+                m_status: String,
+                m_created_at: String,
+                m_updated_at: String,
             }
-        }
-        Ok(out)
+            let rows: Vec<SharedRow> = sqlx::query_as(&format!(
+                "SELECT {COLS}, m.status AS m_status, m.created_at AS m_created_at,
+                        m.updated_at AS m_updated_at
+                   FROM image_members m JOIN images i ON i.id = m.image_id
+                  WHERE m.member = $1 AND i.deleted = FALSE AND i.visibility = 'shared'
+                  ORDER BY i.created_at DESC LIMIT 1000"
+            ))
+            .bind(project.as_str())
+            .fetch_all(pool)
+            .await?;
+            let mut members = Vec::with_capacity(rows.len());
+            let mut images = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let Some(img) = r.image.into_image() {
+                    members.push(Member {
+                        image_id: img.id.clone(),
+                        member_id: project.clone(),
+                        status: r.m_status,
+                        created_at: r.m_created_at,
+                        updated_at: r.m_updated_at,
+                    });
+                    images.push(img);
+                }
+            }
+            self.load_children(&mut images).await?;
+            Ok(images.into_iter().zip(members).collect())
+        })
     }
 
     /// How many shares wait for `project`'s answer.
     pub async fn pending_shares(&self, project: &ProjectId) -> Result<i64, ImageError> {
-        let n: (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM image_members m JOIN images i ON i.id = m.image_id
-              WHERE m.member = ? AND m.status = 'pending' AND i.deleted = 0 AND i.visibility = 'shared'",
-        )
-        .bind(project.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n.0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let n: (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM image_members m JOIN images i ON i.id = m.image_id
+                  WHERE m.member = $1 AND m.status = 'pending' AND i.deleted = FALSE AND i.visibility = 'shared'",
+            )
+            .bind(project.as_str())
+            .fetch_one(pool)
+            .await?;
+            Ok(n.0)
+        })
     }
 
     /// Whether a project exists (members must be real projects).
     pub async fn project_exists(&self, id: &ProjectId) -> Result<bool, ImageError> {
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n.0 > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM projects WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(pool)
+                .await?;
+            Ok(n.0 > 0)
+        })
     }
 
     /// The members of an image, optionally only one.
@@ -78,26 +100,28 @@ impl ImageRepo {
         id: &ImageId,
         only: Option<&ProjectId>,
     ) -> Result<Vec<Member>, ImageError> {
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-            "SELECT member, status, created_at, updated_at FROM image_members
-              WHERE image_id = ?1 AND (?2 IS NULL OR member = ?2) ORDER BY created_at, member",
-        )
-        .bind(id.as_str())
-        .bind(only.map(|p| p.as_str()))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                Some(Member {
-                    image_id: id.clone(),
-                    member_id: ProjectId::parse(&r.0).ok()?,
-                    status: r.1,
-                    created_at: r.2,
-                    updated_at: r.3,
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                "SELECT member, status, created_at, updated_at FROM image_members
+                  WHERE image_id = $1 AND ($2 IS NULL OR member = $2) ORDER BY created_at, member",
+            )
+            .bind(id.as_str())
+            .bind(only.map(|p| p.as_str()))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| {
+                    Some(Member {
+                        image_id: id.clone(),
+                        member_id: ProjectId::parse(&r.0).ok()?,
+                        status: r.1,
+                        created_at: r.2,
+                        updated_at: r.3,
+                    })
                 })
-            })
-            .collect())
+                .collect())
+        })
     }
 
     /// Adds a member (pending); `Conflict` if it is one already.
@@ -107,19 +131,21 @@ impl ImageRepo {
         member: &ProjectId,
         now: &str,
     ) -> Result<(), ImageError> {
-        sqlx::query("INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)")
-            .bind(id.as_str())
-            .bind(member.as_str())
-            .bind(now)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| {
-                conflict_on_unique(e, || {
-                    ImageError::Conflict(format!("Member {member} already exists for image {id}."))
-                })
-            })?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("INSERT INTO image_members (image_id, member, status, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4)")
+                .bind(id.as_str())
+                .bind(member.as_str())
+                .bind(now)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map_err(|e| {
+                    conflict_on_unique(e, || {
+                        ImageError::Conflict(format!("Member {member} already exists for image {id}."))
+                    })
+                })?;
+            Ok(())
+        })
     }
 
     /// Sets a member's status; false if there is no such member.
@@ -130,16 +156,18 @@ impl ImageRepo {
         status: &str,
         now: &str,
     ) -> Result<bool, ImageError> {
-        let r = sqlx::query(
-            "UPDATE image_members SET status = ?, updated_at = ? WHERE image_id = ? AND member = ?",
-        )
-        .bind(status)
-        .bind(now)
-        .bind(id.as_str())
-        .bind(member.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query(
+                "UPDATE image_members SET status = $1, updated_at = $2 WHERE image_id = $3 AND member = $4",
+            )
+            .bind(status)
+            .bind(now)
+            .bind(id.as_str())
+            .bind(member.as_str())
+            .execute(pool)
+            .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 
     /// Removes a member; false if there was none.
@@ -148,11 +176,13 @@ impl ImageRepo {
         id: &ImageId,
         member: &ProjectId,
     ) -> Result<bool, ImageError> {
-        let r = sqlx::query("DELETE FROM image_members WHERE image_id = ? AND member = ?")
-            .bind(id.as_str())
-            .bind(member.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("DELETE FROM image_members WHERE image_id = $1 AND member = $2")
+                .bind(id.as_str())
+                .bind(member.as_str())
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 }

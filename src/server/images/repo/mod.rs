@@ -14,8 +14,8 @@ use super::query::{Cmp, Column, ListQuery, MemberStatusFilter, SortKey, Visibili
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{Image, ImageStatus, Member, Visibility};
 use crate::domain::policy::Membership;
-use crate::server::db::conflict_on_unique;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use crate::server::db::{conflict_on_unique, BeginWrite, Db, Dialect};
+use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
 
 pub(super) const COLS: &str = "i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden, i.owner, i.disk_format, \
@@ -88,177 +88,197 @@ pub struct UploadResult {
     pub virtual_size: Option<i64>,
 }
 
-/// Image queries over one pool.
+/// Image queries over one database.
 #[derive(Debug, Clone)]
 pub struct ImageRepo {
-    pool: SqlitePool,
+    db: Db,
 }
 
 impl ImageRepo {
-    /// A repository over `pool`.
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    /// A repository over `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
 
     /// Whether an image with this id ever existed (deleted ones too: ids are never reused).
     pub async fn id_taken(&self, id: &ImageId) -> Result<bool, ImageError> {
-        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM images WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n.0 > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM images WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_one(pool)
+                .await?;
+            Ok(n.0 > 0)
+        })
     }
 
     /// Stores a new image with its tags and properties.
     pub async fn insert(&self, img: &Image) -> Result<(), ImageError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO images (id, name, status, visibility, protected, os_hidden, owner, disk_format, container_format,
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO images (id, name, status, visibility, protected, os_hidden, owner, disk_format, container_format,
                 size, virtual_size, checksum, os_hash_algo, os_hash_value, min_disk, min_ram, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(img.id.as_str())
-        .bind(&img.name)
-        .bind(img.status.as_str())
-        .bind(img.visibility.as_str())
-        .bind(img.protected)
-        .bind(img.os_hidden)
-        .bind(img.owner.as_ref().map(|o| o.as_str()))
-        .bind(&img.disk_format)
-        .bind(&img.container_format)
-        .bind(img.size)
-        .bind(img.virtual_size)
-        .bind(&img.checksum)
-        .bind(&img.os_hash_algo)
-        .bind(&img.os_hash_value)
-        .bind(img.min_disk)
-        .bind(img.min_ram)
-        .bind(&img.created_at)
-        .bind(&img.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            conflict_on_unique(e, || {
-                ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
-            })
-        })?;
-        Self::write_children(&mut tx, img).await?;
-        tx.commit().await?;
-        Ok(())
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            )
+            .bind(img.id.as_str())
+            .bind(&img.name)
+            .bind(img.status.as_str())
+            .bind(img.visibility.as_str())
+            .bind(img.protected)
+            .bind(img.os_hidden)
+            .bind(img.owner.as_ref().map(|o| o.as_str()))
+            .bind(&img.disk_format)
+            .bind(&img.container_format)
+            .bind(img.size)
+            .bind(img.virtual_size)
+            .bind(&img.checksum)
+            .bind(&img.os_hash_algo)
+            .bind(&img.os_hash_value)
+            .bind(img.min_disk)
+            .bind(img.min_ram)
+            .bind(&img.created_at)
+            .bind(&img.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                conflict_on_unique(e, || {
+                    ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
+                })
+            })?;
+            Self::write_children(&mut tx, img).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    async fn write_children(
-        tx: &mut sqlx::Transaction<'_, Sqlite>,
+    /// Replaces an image's tags and properties: two deletes and at most two multi-row inserts.
+    async fn write_children<D: Dialect>(
+        tx: &mut sqlx::Transaction<'_, D>,
         img: &Image,
     ) -> Result<(), ImageError> {
-        sqlx::query("DELETE FROM image_tags WHERE image_id = ?")
-            .bind(img.id.as_str())
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("DELETE FROM image_properties WHERE image_id = ?")
-            .bind(img.id.as_str())
-            .execute(&mut **tx)
-            .await?;
-        for t in &img.tags {
-            sqlx::query("INSERT OR IGNORE INTO image_tags (image_id, tag) VALUES (?, ?)")
-                .bind(img.id.as_str())
-                .bind(t)
-                .execute(&mut **tx)
-                .await?;
+        let id = img.id.as_str();
+        for table in ["image_tags", "image_properties"] {
+            let mut b = QueryBuilder::new(format!("DELETE FROM {table} WHERE image_id = "));
+            D::text(&mut b, id.to_string());
+            D::execute(&mut **tx, b).await?;
         }
-        for (k, v) in &img.properties {
-            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)")
-                .bind(img.id.as_str())
-                .bind(k)
-                .bind(v)
-                .execute(&mut **tx)
-                .await?;
+        if !img.tags.is_empty() {
+            let mut b = QueryBuilder::new("INSERT INTO image_tags (image_id, tag) VALUES ");
+            for (i, t) in img.tags.iter().enumerate() {
+                b.push(if i == 0 { "(" } else { ", (" });
+                D::text(&mut b, id.to_string());
+                b.push(", ");
+                D::text(&mut b, t.clone());
+                b.push(")");
+            }
+            b.push(" ON CONFLICT DO NOTHING");
+            D::execute(&mut **tx, b).await?;
+        }
+        if !img.properties.is_empty() {
+            let mut b =
+                QueryBuilder::new("INSERT INTO image_properties (image_id, name, value) VALUES ");
+            for (i, (k, v)) in img.properties.iter().enumerate() {
+                b.push(if i == 0 { "(" } else { ", (" });
+                D::text(&mut b, id.to_string());
+                b.push(", ");
+                D::text(&mut b, k.clone());
+                b.push(", ");
+                D::text(&mut b, v.clone());
+                b.push(")");
+            }
+            D::execute(&mut **tx, b).await?;
         }
         Ok(())
     }
 
     /// Saves the caller-settable fields, tags and properties of an image that is not deleted.
     pub async fn save(&self, img: &Image) -> Result<(), ImageError> {
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
-            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, owner = ?, disk_format = ?,
-                container_format = ?, min_disk = ?, min_ram = ?, updated_at = ?
-             WHERE id = ? AND deleted = 0",
-        )
-        .bind(&img.name)
-        .bind(img.visibility.as_str())
-        .bind(img.protected)
-        .bind(img.os_hidden)
-        .bind(img.owner.as_ref().map(|o| o.as_str()))
-        .bind(&img.disk_format)
-        .bind(&img.container_format)
-        .bind(img.min_disk)
-        .bind(img.min_ram)
-        .bind(&img.updated_at)
-        .bind(img.id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() == 0 {
-            return Err(ImageError::NotFound(format!(
-                "No image found with ID {}",
-                img.id
-            )));
-        }
-        Self::write_children(&mut tx, img).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            let mut tx = pool.begin_write().await?;
+            let r = sqlx::query(
+                "UPDATE images SET name = $1, visibility = $2, protected = $3, os_hidden = $4, owner = $5, disk_format = $6,
+                container_format = $7, min_disk = $8, min_ram = $9, updated_at = $10
+             WHERE id = $11 AND deleted = FALSE",
+            )
+            .bind(&img.name)
+            .bind(img.visibility.as_str())
+            .bind(img.protected)
+            .bind(img.os_hidden)
+            .bind(img.owner.as_ref().map(|o| o.as_str()))
+            .bind(&img.disk_format)
+            .bind(&img.container_format)
+            .bind(img.min_disk)
+            .bind(img.min_ram)
+            .bind(&img.updated_at)
+            .bind(img.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() == 0 {
+                return Err(ImageError::NotFound(format!(
+                    "No image found with ID {}",
+                    img.id
+                )));
+            }
+            Self::write_children(&mut tx, img).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// One image that is not deleted, with tags and properties.
     pub async fn get(&self, id: &ImageId) -> Result<Option<Image>, ImageError> {
-        let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLS} FROM images i WHERE i.id = ? AND i.deleted = 0"
-        ))
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(img) = row.and_then(Row::into_image) else {
-            return Ok(None);
-        };
-        let mut v = vec![img];
-        self.load_children(&mut v).await?;
-        Ok(v.pop())
+        crate::server::db::db_run!(&self.db, pool => {
+            let row: Option<Row> = sqlx::query_as(&format!(
+                "SELECT {COLS} FROM images i WHERE i.id = $1 AND i.deleted = FALSE"
+            ))
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+            let Some(img) = row.and_then(Row::into_image) else {
+                return Ok(None);
+            };
+            let mut v = vec![img];
+            self.load_children(&mut v).await?;
+            Ok(v.pop())
+        })
     }
 
     pub(super) async fn load_children(&self, images: &mut [Image]) -> Result<(), ImageError> {
-        if images.is_empty() {
-            return Ok(());
-        }
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT image_id, tag FROM image_tags WHERE image_id IN (");
-        let mut sep = q.separated(", ");
-        for i in images.iter() {
-            sep.push_bind(i.id.as_str());
-        }
-        q.push(") ORDER BY tag");
-        let tags: Vec<(String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT image_id, name, value FROM image_properties WHERE image_id IN (",
-        );
-        let mut sep = q.separated(", ");
-        for i in images.iter() {
-            sep.push_bind(i.id.as_str());
-        }
-        q.push(")");
-        let props: Vec<(String, String, String)> = q.build_query_as().fetch_all(&self.pool).await?;
-        for img in images.iter_mut() {
-            img.tags = tags
-                .iter()
-                .filter(|t| t.0 == img.id.as_str())
-                .map(|t| t.1.clone())
-                .collect();
-            img.properties = props
-                .iter()
-                .filter(|p| p.0 == img.id.as_str())
-                .map(|p| (p.1.clone(), p.2.clone()))
-                .collect();
-        }
-        Ok(())
+        crate::server::db::db_run!(&self.db, pool => {
+            if images.is_empty() {
+                return Ok(());
+            }
+            let mut q: QueryBuilder<_> =
+                QueryBuilder::new("SELECT image_id, tag FROM image_tags WHERE image_id IN (");
+            let mut sep = q.separated(", ");
+            for i in images.iter() {
+                sep.push_bind(i.id.as_str());
+            }
+            q.push(") ORDER BY tag");
+            let tags: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
+            let mut q: QueryBuilder<_> = QueryBuilder::new(
+                "SELECT image_id, name, value FROM image_properties WHERE image_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for i in images.iter() {
+                sep.push_bind(i.id.as_str());
+            }
+            q.push(")");
+            let props: Vec<(String, String, String)> = q.build_query_as().fetch_all(pool).await?;
+            for img in images.iter_mut() {
+                img.tags = tags
+                    .iter()
+                    .filter(|t| t.0 == img.id.as_str())
+                    .map(|t| t.1.clone())
+                    .collect();
+                img.properties = props
+                    .iter()
+                    .filter(|p| p.0 == img.id.as_str())
+                    .map(|p| (p.1.clone(), p.2.clone()))
+                    .collect();
+            }
+            Ok(())
+        })
     }
 
     /// Moves an image from one status to another if it is still in `from`; returns whether it did.
@@ -269,13 +289,15 @@ impl ImageRepo {
         to: ImageStatus,
         now: &str,
     ) -> Result<bool, ImageError> {
-        let r = sqlx::query("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND deleted = 0")
-            .bind(to.as_str())
-            .bind(now)
-            .bind(id.as_str())
-            .bind(from.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query("UPDATE images SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 AND deleted = FALSE")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id.as_str())
+                .bind(from.as_str())
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected() > 0)
+        })
     }
 }
