@@ -108,7 +108,9 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
             <select
                 id="project-switcher"
                 on:change=move |ev| {
-                    switch.dispatch(SwitchProject { project_id: event_target_value(&ev) });
+                    if let Ok(project_id) = event_target_value(&ev).parse() {
+                        switch.dispatch(SwitchProject { project_id });
+                    }
                 }
             >
                 {info

@@ -143,11 +143,10 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// Switches the session to another project the user holds a role on.
 #[server]
-pub async fn switch_project(project_id: String) -> Result<(), AppError> {
-    use crate::domain::ids::ProjectId;
+pub async fn switch_project(project_id: crate::domain::ids::ProjectId) -> Result<(), AppError> {
     let services = super::ctx::services()?;
     let actor = super::ctx::actor().await?;
-    let pid = ProjectId::parse(&project_id)?;
+    let pid = project_id;
     if services
         .identity
         .actor_in(&actor.user_id, &pid)

@@ -2,7 +2,8 @@
 //! projects, users, passwords and role assignments.
 
 use super::AppError;
-use crate::domain::identity::{Assignment, Project, User};
+use crate::domain::identity::{Assignment, Project, Role, User};
+use crate::domain::ids::{ProjectId, UserId};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,14 +14,6 @@ pub struct UserRow {
     pub user: User,
     /// Their roles on projects.
     pub assignments: Vec<Assignment>,
-}
-
-#[cfg(feature = "ssr")]
-fn parse_role(role: &str) -> Result<crate::domain::identity::Role, AppError> {
-    crate::domain::identity::Role::parse(role).ok_or_else(|| AppError::Invalid {
-        field: "role".into(),
-        message: "must be admin, member or reader".into(),
-    })
 }
 
 /// Every project.
@@ -49,14 +42,13 @@ pub async fn create_project(name: String, description: String) -> Result<Project
 
 /// Enables or disables a project.
 #[server]
-pub async fn set_project_enabled(project_id: String, enabled: bool) -> Result<(), AppError> {
+pub async fn set_project_enabled(project_id: ProjectId, enabled: bool) -> Result<(), AppError> {
     use crate::server::identity::service::ProjectPatch;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let pid = project_id.parse()?;
     s.identity
         .update_project(
             &actor,
-            &pid,
+            &project_id,
             ProjectPatch {
                 enabled: Some(enabled),
                 ..Default::default()
@@ -89,12 +81,13 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
 }
 
 /// Creates a user, optionally with a role on a project (which becomes their default project).
+/// `project_id` is the form's choice: empty for none (a form always sends its select's value).
 #[server]
 pub async fn create_user(
     name: String,
     password: String,
     project_id: String,
-    role: String,
+    role: Role,
 ) -> Result<User, AppError> {
     use crate::server::identity::service::NewUser;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
@@ -103,11 +96,7 @@ pub async fn create_user(
     } else {
         Some(project_id.parse()?)
     };
-    let role = if project.is_some() {
-        Some(parse_role(&role)?)
-    } else {
-        None
-    };
+    let role = project.as_ref().map(|_| role);
     let new = NewUser {
         name,
         password,
@@ -125,14 +114,13 @@ pub async fn create_user(
 
 /// Sets a new password for a user (their API tokens are revoked).
 #[server]
-pub async fn reset_password(user_id: String, password: String) -> Result<(), AppError> {
+pub async fn reset_password(user_id: UserId, password: String) -> Result<(), AppError> {
     use crate::server::identity::service::UserPatch;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let uid = user_id.parse()?;
     s.identity
         .update_user(
             &actor,
-            &uid,
+            &user_id,
             UserPatch {
                 password: Some(password),
                 ..Default::default()
@@ -144,14 +132,13 @@ pub async fn reset_password(user_id: String, password: String) -> Result<(), App
 
 /// Enables or disables a user.
 #[server]
-pub async fn set_user_enabled(user_id: String, enabled: bool) -> Result<(), AppError> {
+pub async fn set_user_enabled(user_id: UserId, enabled: bool) -> Result<(), AppError> {
     use crate::server::identity::service::UserPatch;
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
-    let uid = user_id.parse()?;
     s.identity
         .update_user(
             &actor,
-            &uid,
+            &user_id,
             UserPatch {
                 enabled: Some(enabled),
                 ..Default::default()
@@ -163,15 +150,10 @@ pub async fn set_user_enabled(user_id: String, enabled: bool) -> Result<(), AppE
 
 /// Gives a user a role on a project.
 #[server]
-pub async fn add_role(user_id: String, project_id: String, role: String) -> Result<(), AppError> {
+pub async fn add_role(user_id: UserId, project_id: ProjectId, role: Role) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     s.identity
-        .assign_role(
-            &actor,
-            &user_id.parse()?,
-            &project_id.parse()?,
-            parse_role(&role)?,
-        )
+        .assign_role(&actor, &user_id, &project_id, role)
         .await?;
     Ok(())
 }
@@ -179,18 +161,13 @@ pub async fn add_role(user_id: String, project_id: String, role: String) -> Resu
 /// Takes a role on a project away from a user.
 #[server]
 pub async fn remove_role(
-    user_id: String,
-    project_id: String,
-    role: String,
+    user_id: UserId,
+    project_id: ProjectId,
+    role: Role,
 ) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     s.identity
-        .unassign_role(
-            &actor,
-            &user_id.parse()?,
-            &project_id.parse()?,
-            parse_role(&role)?,
-        )
+        .unassign_role(&actor, &user_id, &project_id, role)
         .await?;
     Ok(())
 }
