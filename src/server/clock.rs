@@ -9,6 +9,11 @@ const STORED: &[FormatItem<'static>] =
 const SECONDS: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
+/// Now, in milliseconds since the Unix epoch (what records shared between nodes compare).
+pub fn now_ms() -> i64 {
+    (now().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// The current time.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

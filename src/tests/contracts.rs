@@ -464,3 +464,42 @@ async fn both_dialects_migrate_to_the_same_schema() {
     assert!(lite_idx.len() >= 12, "{lite_idx:?}");
     assert_eq!(lite_idx, pg_idx);
 }
+
+/// Login failures count atomically per key, lock at the threshold, and start again once stale.
+#[tokio::test]
+async fn identity_repo_counts_login_failures() {
+    let (_d, db) = pool().await;
+    let repo = IdentityRepo::new(db);
+    let key = "user:alice";
+    let (lockout, stale_before) = (60_000, |now: i64| now - 60_000);
+    let mut now = 1_000_000;
+    for n in 1..=2 {
+        let got = repo
+            .record_login_failure(key, now, stale_before(now), (3, now + lockout))
+            .await
+            .unwrap();
+        assert_eq!(got, n);
+    }
+    let recs = repo
+        .login_failures(&[key.into(), "addr:x".into()])
+        .await
+        .unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!((recs[0].failures, recs[0].locked_until_ms), (2, None));
+    repo.record_login_failure(key, now, stale_before(now), (3, now + lockout))
+        .await
+        .unwrap();
+    let recs = repo.login_failures(&[key.into()]).await.unwrap();
+    assert_eq!(recs[0].locked_until_ms, Some(now + lockout));
+    // After the lock ends, the next failure starts a new count and no lock.
+    now += lockout + 1;
+    let got = repo
+        .record_login_failure(key, now, stale_before(now), (3, now + lockout))
+        .await
+        .unwrap();
+    assert_eq!(got, 1);
+    let recs = repo.login_failures(&[key.into()]).await.unwrap();
+    assert_eq!(recs[0].locked_until_ms, None);
+    repo.clear_login_failures(key).await.unwrap();
+    assert!(repo.login_failures(&[key.into()]).await.unwrap().is_empty());
+}

@@ -77,6 +77,68 @@ async fn wrong_user_and_wrong_password_get_the_same_answer() {
 }
 
 #[tokio::test]
+async fn a_lockout_earned_on_one_node_holds_on_another() {
+    // A second node: its own services (and throttle) over the same database.
+    let app = TestApp::new().await;
+    let other = glimpse::server::Backend::open(&app.config).await.unwrap();
+    for _ in 0..3 {
+        login(&app, None, "admin", "not-the-password").await;
+    }
+    match other
+        .identity
+        .authenticate("admin", ADMIN_PASSWORD, None)
+        .await
+    {
+        Err(glimpse::server::identity::IdentityError::Locked(left)) => {
+            assert!(left.as_secs() > 500, "{left:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A success on the other node clears the user's record for both (before it locks).
+    other
+        .identity
+        .create_user(
+            &glimpse::server::operator(),
+            glimpse::server::identity::service::NewUser {
+                name: "carol".into(),
+                password: "carol-password".into(),
+                enabled: true,
+                default_project_id: None,
+                email: None,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert!(other
+            .identity
+            .authenticate("carol", "nope-nope-nope", None)
+            .await
+            .is_err());
+    }
+    assert!(other
+        .identity
+        .authenticate("carol", "carol-password", None)
+        .await
+        .is_ok());
+    for _ in 0..2 {
+        assert!(app
+            .backend
+            .identity
+            .authenticate("carol", "nope-nope-nope", None)
+            .await
+            .is_err());
+    }
+    assert!(app
+        .backend
+        .identity
+        .authenticate("carol", "carol-password", None)
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
 async fn repeated_failures_lock_the_user_out() {
     // The test app locks after 3 failures.
     let app = TestApp::new().await;

@@ -1,10 +1,10 @@
-//! Login throttling: each failed login for a user name or from an address slows the next attempt,
-//! and too many lock that user (or address) out for a while. Kept in memory: a restart forgets it.
+//! Login throttling rules: each failed login for a user name or from an address slows the next
+//! attempt, and too many lock that user (or address) out for a while. The failure records live
+//! in the database (`login_failures`, see the identity repository), so every node sharing it
+//! counts the same failures and honours the same lockouts; this module only decides.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the throttle says about an attempt that is about to be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,20 +15,25 @@ pub enum Verdict {
     Locked(Duration),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last: Instant,
-    locked_until: Option<Instant>,
+/// One key's stored record (times in milliseconds since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FailureRecord {
+    /// `user:<lower-case name>` or `addr:<ip>`.
+    pub key: String,
+    /// Failures since the record was last cleared.
+    pub failures: i64,
+    /// When the last failure happened.
+    pub last_ms: i64,
+    /// Locked until then, if locked.
+    pub locked_until_ms: Option<i64>,
 }
 
-/// Failure counts per user name and per client address.
-#[derive(Debug)]
+/// The throttle's settings; the decisions are pure functions of them and the records.
+#[derive(Debug, Clone)]
 pub struct LoginThrottle {
     max_failures: u32,
     lockout: Duration,
     step: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
 }
 
 /// Delays grow by this much per recent failure, up to [`MAX_DELAY`].
@@ -45,68 +50,53 @@ impl LoginThrottle {
             max_failures: max_failures.max(1),
             lockout,
             step,
-            entries: Mutex::new(HashMap::new()),
         }
     }
 
-    fn keys(user: &str, addr: Option<IpAddr>) -> Vec<(String, u32)> {
-        let mut keys = vec![(format!("user:{}", user.to_lowercase()), 1)];
+    /// The keys an attempt counts against, each with how many failures lock it.
+    pub fn keys(&self, user: &str, addr: Option<IpAddr>) -> Vec<(String, i64)> {
+        let mut keys = vec![(Self::user_key(user), self.max_failures as i64)];
         if let Some(a) = addr {
-            keys.push((format!("addr:{a}"), ADDRESS_FACTOR));
+            keys.push((
+                format!("addr:{a}"),
+                (self.max_failures * ADDRESS_FACTOR) as i64,
+            ));
         }
         keys
     }
 
-    /// Whether an attempt for `user` from `addr` may go ahead now, and after what delay.
-    pub fn check(&self, user: &str, addr: Option<IpAddr>, now: Instant) -> Verdict {
-        let mut entries = self.entries.lock().expect("throttle lock");
+    /// The key of a user name (names are matched without case).
+    pub fn user_key(user: &str) -> String {
+        format!("user:{}", user.to_lowercase())
+    }
+
+    /// How long a lockout lasts, in milliseconds.
+    pub fn lockout_ms(&self) -> i64 {
+        self.lockout.as_millis() as i64
+    }
+
+    /// A record whose last failure is older than this (or whose lock has ended) starts again.
+    pub fn stale_before(&self, now_ms: i64) -> i64 {
+        now_ms - self.lockout_ms()
+    }
+
+    /// Whether an attempt may go ahead now, and after what delay, given the attempt's records.
+    pub fn verdict(&self, records: &[FailureRecord], now_ms: i64) -> Verdict {
         let mut delay = Duration::ZERO;
-        for (key, _) in Self::keys(user, addr) {
-            let Some(e) = entries.get(&key).copied() else {
-                continue;
-            };
-            if let Some(until) = e.locked_until {
-                if until > now {
-                    return Verdict::Locked(until - now);
+        for r in records {
+            match r.locked_until_ms {
+                Some(until) if until > now_ms => {
+                    return Verdict::Locked(Duration::from_millis((until - now_ms) as u64))
                 }
-                entries.remove(&key);
-                continue;
+                Some(_) => continue,
+                None if r.last_ms < self.stale_before(now_ms) => continue,
+                None => {
+                    let n = r.failures.clamp(0, u32::MAX as i64) as u32;
+                    delay = delay.max(self.step.saturating_mul(n).min(MAX_DELAY));
+                }
             }
-            if now.duration_since(e.last) > self.lockout {
-                entries.remove(&key);
-                continue;
-            }
-            delay = delay.max((self.step * e.failures).min(MAX_DELAY));
         }
         Verdict::Proceed(delay)
-    }
-
-    /// Records a failed attempt.
-    pub fn failure(&self, user: &str, addr: Option<IpAddr>, now: Instant) {
-        let mut entries = self.entries.lock().expect("throttle lock");
-        for (key, factor) in Self::keys(user, addr) {
-            let e = entries.entry(key).or_insert(Entry {
-                failures: 0,
-                last: now,
-                locked_until: None,
-            });
-            e.failures += 1;
-            e.last = now;
-            if e.failures >= self.max_failures * factor {
-                e.locked_until = Some(now + self.lockout);
-            }
-        }
-        // Keep the map bounded: forget records idle for longer than a lockout.
-        if entries.len() > 10_000 {
-            let lockout = self.lockout;
-            entries.retain(|_, e| now.duration_since(e.last) <= lockout);
-        }
-    }
-
-    /// Records a successful login: the user's record is cleared (the address's is kept).
-    pub fn success(&self, user: &str) {
-        let mut entries = self.entries.lock().expect("throttle lock");
-        entries.remove(&format!("user:{}", user.to_lowercase()));
     }
 }
 
@@ -118,73 +108,63 @@ mod tests {
         LoginThrottle::new(3, Duration::from_secs(60), DELAY_STEP)
     }
 
+    fn rec(failures: i64, last_ms: i64, locked_until_ms: Option<i64>) -> FailureRecord {
+        FailureRecord {
+            key: "user:alice".into(),
+            failures,
+            last_ms,
+            locked_until_ms,
+        }
+    }
+
     #[test]
     fn failures_slow_then_lock_then_expire() {
         let th = t();
-        let now = Instant::now();
+        let now = 1_000_000;
+        assert_eq!(th.verdict(&[], now), Verdict::Proceed(Duration::ZERO));
         assert_eq!(
-            th.check("alice", None, now),
-            Verdict::Proceed(Duration::ZERO)
+            th.verdict(&[rec(1, now, None)], now),
+            Verdict::Proceed(DELAY_STEP)
         );
-        th.failure("alice", None, now);
-        assert_eq!(th.check("ALICE", None, now), Verdict::Proceed(DELAY_STEP));
-        th.failure("alice", None, now);
         assert_eq!(
-            th.check("alice", None, now),
+            th.verdict(&[rec(2, now, None)], now),
             Verdict::Proceed(DELAY_STEP * 2)
         );
-        th.failure("alice", None, now);
+        let locked = rec(3, now, Some(now + th.lockout_ms()));
         assert_eq!(
-            th.check("alice", None, now),
+            th.verdict(&[locked.clone()], now),
             Verdict::Locked(Duration::from_secs(60))
         );
-        // Other users are not affected.
-        assert_eq!(th.check("bob", None, now), Verdict::Proceed(Duration::ZERO));
-        // The lock ends.
-        let later = now + Duration::from_secs(61);
+        // The lock ends, and old failures no longer slow anyone down.
         assert_eq!(
-            th.check("alice", None, later),
+            th.verdict(&[locked], now + 61_000),
+            Verdict::Proceed(Duration::ZERO)
+        );
+        assert_eq!(
+            th.verdict(&[rec(2, now, None)], now + 61_000),
             Verdict::Proceed(Duration::ZERO)
         );
     }
 
     #[test]
     fn delay_is_capped() {
-        let th = LoginThrottle::new(100, Duration::from_secs(60), DELAY_STEP);
-        let now = Instant::now();
-        for _ in 0..50 {
-            th.failure("a", None, now);
-        }
-        assert_eq!(th.check("a", None, now), Verdict::Proceed(MAX_DELAY));
-    }
-
-    #[test]
-    fn success_clears_the_user() {
-        let th = t();
-        let now = Instant::now();
-        th.failure("alice", None, now);
-        th.success("alice");
         assert_eq!(
-            th.check("alice", None, now),
-            Verdict::Proceed(Duration::ZERO)
+            t().verdict(&[rec(50, 0, None)], 0),
+            Verdict::Proceed(MAX_DELAY)
         );
     }
 
     #[test]
-    fn an_address_spraying_many_users_is_locked() {
+    fn keys_ignore_case_and_addresses_get_more_room() {
         let th = t();
-        let now = Instant::now();
         let addr: IpAddr = "10.0.0.9".parse().unwrap();
-        for i in 0..12 {
-            th.failure(&format!("user{i}"), Some(addr), now);
-        }
-        assert!(matches!(
-            th.check("fresh", Some(addr), now),
-            Verdict::Locked(_)
-        ));
         assert_eq!(
-            th.check("fresh", None, now),
-            Verdict::Proceed(Duration::ZERO)
+            th.keys("Alice", Some(addr)),
+            vec![
+                ("user:alice".to_string(), 3),
+                ("addr:10.0.0.9".to_string(), 12)
+            ]
         );
+        assert_eq!(th.keys("bob", None).len(), 1);
     }
 }

@@ -12,7 +12,10 @@ impl IdentityService {
         pw: &str,
         addr: Option<IpAddr>,
     ) -> Result<User, IdentityError> {
-        match self.throttle.check(name, addr, Instant::now()) {
+        let keys = self.throttle.keys(name, addr);
+        let names: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        let records = self.repo.login_failures(&names).await?;
+        match self.throttle.verdict(&records, clock::now_ms()) {
             Verdict::Locked(left) => return Err(IdentityError::Locked(left)),
             Verdict::Proceed(delay) if !delay.is_zero() => tokio::time::sleep(delay).await,
             Verdict::Proceed(_) => {}
@@ -25,11 +28,23 @@ impl IdentityService {
         let ok = password::verify(hash, pw.to_string()).await;
         match user {
             Some(u) if ok && u.enabled => {
-                self.throttle.success(name);
+                self.repo
+                    .clear_login_failures(&LoginThrottle::user_key(name))
+                    .await?;
                 Ok(u)
             }
             _ => {
-                self.throttle.failure(name, addr, Instant::now());
+                let now = clock::now_ms();
+                for (key, lock_at) in keys {
+                    self.repo
+                        .record_login_failure(
+                            &key,
+                            now,
+                            self.throttle.stale_before(now),
+                            (lock_at, now + self.throttle.lockout_ms()),
+                        )
+                        .await?;
+                }
                 Err(IdentityError::Unauthenticated)
             }
         }

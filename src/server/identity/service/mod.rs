@@ -24,7 +24,7 @@ use crate::server::clock;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Who a password login names: a user by name or by id.
 #[derive(Debug, Clone, PartialEq, Eq)]

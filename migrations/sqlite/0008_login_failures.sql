@@ -1,0 +1,9 @@
+-- Failed logins per user name and per client address, shared by every node on this database, so
+-- a lockout earned through one node holds on all. Times are milliseconds since the Unix epoch.
+CREATE TABLE login_failures (
+    key              TEXT PRIMARY KEY NOT NULL,
+    failures         INTEGER NOT NULL,
+    last_ms          INTEGER NOT NULL,
+    locked_until_ms  INTEGER
+);
+CREATE INDEX login_failures_last ON login_failures(last_ms);
