@@ -62,6 +62,8 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // Creating the file and switching it to WAL is not safe for two processes at once.
+        let _lock = lock_beside(options.get_filename()).await?;
         Ok(Db::Sqlite(
             SqlitePoolOptions::new()
                 .max_connections(8)
@@ -74,7 +76,13 @@ impl Db {
     /// (`migrations/sqlite/` or `migrations/postgres/`, same version numbers).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool) => {
+                // sqlx's SQLite migrator does not lock: two processes starting on a new file
+                // would both apply 0001. The lock beside the database serialises them
+                // (PostgreSQL's migrator takes an advisory lock itself).
+                let _lock = lock_beside(pool.connect_options().get_filename()).await?;
+                sqlx::migrate!("./migrations/sqlite").run(pool).await?
+            }
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -121,6 +129,22 @@ impl BeginWrite for PgPool {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
         self.begin().await
     }
+}
+
+/// An exclusive advisory lock on `<database>.lock`, held until the returned file is dropped:
+/// what processes starting on one SQLite file take while they create and migrate it.
+async fn lock_beside(database: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = database.with_extension("lock");
+    Ok(tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await??)
 }
 
 /// What a dynamic query needs from a backend: binding the value kinds the repositories use

@@ -105,9 +105,16 @@ fn forbidden() -> Response {
         .into_response()
 }
 
-/// `GET /healthcheck`.
-pub async fn healthcheck() -> &'static str {
-    "OK"
+/// `GET /healthcheck`: `200 OK` while this node reaches its database and every image store, else
+/// `503` naming the part that failed, so a load balancer sends traffic elsewhere.
+pub async fn healthcheck(
+    axum::Extension(s): axum::Extension<crate::server::state::Services>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match s.images.health().await {
+        Ok(()) => "OK".into_response(),
+        Err(what) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, what).into_response(),
+    }
 }
 
 /// The client's address, when the server was started with connection info (tests that drive the

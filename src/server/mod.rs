@@ -2,6 +2,7 @@
 //! layers, the router and the CLI. `router()` builds the whole application without binding a
 //! port, so tests drive it in-process or on 127.0.0.1:0; `serve()` binds and runs it.
 
+pub mod claims;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -65,6 +66,8 @@ pub struct Backend {
     pub images: ImageService,
     /// The metadata-definition service.
     pub metadefs: metadefs::MetadefService,
+    /// Work that one node at a time may do.
+    pub claims: claims::Claims,
 }
 
 impl Backend {
@@ -129,8 +132,13 @@ impl Backend {
         .node(&config.node_name, Duration::from_secs(config.upload_lease))
         .require_format_match(config.require_format_match);
         let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()));
-        metadefs.seed().await?;
+        let claims = claims::Claims::new(db.clone(), &config.node_name);
+        // Two first starts at once seed the catalog once.
+        claims
+            .exclusively("seed-metadefs", Duration::from_secs(60), metadefs.seed())
+            .await?;
         Ok(Backend {
+            claims,
             db,
             identity,
             images,
@@ -228,13 +236,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     // Uploads of a node that died while receiving go back to queued once their lease runs out.
-    let sweeper = backend.images.clone();
+    // One node at a time sweeps (the claim passes on if that node dies).
+    let (sweeper, claims) = (backend.images.clone(), backend.claims.clone());
     let every = Duration::from_secs(config.upload_lease.div_ceil(2));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
+            match claims.try_claim("sweep-uploads", every * 2).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim the upload sweep");
+                    continue;
+                }
+            }
             match sweeper.sweep().await {
                 Ok((0, 0)) => {}
                 Ok((requeued, removed)) => tracing::warn!(
@@ -247,7 +264,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     });
     let admin_password = std::env::var("GLIMPSE_ADMIN_PASSWORD").ok();
-    if let Some(generated) = backend.identity.bootstrap(admin_password).await? {
+    // Two first starts at once create one admin.
+    let bootstrap = backend.identity.bootstrap(admin_password);
+    let created = backend
+        .claims
+        .exclusively("bootstrap-admin", Duration::from_secs(60), bootstrap)
+        .await?;
+    if let Some(generated) = created {
         // Printed once, on the console only (never logged): it is needed to log in the first time.
         println!("\nCreated user 'admin' in project 'admin' with password: {generated}\n");
     }

@@ -503,3 +503,51 @@ async fn identity_repo_counts_login_failures() {
     repo.clear_login_failures(key).await.unwrap();
     assert!(repo.login_failures(&[key.into()]).await.unwrap().is_empty());
 }
+
+/// A claim is held by one node at a time: renewable by its holder, free once released or once
+/// its lease has run out; `exclusively` never lets two nodes' work overlap.
+#[tokio::test]
+async fn claims_are_held_by_one_node_at_a_time() {
+    use glimpse::server::claims::Claims;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+    let (_d, db) = pool().await;
+    let (a, b) = (Claims::new(db.clone(), "node-a"), Claims::new(db, "node-b"));
+    let lease = Duration::from_secs(60);
+    assert!(a.try_claim_at("sweep", 1_000, lease).await.unwrap());
+    assert!(!b.try_claim_at("sweep", 2_000, lease).await.unwrap());
+    assert!(a.try_claim_at("sweep", 3_000, lease).await.unwrap());
+    assert!(!b.try_claim_at("sweep", 62_000, lease).await.unwrap());
+    // A's renewed lease ran out: B takes it, and A's release does not undo that.
+    assert!(b.try_claim_at("sweep", 63_001, lease).await.unwrap());
+    a.release("sweep").await.unwrap();
+    assert!(!a.try_claim_at("sweep", 64_000, lease).await.unwrap());
+    b.release("sweep").await.unwrap();
+    assert!(a.try_claim_at("sweep", 64_000, lease).await.unwrap());
+    a.release("sweep").await.unwrap();
+    // Other names are independent.
+    assert!(b.try_claim_at("other", 64_000, lease).await.unwrap());
+
+    let busy = AtomicBool::new(false);
+    let runs = AtomicUsize::new(0);
+    let work = |c: &Claims| {
+        let (busy, runs, c) = (&busy, &runs, c.clone());
+        async move {
+            for _ in 0..5 {
+                c.exclusively("seed", lease, async {
+                    assert!(!busy.swap(true, Ordering::SeqCst), "two holders at once");
+                    for _ in 0..20 {
+                        tokio::task::yield_now().await;
+                    }
+                    busy.store(false, Ordering::SeqCst);
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, sqlx::Error>(())
+                })
+                .await
+                .unwrap();
+            }
+        }
+    };
+    tokio::join!(work(&a), work(&b));
+    assert_eq!(runs.load(Ordering::SeqCst), 10);
+}

@@ -440,6 +440,25 @@ async fn admins_cannot_lock_themselves_out() {
         .contains("your own account"));
 }
 
+/// A load balancer's view: 503 naming the part this node cannot reach, 200 once it can again.
+#[tokio::test]
+async fn healthcheck_reports_the_database_and_the_stores() {
+    let app = TestApp::new().await;
+    let health = || async { app.json(Method::GET, "/healthcheck", None, None).await };
+    assert_eq!(health().await.status, StatusCode::OK);
+    let uploads = app.config.data_dir.join("images/.tmp");
+    std::fs::remove_dir(&uploads).unwrap();
+    let a = health().await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(a.text(), "store file unreachable");
+    std::fs::create_dir(&uploads).unwrap();
+    assert_eq!(health().await.status, StatusCode::OK);
+    app.backend.db.close().await;
+    let a = health().await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(a.text(), "database unreachable");
+}
+
 #[tokio::test]
 async fn request_ids_health_and_errors() {
     let app = TestApp::new().await;

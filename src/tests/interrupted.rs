@@ -24,10 +24,25 @@ async fn start(data: &Path) -> Server {
 
 /// A server on `data` named `node` in upload leases, which last `lease` seconds.
 async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
+    spawn_node(data, node, lease, Some(ADMIN_PASSWORD)).await.0
+}
+
+/// Starts `glimpse serve` and waits until it listens; also returns what it printed before
+/// (where a first start announces a generated admin password).
+async fn spawn_node(
+    data: &Path,
+    node: &str,
+    lease: u64,
+    admin_password: Option<&str>,
+) -> (Server, Vec<String>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
     if let Some(url) = crate::support::database_url(data) {
         cmd.env("GLIMPSE_DATABASE_URL", url);
     }
+    match admin_password {
+        Some(pw) => cmd.env("GLIMPSE_ADMIN_PASSWORD", pw),
+        None => cmd.env_remove("GLIMPSE_ADMIN_PASSWORD"),
+    };
     let mut child = cmd
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
@@ -35,7 +50,6 @@ async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
         .arg(data.join("site"))
         .env("GLIMPSE_NODE_NAME", node)
         .env("GLIMPSE_UPLOAD_LEASE", lease.to_string())
-        .env("GLIMPSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("GLIMPSE_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -43,6 +57,7 @@ async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = vec![];
     let addr = loop {
         let line = lines
             .next_line()
@@ -52,9 +67,10 @@ async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
         if let Some(rest) = line.strip_prefix("Glimpse is serving http://") {
             break rest.split_whitespace().next().unwrap().to_string();
         }
+        banner.push(line);
     };
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server { child, addr }
+    (Server { child, addr }, banner)
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns (status, headers, body).
@@ -82,7 +98,11 @@ async fn http(
 }
 
 async fn token(addr: &str) -> String {
-    let body = auth_body("admin", ADMIN_PASSWORD, "admin").to_string();
+    token_for(addr, ADMIN_PASSWORD).await
+}
+
+async fn token_for(addr: &str, password: &str) -> String {
+    let body = auth_body("admin", password, "admin").to_string();
     let (status, head, _) = http(
         addr,
         "POST",
@@ -364,4 +384,46 @@ async fn a_second_node_leaves_a_live_upload_alone_and_takes_back_a_dead_nodes() 
     // The first image's data was never touched.
     assert_eq!(image(&b.addr, &tb, &id).await["status"], "active");
     assert!(dir.path().join("images").join(&id).exists());
+}
+
+/// Two first starts at once on one empty database: one admin is created (one node prints its
+/// generated password, which then works on both) and the catalog is seeded once.
+#[tokio::test]
+async fn two_first_starts_at_once_make_one_admin_and_one_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let ((a, banner_a), (b, banner_b)) = tokio::join!(
+        spawn_node(data, "node-a", 60, None),
+        spawn_node(data, "node-b", 60, None)
+    );
+    let created: Vec<&String> = banner_a
+        .iter()
+        .chain(&banner_b)
+        .filter(|l| l.contains("Created user 'admin'"))
+        .collect();
+    assert_eq!(created.len(), 1, "{banner_a:?} {banner_b:?}");
+    let password = created[0].rsplit(' ').next().unwrap();
+    let namespaces = |addr: String, token: String| async move {
+        let (status, _, body) = http(
+            &addr,
+            "GET",
+            "/image/v2/metadefs/namespaces?limit=1000",
+            &[("X-Auth-Token", &token)],
+            b"",
+        )
+        .await;
+        assert_eq!(status, 200);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        v["namespaces"].as_array().unwrap().len()
+    };
+    let (ta, tb) = (
+        token_for(&a.addr, password).await,
+        token_for(&b.addr, password).await,
+    );
+    let (na, nb) = (
+        namespaces(a.addr.clone(), ta).await,
+        namespaces(b.addr.clone(), tb).await,
+    );
+    assert_eq!(na, glimpse::server::metadefs::catalog().len());
+    assert_eq!(na, nb);
 }

@@ -132,7 +132,7 @@ mod tests {
         );
         let locked = rec(3, now, Some(now + th.lockout_ms()));
         assert_eq!(
-            th.verdict(&[locked.clone()], now),
+            th.verdict(std::slice::from_ref(&locked), now),
             Verdict::Locked(Duration::from_secs(60))
         );
         // The lock ends, and old failures no longer slow anyone down.

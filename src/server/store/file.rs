@@ -232,6 +232,23 @@ impl ImageStore for FileStore {
         .boxed()
     }
 
+    fn health(&self) -> BoxFuture<'_, io::Result<()>> {
+        // The upload folder is where writes begin: if it is gone (a volume unmounted), uploads
+        // would fail.
+        let tmp = self.root.join(".tmp");
+        async move {
+            if fs::metadata(&tmp).await?.is_dir() {
+                Ok(())
+            } else {
+                Err(io::Error::other(format!(
+                    "{} is not a directory",
+                    tmp.display()
+                )))
+            }
+        }
+        .boxed()
+    }
+
     fn partials(&self) -> BoxFuture<'_, io::Result<Vec<Partial>>> {
         async move {
             let mut out = Vec::new();

@@ -73,6 +73,8 @@ pub trait ImageStore: Send + Sync + std::fmt::Debug {
     fn partials(&self) -> BoxFuture<'_, io::Result<Vec<Partial>>>;
     /// Removes one of [`ImageStore::partials`].
     fn discard(&self, key: &str) -> BoxFuture<'_, io::Result<()>>;
+    /// Whether the store can be reached now (for `/healthcheck`).
+    fn health(&self) -> BoxFuture<'_, io::Result<()>>;
 }
 
 /// The configured stores by id, and the default one new data goes to.

@@ -100,6 +100,14 @@ impl ImageRepo {
         Self { db }
     }
 
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), ImageError> {
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
     /// Whether an image with this id ever existed (deleted ones too: ids are never reused).
     pub async fn id_taken(&self, id: &ImageId) -> Result<bool, ImageError> {
         crate::server::db::db_run!(&self.db, pool => {

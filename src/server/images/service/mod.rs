@@ -181,6 +181,22 @@ impl ImageService {
         Ok((img, why))
     }
 
+    /// Whether this node can serve images now: the database answers and every store can be
+    /// reached. The error says which part failed (its cause is logged, not shown).
+    pub async fn health(&self) -> Result<(), String> {
+        if let Err(e) = self.repo.ping().await {
+            tracing::warn!(error = %e, "healthcheck: the database does not answer");
+            return Err("database unreachable".into());
+        }
+        for store in self.stores.all() {
+            if let Err(e) = store.health().await {
+                tracing::warn!(store = store.id(), error = %e, "healthcheck: a store cannot be reached");
+                return Err(format!("store {} unreachable", store.id()));
+            }
+        }
+        Ok(())
+    }
+
     /// This process's node name in upload leases, and how long a lease holds unrenewed.
     pub fn node(mut self, name: &str, lease: std::time::Duration) -> Self {
         self.node = name.into();
