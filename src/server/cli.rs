@@ -50,6 +50,28 @@ pub enum Command {
     /// Load, export or unload metadata definitions (Glance's one-namespace-per-file JSON)
     #[command(subcommand)]
     Metadefs(MetadefsCommand),
+    /// Database commands: copy a whole deployment into another database
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Database commands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy everything (identity, images and their metadata, limits, metadefs) from one database
+    /// into another, e.g. from SQLite to PostgreSQL; both are migrated first. Tokens, sessions
+    /// and failed-login counts are not copied. Image data stays where it is (same stores).
+    Copy {
+        /// Source database URL (sqlite://… or postgres://…)
+        #[arg(long)]
+        from: String,
+        /// Target database URL; must not hold projects, users, images or namespaces yet
+        #[arg(long)]
+        to: String,
+        /// Copy into a target that is in use, replacing everything it holds
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Metadata-definition catalog commands.
@@ -186,7 +208,10 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve => super::serve(config).await,
         Command::Migrate => {
             Backend::open(&config).await?;
-            println!("Database {} is up to date.", config.database_url);
+            println!(
+                "Database {} is up to date.",
+                super::db_copy::redacted(&config.database_url)
+            );
             Ok(())
         }
         Command::User(cmd) => user(&config, cmd).await,
@@ -194,6 +219,18 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Role(cmd) => role(&config, cmd).await,
         Command::Quota(cmd) => quota(&config, cmd).await,
         Command::Metadefs(cmd) => metadefs(&config, cmd).await,
+        Command::Db(DbCommand::Copy { from, to, force }) => {
+            use super::db::Db;
+            use super::db_copy::{copy, redacted};
+            let (source, target) = (Db::connect(&from).await?, Db::connect(&to).await?);
+            let copied = copy(&source, &target, force).await?;
+            println!("Copied {} into {}:", redacted(&from), redacted(&to));
+            for (table, rows) in copied {
+                println!("  {table}: {rows}");
+            }
+            println!("Row counts match. Tokens and sessions were not copied: users log in again.");
+            Ok(())
+        }
     }
 }
 

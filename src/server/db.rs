@@ -155,6 +155,8 @@ pub trait Dialect: sqlx::Database {
     fn text(b: &mut QueryBuilder<'_, Self>, v: String);
     /// Appends a text-or-NULL placeholder bound to `v`.
     fn opt_text(b: &mut QueryBuilder<'_, Self>, v: Option<String>);
+    /// Appends an integer-or-NULL placeholder bound to `v`.
+    fn opt_int(b: &mut QueryBuilder<'_, Self>, v: Option<i64>);
     /// Appends an integer placeholder bound to `v`.
     fn int(b: &mut QueryBuilder<'_, Self>, v: i64);
     /// Appends a boolean placeholder bound to `v`.
@@ -200,6 +202,9 @@ macro_rules! same_in_every_dialect {
             b.push_bind(v);
         }
         fn int(b: &mut QueryBuilder<'_, Self>, v: i64) {
+            b.push_bind(v);
+        }
+        fn opt_int(b: &mut QueryBuilder<'_, Self>, v: Option<i64>) {
             b.push_bind(v);
         }
         fn boolean(b: &mut QueryBuilder<'_, Self>, v: bool) {

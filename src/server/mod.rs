@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod db_copy;
 pub mod glance;
 pub mod http;
 pub mod identity;

@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod contracts;
 mod dashboard;
+mod db_copy;
 mod glance_parity;
 mod identity_api;
 mod images_api;
