@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 #[allow(dead_code)]
-#[path = "../../src/domain/inspect.rs"]
+#[path = "../../src/domain/inspect/mod.rs"]
 mod inspect;
 
 fuzz_target!(|input: &[u8]| {
