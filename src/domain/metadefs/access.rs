@@ -1,0 +1,38 @@
+//! Who may read and change metadata definitions (Glance's default policy).
+
+use super::*;
+use crate::domain::policy::{Actor, Decision};
+
+/// Who may read a namespace: public ones everyone, private ones their owner project and admins.
+pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
+    if ns.visibility == "public"
+        || actor.is_admin()
+        || ns.owner.as_deref() == Some(actor.project_id.as_str())
+    {
+        Decision::Allow
+    } else {
+        Decision::Hidden
+    }
+}
+
+/// Writes (create, update, delete of namespaces and everything in them) are for admins, as in
+/// Glance's default policy.
+pub fn can_write_metadefs(actor: &Actor) -> Decision {
+    if actor.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden("Only administrators can change metadata definitions.".into())
+    }
+}
+
+/// A protected namespace and what it holds refuse deletion.
+pub fn can_delete_in(ns: &Namespace, what: &str) -> Decision {
+    if ns.protected {
+        Decision::Forbidden(format!(
+            "Namespace {} is protected: unprotect it before deleting {what}.",
+            ns.namespace
+        ))
+    } else {
+        Decision::Allow
+    }
+}

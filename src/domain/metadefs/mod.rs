@@ -1,0 +1,314 @@
+//! Metadata definitions (Glance's metadefs): namespaces, their resource-type associations,
+//! properties, objects and tags; the field rules Glance applies to each, the property schema
+//! (types and constraints) with a checker for values, who may read and write them, and the
+//! one-namespace-per-file JSON format operators load with `glimpse metadefs load`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Longest namespace, object, tag, resource type, prefix and display name.
+pub const MAX_NAME: usize = 80;
+/// Longest namespace description.
+pub const MAX_DESCRIPTION: usize = 500;
+/// Resource types every installation knows.
+pub const SEEDED_RESOURCE_TYPES: [&str; 6] = [
+    "OS::Glance::Image",
+    "OS::Cinder::Volume",
+    "OS::Nova::Flavor",
+    "OS::Nova::Aggregate",
+    "OS::Nova::Server",
+    "OS::Trove::Instance",
+];
+/// The JSON types a property may have.
+pub const PROPERTY_TYPES: [&str; 7] = [
+    "array", "boolean", "integer", "number", "object", "string", "null",
+];
+/// Keys a property definition may carry (Glance's property schema).
+const PROPERTY_KEYS: [&str; 20] = [
+    "name",
+    "title",
+    "description",
+    "type",
+    "operators",
+    "default",
+    "readonly",
+    "enum",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "additionalItems",
+    "required",
+    "hypervisor_type",
+];
+
+/// A namespace's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Namespace {
+    /// Unique name.
+    pub namespace: String,
+    /// Name to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// What it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `public` or `private` (visible to the owner project and admins only).
+    #[serde(default = "private")]
+    pub visibility: String,
+    /// Protected namespaces (and what they hold) cannot be deleted.
+    #[serde(default)]
+    pub protected: bool,
+    /// Owner project id (or, in catalog files, a name such as "admin").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+fn private() -> String {
+    "private".into()
+}
+
+/// A namespace's association with a resource type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Association {
+    /// Resource type name, e.g. `OS::Glance::Image`.
+    pub name: String,
+    /// Prefix added to the namespace's property names for this resource type (with its separator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Where the properties go on the resource, e.g. `image`, `metadata`, `scheduler_hints`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties_target: Option<String>,
+}
+
+/// An object: a named group of properties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Object {
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// What it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Names of its required properties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
+    /// Its properties, by name.
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+}
+
+/// A tag name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The tag.
+    pub name: String,
+}
+
+/// One namespace file, as Glance's `etc/metadefs/*.json` and `export_metadefs` write them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceFile {
+    /// The namespace's fields.
+    #[serde(flatten)]
+    pub namespace: Namespace,
+    /// Its resource-type associations.
+    #[serde(default)]
+    pub resource_type_associations: Vec<Association>,
+    /// Its properties, by name.
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+    /// Its objects.
+    #[serde(default)]
+    pub objects: Vec<Object>,
+    /// Its tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A field that breaks Glance's rules; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+fn invalid(msg: impl Into<String>) -> Invalid {
+    Invalid(msg.into())
+}
+
+/// Checks a name-like field: 1 to `max` characters.
+pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
+    let n = value.chars().count();
+    if n == 0 {
+        return Err(invalid(format!("'{field}' must not be empty")));
+    }
+    if n > max {
+        return Err(invalid(format!(
+            "'{field}' is too long: {n} characters, at most {max}"
+        )));
+    }
+    Ok(())
+}
+
+impl Namespace {
+    /// Checks every field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("namespace", &self.namespace, MAX_NAME)?;
+        if let Some(d) = &self.display_name {
+            if d.chars().count() > MAX_NAME {
+                return Err(invalid(format!(
+                    "'display_name' is longer than {MAX_NAME} characters"
+                )));
+            }
+        }
+        if let Some(d) = &self.description {
+            if d.chars().count() > MAX_DESCRIPTION {
+                return Err(invalid(format!(
+                    "'description' is longer than {MAX_DESCRIPTION} characters"
+                )));
+            }
+        }
+        if !["public", "private"].contains(&self.visibility.as_str()) {
+            return Err(invalid(format!(
+                "'visibility' must be public or private, not {:?}",
+                self.visibility
+            )));
+        }
+        if self.owner.as_ref().is_some_and(|o| o.chars().count() > 255) {
+            return Err(invalid("'owner' is longer than 255 characters"));
+        }
+        Ok(())
+    }
+}
+
+impl Association {
+    /// Checks every field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("name", &self.name, MAX_NAME)?;
+        for (field, v) in [
+            ("prefix", &self.prefix),
+            ("properties_target", &self.properties_target),
+        ] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > MAX_NAME) {
+                return Err(invalid(format!(
+                    "'{field}' is longer than {MAX_NAME} characters"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Object {
+    /// The object's definition without its name, as stored and as edited.
+    pub fn body(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.remove("name");
+        }
+        v
+    }
+
+    /// Checks the name, the properties and that required names exist.
+    pub fn check(&self) -> Result<(), Invalid> {
+        check_name("name", &self.name, MAX_NAME)?;
+        for (name, p) in &self.properties {
+            check_property(name, p)?;
+        }
+        if let Some(r) = self
+            .required
+            .iter()
+            .find(|r| !self.properties.contains_key(*r))
+        {
+            return Err(invalid(format!(
+                "'required' names {r:?}, which is not one of the object's properties"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The prefix a resource type's properties carry for a namespace (`hw_` for images, say): the
+/// association's `prefix`, or none when the namespace is not associated with it.
+pub fn prefix_for(associations: &[Association], resource_type: &str) -> String {
+    associations
+        .iter()
+        .find(|a| a.name == resource_type)
+        .and_then(|a| a.prefix.clone())
+        .unwrap_or_default()
+}
+
+impl NamespaceFile {
+    /// The namespace as `resource_type` sees it: every property (the objects' too) named with the
+    /// association's prefix.
+    pub fn prefixed_for(mut self, resource_type: &str) -> NamespaceFile {
+        let prefix = prefix_for(&self.resource_type_associations, resource_type);
+        let prefixed = |props: Map<String, Value>| -> Map<String, Value> {
+            props
+                .into_iter()
+                .map(|(k, v)| (format!("{prefix}{k}"), v))
+                .collect()
+        };
+        self.properties = prefixed(std::mem::take(&mut self.properties));
+        for o in &mut self.objects {
+            o.properties = prefixed(std::mem::take(&mut o.properties));
+        }
+        self
+    }
+
+    /// What is accepted but worth a warning: defaults their own definitions would refuse.
+    pub fn warnings(&self) -> Vec<String> {
+        let objects = self
+            .objects
+            .iter()
+            .flat_map(|o| o.properties.iter().map(move |p| (Some(&o.name), p)));
+        self.properties
+            .iter()
+            .map(|p| (None, p))
+            .chain(objects)
+            .filter_map(|(object, (name, def))| {
+                let why = default_problem(name, def)?;
+                Some(match object {
+                    Some(o) => format!("object {o:?}: {why}"),
+                    None => why,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks the namespace and everything in it.
+    pub fn check(&self) -> Result<(), Invalid> {
+        self.namespace.check()?;
+        for a in &self.resource_type_associations {
+            a.check()?;
+        }
+        for (name, p) in &self.properties {
+            check_property(name, p)?;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for o in &self.objects {
+            o.check()?;
+            if !seen.insert(&o.name) {
+                return Err(invalid(format!("object {:?} is defined twice", o.name)));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &self.tags {
+            check_name("tags.name", &t.name, MAX_NAME)?;
+            if !seen.insert(&t.name) {
+                return Err(invalid(format!("tag {:?} is given twice", t.name)));
+            }
+        }
+        Ok(())
+    }
+}
+
+mod access;
+mod property;
+#[cfg(test)]
+mod tests;
+
+pub use access::*;
+pub use property::*;
