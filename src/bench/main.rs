@@ -21,7 +21,12 @@ struct Server {
 }
 
 async fn start(data: &Path) -> Server {
+    start_with(data, &[]).await
+}
+
+async fn start_with(data: &Path, env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_glimpse"))
+        .envs(env.iter().copied())
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .arg("--site-root")
@@ -45,11 +50,17 @@ async fn start(data: &Path) -> Server {
 
 impl Server {
     fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+    fn rss_mb(&self) -> f64 {
+        self.status_kib("VmRSS:") as f64 / 1024.0
+    }
+    fn status_kib(&self, field: &str) -> u64 {
         let pid = self.child.id().unwrap();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.split_whitespace().next())
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
@@ -84,8 +95,15 @@ fn head(
 }
 
 async fn token(addr: &str, user: &str, project: &str) -> String {
+    let (status, token) = login(addr, user, PASSWORD, project).await;
+    assert_eq!(status, 201, "login");
+    token
+}
+
+/// A password login; returns the status and the token (empty when refused).
+async fn login(addr: &str, user: &str, password: &str, project: &str) -> (u16, String) {
     let body = serde_json::json!({"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": PASSWORD}}},
+        "identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": password}}},
         "scope": {"project": {"name": project, "domain": {"name": "Default"}}}}})
     .to_string();
     let h = head(
@@ -97,12 +115,74 @@ async fn token(addr: &str, user: &str, project: &str) -> String {
         body.len() as u64,
     );
     let (status, h, _) = request(addr, h, body.as_bytes()).await;
-    assert_eq!(status, 201, "login");
-    h.lines()
+    let token = h
+        .lines()
         .find_map(|l| l.strip_prefix("x-subject-token: "))
-        .unwrap()
+        .unwrap_or_default()
         .trim()
-        .to_string()
+        .to_string();
+    (status, token)
+}
+
+/// Memory under logins: RSS at rest when fresh, after three password operations, and after a
+/// storm of 200 concurrent wrong-password logins, with list latency measured during the storm.
+async fn logins(root: &Path) {
+    println!("\n== memory under logins (argon2id, default parameters) ==");
+    let data = root.join("logins");
+    // Lockouts off for the storm: every attempt runs argon2.
+    let server = start_with(&data, &[("GLIMPSE_LOGIN_MAX_FAILURES", "100000")]).await;
+    let addr = server.addr.clone();
+    let settle = || tokio::time::sleep(Duration::from_millis(500));
+    settle().await;
+    let fresh = server.rss_mb();
+    let admin = token(&addr, "admin", "admin").await;
+    let body =
+        serde_json::json!({"user": {"name": "bench-user", "password": PASSWORD}}).to_string();
+    let h = head(
+        "POST",
+        &addr,
+        "/identity/v3/users",
+        Some(&admin),
+        "Content-Type: application/json\r\n",
+        body.len() as u64,
+    );
+    assert_eq!(request(&addr, h, body.as_bytes()).await.0, 201);
+    token(&addr, "admin", "admin").await;
+    settle().await;
+    let after_three = server.rss_mb();
+    let storm_start = Instant::now();
+    let storm: Vec<_> = (0..200)
+        .map(|i| {
+            let addr = addr.clone();
+            tokio::spawn(async move {
+                login(&addr, &format!("nobody-{i}"), "wrong-password", "admin")
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    let (p50, p95) = latencies(&addr, &admin, "/image/v2/images?limit=25", 40).await;
+    let mut refused = 0;
+    for s in storm {
+        if s.await.unwrap() == 401 {
+            refused += 1;
+        }
+    }
+    let storm_time = storm_start.elapsed();
+    settle().await;
+    println!(
+        "RSS at rest: fresh {fresh:.1} MB, after a login, a user create and a login {after_three:.1} MB"
+    );
+    println!(
+        "200 concurrent wrong-password logins: {refused} refused (401) in {:.1} s; list p50/p95 meanwhile {p50:.2}/{p95:.2} ms",
+        storm_time.as_secs_f64()
+    );
+    println!(
+        "RSS at rest after the storm {:.1} MB ({:+.1} MB from fresh, target within 40), peak {:.1} MB",
+        server.rss_mb(),
+        server.rss_mb() - fresh,
+        server.peak_rss_kib() as f64 / 1024.0
+    );
 }
 
 /// Creates a raw image; Glance (and Glimpse) inspect the data of `bare` containers only.
@@ -481,8 +561,15 @@ async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
-    // BENCH_ONLY=transfer stops after the transfers; BENCH_ONLY=list runs only the list figures.
+    // BENCH_ONLY=transfer stops after the transfers; BENCH_ONLY=list runs only the list figures,
+    // BENCH_ONLY=logins only the memory under logins.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "logins" {
+        logins(&root).await;
+        if only == "logins" {
+            return;
+        }
+    }
     let data = root.join("data");
     if only == "list" {
         drop(start(&data).await); // creates the database and the admin
