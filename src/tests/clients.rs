@@ -107,6 +107,8 @@ impl Clients {
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
             .env("HOME", home.path())
             .envs(env.iter().copied())
+            // Not a pipe: `image create` would read image data from a piped standard input.
+            .stdin(std::process::Stdio::null())
             .output()
             .await
             .expect("run client");

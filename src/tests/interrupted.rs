@@ -13,9 +13,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
-struct Server {
-    child: Child,
-    addr: String,
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
 }
 
 async fn start(data: &Path) -> Server {
@@ -29,7 +29,7 @@ async fn start_node(data: &Path, node: &str, lease: u64) -> Server {
 
 /// Starts `glimpse serve` and waits until it listens; also returns what it printed before
 /// (where a first start announces a generated admin password).
-async fn spawn_node(
+pub async fn spawn_node(
     data: &Path,
     node: &str,
     lease: u64,
@@ -74,7 +74,7 @@ async fn spawn_node(
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns (status, headers, body).
-async fn http(
+pub async fn http(
     addr: &str,
     method: &str,
     path: &str,

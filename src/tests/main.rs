@@ -12,6 +12,7 @@ mod images_api;
 mod inspection;
 mod interrupted;
 mod metadefs;
+mod nodes;
 mod policy_file;
 mod quotas;
 mod sharing;
