@@ -56,22 +56,34 @@ pub fn use_toasts() -> Toasts {
     expect_context::<Toasts>()
 }
 
-/// Shows a toast for each result of an action: `ok` words the success, errors speak for
-/// themselves.
-pub fn report<O, S>(value: S, ok: impl Fn(&O) -> String + Send + Sync + 'static)
+/// How every change the dashboard makes is wired: a `ServerAction` for the server function `S`
+/// (dispatched by a button, or posted by an `ActionForm`, which also works before hydration),
+/// whose outcome is reported here: on success a toast worded by `ok` (none if it says `None`)
+/// and then `then` (refresh what changed, close a form); on failure the error's own toast.
+pub fn mutation<S>(
+    ok: impl Fn(&S::Output) -> Option<String> + Send + Sync + 'static,
+    then: impl Fn(&S::Output) + Send + Sync + 'static,
+) -> ServerAction<S>
 where
-    O: Clone + Send + Sync + 'static,
-    S: Get<Value = Option<Result<O, AppError>>> + Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
 {
+    let action = ServerAction::<S>::new();
     let toasts = use_toasts();
     Effect::new(move |_| {
-        if let Some(result) = value.get() {
+        if let Some(result) = action.value().get() {
             match result {
-                Ok(v) => toasts.push(ToastKind::Success, ok(&v)),
+                Ok(v) => {
+                    if let Some(m) = ok(&v) {
+                        toasts.push(ToastKind::Success, m);
+                    }
+                    then(&v);
+                }
                 Err(e) => toasts.push(ToastKind::Error, e.to_string()),
             }
         }
     });
+    action
 }
 
 /// The toast area (a polite live region).

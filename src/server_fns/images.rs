@@ -245,6 +245,21 @@ pub async fn delete_image(id: ImageId) -> Result<(), AppError> {
     s.images.delete(&actor, &id).await.map_err(image_error)
 }
 
+/// Deletes several images (the batch delete), each on its own: one failing does not stop the
+/// others. Says, in the order given, what happened to each.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn delete_images(
+    ids: Vec<ImageId>,
+) -> Result<Vec<(ImageId, Result<(), String>)>, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = s.images.delete(&actor, &id).await;
+        out.push((id, r.map_err(|e| image_error(e).to_string())));
+    }
+    Ok(out)
+}
+
 /// One change to an image, as the dashboard sends it (a JSON-patch operation on one key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ImageChange {

@@ -5,7 +5,7 @@
 //! inspector reads the chosen file's headers first: the detected disk format is pre-selected and
 //! a mismatch or a failed safety check is shown before anything is sent.
 
-use crate::app::components::{use_toasts, PageHeader, ToastKind};
+use crate::app::components::{mutation, use_toasts, PageHeader};
 use crate::app::layout::use_session;
 #[cfg(feature = "hydrate")]
 use crate::app::upload::UploadEnd;
@@ -15,7 +15,7 @@ use crate::domain::image::{
 };
 use crate::domain::inspect::{judge, Format, Inspection, Verdict};
 use crate::domain::policy::{can_create, can_set_visibility, Decision};
-use crate::server_fns::images::{create_image, delete_image, NewImageForm};
+use crate::server_fns::images::{CreateImage, DeleteImage, NewImageForm};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -210,7 +210,10 @@ pub fn CreateImagePage() -> impl IntoView {
                 },
                 move |end| match end {
                     UploadEnd::Done => {
-                        toasts.push(ToastKind::Success, "The image was uploaded.".into());
+                        toasts.push(
+                            crate::app::components::ToastKind::Success,
+                            "The image was uploaded.".into(),
+                        );
                         done.set(Some(format!("/project/images/{done_id}")));
                     }
                     UploadEnd::Aborted => phase.set(Phase::Stopped {
@@ -230,6 +233,17 @@ pub fn CreateImagePage() -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (id, file_input, done, toasts);
     };
+    // The record first, then the data (XMLHttpRequest, for its progress events).
+    let creating = mutation::<CreateImage>(|_| None, move |img| begin_upload(img.id.to_string()));
+    Effect::new(move |_| {
+        if let Some(Err(_)) = creating.value().get() {
+            phase.set(Phase::Editing);
+        }
+    });
+    let leftover = mutation::<DeleteImage>(
+        |_| Some("The queued image was deleted.".into()),
+        move |_| phase.set(Phase::Editing),
+    );
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -267,30 +281,14 @@ pub fn CreateImagePage() -> impl IntoView {
                 .collect(),
         };
         phase.set(Phase::Creating);
-        crate::app::browser_task(async move {
-            match create_image(form).await {
-                Ok(img) => begin_upload(img.id.to_string()),
-                Err(e) => {
-                    phase.set(Phase::Editing);
-                    toasts.push(ToastKind::Error, e.to_string());
-                }
-            }
-        });
+        creating.dispatch(CreateImage { form });
     };
 
     let remove = move |id: String| {
         let Ok(id) = crate::domain::ids::ImageId::parse(&id) else {
             return;
         };
-        crate::app::browser_task(async move {
-            match delete_image(id).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, "The queued image was deleted.".into());
-                    phase.set(Phase::Editing);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
-        });
+        leftover.dispatch(DeleteImage { id });
     };
 
     let blocked = refused.is_some();

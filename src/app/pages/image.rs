@@ -2,7 +2,7 @@
 //! that streams the data from the image API.
 
 use crate::app::components::{image_type, short_time, StatusBadge};
-use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
+use crate::app::components::{mutation, ErrorBox, PageHeader};
 use crate::app::layout::use_session;
 use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::ids::{ImageId, ProjectId};
@@ -13,8 +13,8 @@ use crate::domain::image::{
 };
 use crate::domain::policy::{can_set_visibility, Unavailable};
 use crate::server_fns::images::{
-    add_member, delete_image, get_image_details, list_members, remove_member, set_image_active,
-    update_image, ImageChange, ImageDetails,
+    get_image_details, list_members, AddMember, DeleteImage, ImageChange, ImageDetails,
+    RemoveMember, SetImageActive, UpdateImage,
 };
 use crate::server_fns::AppError;
 use leptos::prelude::*;
@@ -168,7 +168,6 @@ fn ImageActions(
     open_editor: RwSignal<bool>,
     open_metadata: RwSignal<bool>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let Unavailable {
         modify,
         delete: delete_why,
@@ -200,63 +199,48 @@ fn ImageActions(
     let confirming = RwSignal::new(false);
     let gone = RwSignal::new(false);
 
-    let run = move |label: &'static str,
-                    fut: std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(), crate::server_fns::AppError>> + Send>,
-    >| {
-        crate::app::browser_task(async move {
-            match fut.await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, label.to_string());
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
-        });
-    };
-    let toggle_protect = move || {
-        let id = id1.clone();
-        run(
-            if protected {
-                "The image is no longer protected."
+    let bump = move || version.update(|v| *v += 1);
+    let protect = mutation::<UpdateImage>(
+        move |_| {
+            Some(if protected {
+                "The image is no longer protected.".into()
             } else {
-                "The image is protected."
-            },
-            Box::pin(async move {
-                update_image(
-                    id,
-                    vec![ImageChange::Set(
-                        "protected".into(),
-                        serde_json::json!(!protected),
-                    )],
-                )
-                .await
-                .map(|_| ())
-            }),
-        )
+                "The image is protected.".into()
+            })
+        },
+        move |_| bump(),
+    );
+    let activate = mutation::<SetImageActive>(
+        move |_| {
+            Some(if deactivated {
+                "The image was reactivated.".into()
+            } else {
+                "The image was deactivated.".into()
+            })
+        },
+        move |_| bump(),
+    );
+    let delete = mutation::<DeleteImage>(
+        |_| Some("The image was deleted.".into()),
+        move |_| gone.set(true),
+    );
+    let toggle_protect = move || {
+        protect.dispatch(UpdateImage {
+            id: id1.clone(),
+            changes: vec![ImageChange::Set(
+                "protected".into(),
+                serde_json::json!(!protected),
+            )],
+        });
     };
     let toggle_active = move || {
-        let id = id2.clone();
-        run(
-            if deactivated {
-                "The image was reactivated."
-            } else {
-                "The image was deactivated."
-            },
-            Box::pin(async move { set_image_active(id, deactivated).await }),
-        )
+        activate.dispatch(SetImageActive {
+            id: id2.clone(),
+            active: deactivated,
+        });
     };
     let really_delete = move || {
-        let id = id3.clone();
-        crate::app::browser_task(async move {
-            match delete_image(id).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, "The image was deleted.".into());
-                    gone.set(true);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
-        });
+        delete.dispatch(DeleteImage { id: id3.clone() });
     };
     let edit_image = image.clone();
     let metadata_image = image.clone();
@@ -305,7 +289,13 @@ fn ImageActions(
 #[component]
 fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> impl IntoView {
     let session = use_session();
-    let toasts = use_toasts();
+    let update = mutation::<UpdateImage>(
+        |_| Some("The image was updated.".into()),
+        move |_| {
+            editing.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
     let actor = session.actor();
     let name = RwSignal::new(image.name.clone().unwrap_or_default());
     let description = RwSignal::new(
@@ -420,16 +410,9 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
             editing.set(false);
             return;
         }
-        let id = o.id.clone();
-        crate::app::browser_task(async move {
-            match update_image(id, changes).await {
-                Ok(_) => {
-                    toasts.push(ToastKind::Success, "The image was updated.".into());
-                    editing.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        update.dispatch(UpdateImage {
+            id: o.id.clone(),
+            changes,
         });
     };
     view! {
@@ -484,8 +467,16 @@ fn MembersCard(
     members: Vec<crate::server_fns::images::MemberRow>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let project = RwSignal::new(String::new());
+    let shared_with = RwSignal::new(String::new());
+    let add = mutation::<AddMember>(
+        move |_| Some(format!("Shared with {}.", shared_with.get_untracked())),
+        move |_| {
+            project.set(String::new());
+            version.update(|v| *v += 1);
+        },
+    );
+    let remove = mutation::<RemoveMember>(|_| None, move |_| version.update(|v| *v += 1));
     let add_id = image_id.clone();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -493,15 +484,10 @@ fn MembersCard(
         if p.trim().is_empty() {
             return;
         }
-        crate::app::browser_task(async move {
-            match add_member(id, p.clone()).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, format!("Shared with {}.", p.trim()));
-                    project.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        shared_with.set(p.trim().to_string());
+        add.dispatch(AddMember {
+            image_id: id,
+            project: p,
         });
     };
     let list = if members.is_empty() {
@@ -522,12 +508,7 @@ fn MembersCard(
                                 <button class="btn small" aria-label=remove_label on:click=move |_| {
                                     let (iid, mid) = (iid.clone(), mid.clone());
                                     let Ok(mid) = ProjectId::parse(&mid) else { return };
-                                    crate::app::browser_task(async move {
-                                        match remove_member(iid, mid).await {
-                                            Ok(()) => version.update(|v| *v += 1),
-                                            Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-                                        }
-                                    });
+                                    remove.dispatch(RemoveMember { image_id: iid, member_id: mid });
                                 }>"Remove"</button>
                             </li>
                         }

@@ -3,12 +3,12 @@
 //! bounds, string with length and pattern), custom keys, every value checked by the domain's
 //! rules before saving, and one update (one JSON patch) to save.
 
-use crate::app::components::{use_toasts, ToastKind};
+use crate::app::components::mutation;
 use crate::domain::image::{check_extra_value, check_key, Image};
 use crate::domain::metadefs::{
     check_array_text, check_value, format_array_value, parse_array_value, NamespaceFile,
 };
-use crate::server_fns::images::{update_image, ImageChange};
+use crate::server_fns::images::{ImageChange, UpdateImage};
 use crate::server_fns::metadefs::image_metadata;
 use leptos::prelude::*;
 use serde_json::Value;
@@ -129,7 +129,13 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
 /// The editor, opened from the image's page.
 #[component]
 pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
-    let toasts = use_toasts();
+    let save_changes = mutation::<UpdateImage>(
+        |_| Some("The metadata was saved.".into()),
+        move |_| {
+            open.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
     let defs = RwSignal::new(None::<Result<Vec<NamespaceFile>, String>>);
     // Loaded in the browser once mounted (effects never run on the server, where a page opened
     // directly at `?metadata=1` renders this too).
@@ -208,16 +214,9 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
             open.set(false);
             return;
         }
-        let id = id.clone();
-        crate::app::browser_task(async move {
-            match update_image(id, changes).await {
-                Ok(_) => {
-                    toasts.push(ToastKind::Success, "The metadata was saved.".into());
-                    open.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        save_changes.dispatch(UpdateImage {
+            id: id.clone(),
+            changes,
         });
     };
     view! {

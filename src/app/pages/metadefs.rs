@@ -3,13 +3,13 @@
 //! namespace as a structured browser (associations, properties with their constraints, objects,
 //! tags) with its public and protected flags, new associations, export and delete.
 
-use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
+use crate::app::components::{mutation, use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::domain::metadefs::{
     check_name, check_property, Association, NamespaceFile, Object, MAX_NAME,
 };
 use crate::server_fns::metadefs::{
-    associate_namespace, delete_metadef_item, delete_namespace, get_namespace, import_namespace,
-    list_namespaces, resource_types, save_metadef_item, set_namespace_flags,
+    get_namespace, list_namespaces, resource_types, AssociateNamespace, DeleteMetadefItem,
+    DeleteNamespace, ImportNamespace, SaveMetadefItem, SetNamespaceFlags,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -42,16 +42,22 @@ fn preview(text: &str) -> Result<NamespaceFile, String> {
 /// The namespaces table and the import form.
 #[component]
 pub fn MetadefsPage() -> impl IntoView {
-    let toasts = use_toasts();
     let query = use_query_map();
     let filter = move || query.read().get("resource_type").unwrap_or_default();
     let version = RwSignal::new(0u32);
+    let text = RwSignal::new(String::new());
+    let importer = mutation::<ImportNamespace>(
+        |name| Some(format!("Namespace {name} was imported.")),
+        move |_| {
+            text.set(String::new());
+            version.update(|v| *v += 1);
+        },
+    );
     let list = Resource::new(
         move || (filter(), version.get()),
         |(rt, _)| list_namespaces(rt),
     );
     let types = Resource::new(|| (), |_| resource_types());
-    let text = RwSignal::new(String::new());
     let checked = move || {
         let t = text.get();
         (!t.trim().is_empty()).then(|| preview(&t))
@@ -61,19 +67,8 @@ pub fn MetadefsPage() -> impl IntoView {
         if !matches!(checked(), Some(Ok(_))) {
             return;
         }
-        let json = text.get_untracked();
-        crate::app::browser_task(async move {
-            match import_namespace(json).await {
-                Ok(name) => {
-                    toasts.push(
-                        ToastKind::Success,
-                        format!("Namespace {name} was imported."),
-                    );
-                    text.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        importer.dispatch(ImportNamespace {
+            json: text.get_untracked(),
         });
     };
     view! {
@@ -278,16 +273,19 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
         percent_encode(&serde_json::to_string_pretty(&doc).unwrap_or_default())
     );
     let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
+    let bump = move |_: &()| version.update(|v| *v += 1);
+    let flags = mutation::<SetNamespaceFlags>(|_| Some("The namespace was updated.".into()), bump);
+    let associating =
+        mutation::<AssociateNamespace>(|_| Some("The association was saved.".into()), bump);
+    let deleting = mutation::<DeleteNamespace>(
+        |_| Some("The namespace was deleted.".into()),
+        move |_| gone.set(true),
+    );
     let save_flags = move |_| {
-        let n = n1.clone();
-        crate::app::browser_task(async move {
-            match set_namespace_flags(n, public.get_untracked(), protected.get_untracked()).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, "The namespace was updated.".into());
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        flags.dispatch(SetNamespaceFlags {
+            name: n1.clone(),
+            public: public.get_untracked(),
+            protected: protected.get_untracked(),
         });
     };
     let rt = RwSignal::new("OS::Glance::Image".to_string());
@@ -307,28 +305,13 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
             toasts.push(ToastKind::Error, e.0);
             return;
         }
-        let n = n2.clone();
-        crate::app::browser_task(async move {
-            match associate_namespace(n, a).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, "The association was saved.".into());
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        associating.dispatch(AssociateNamespace {
+            name: n2.clone(),
+            association: a,
         });
     };
     let remove = move |_| {
-        let n = n3.clone();
-        crate::app::browser_task(async move {
-            match delete_namespace(n).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, "The namespace was deleted.".into());
-                    gone.set(true);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
-        });
+        deleting.dispatch(DeleteNamespace { name: n3.clone() });
     };
     let delete_why = ns
         .protected
@@ -440,8 +423,20 @@ fn ItemsEditor(
     protected: bool,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let open = RwSignal::new(false);
+    // The item the last save or delete was about, for its toast.
+    let last = RwSignal::new(String::new());
+    let saving = mutation::<SaveMetadefItem>(
+        move |_| Some(format!("The {kind} {} was saved.", last.get_untracked())),
+        move |_| {
+            open.set(false);
+            version.update(|v| *v += 1);
+        },
+    );
+    let removing = mutation::<DeleteMetadefItem>(
+        move |_| Some(format!("The {kind} {} was deleted.", last.get_untracked())),
+        move |_| version.update(|v| *v += 1),
+    );
     let old = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -472,16 +467,13 @@ fn ItemsEditor(
             body.get_untracked(),
         );
         let b = if kind == "tag" { "{}".to_string() } else { b };
-        let ns = ns_save.clone();
-        crate::app::browser_task(async move {
-            match save_metadef_item(ns, kind.to_string(), o, n.clone(), b).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, format!("The {kind} {n} was saved."));
-                    open.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        last.set(n.clone());
+        saving.dispatch(SaveMetadefItem {
+            namespace: ns_save.clone(),
+            kind_name: kind.to_string(),
+            old_name: o,
+            name: n,
+            body: b,
         });
     };
     let article = if kind == "object" { "an" } else { "a" };
@@ -509,15 +501,8 @@ fn ItemsEditor(
                             disabled=why.is_some() title=why.clone().unwrap_or_default()
                             on:click=move |_| {
                                 let (ns, n) = (ns.clone(), d_name.clone());
-                                crate::app::browser_task(async move {
-                                    match delete_metadef_item(ns, kind.to_string(), n.clone()).await {
-                                        Ok(()) => {
-                                            toasts.push(ToastKind::Success, format!("The {kind} {n} was deleted."));
-                                            version.update(|v| *v += 1);
-                                        }
-                                        Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-                                    }
-                                });
+                                last.set(n.clone());
+                                removing.dispatch(DeleteMetadefItem { namespace: ns, kind_name: kind.to_string(), name: n });
                             }>"Delete"</button>
                     </li>
                 }

@@ -1,6 +1,6 @@
 //! Identity > Projects (admins): list, create, enable and disable projects.
 
-use crate::app::components::{report, reset_on_success, ErrorBox, FlagBadge, PageHeader};
+use crate::app::components::{mutation, reset_on_success, ErrorBox, FlagBadge, PageHeader};
 use crate::domain::identity::{validate_description, validate_name};
 use crate::server_fns::identity::{list_projects, CreateProject, SetProjectEnabled};
 use leptos::prelude::*;
@@ -8,12 +8,11 @@ use leptos::prelude::*;
 /// The projects table with its create form.
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let create = ServerAction::<CreateProject>::new();
-    let toggle = ServerAction::<SetProjectEnabled>::new();
-    report(create.value(), |p: &crate::domain::identity::Project| {
-        format!("Project {} was created.", p.name)
-    });
-    report(toggle.value(), |_| "Project updated.".to_string());
+    let create = mutation::<CreateProject>(
+        |p: &crate::domain::identity::Project| Some(format!("Project {} was created.", p.name)),
+        |_| {},
+    );
+    let toggle = mutation::<SetProjectEnabled>(|_| Some("Project updated.".into()), |_| {});
     let projects = Resource::new(
         move || (create.version().get(), toggle.version().get()),
         |_| list_projects(),

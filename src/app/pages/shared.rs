@@ -1,10 +1,10 @@
 //! Project > Shared with me: images other projects share with this one, pending first, with
 //! Accept and Reject; rejected shares can still be accepted later.
 
+use crate::app::components::{mutation, ErrorBox, PageHeader};
 use crate::app::components::{short_time, StatusBadge};
-use crate::app::components::{use_toasts, ErrorBox, PageHeader, ToastKind};
 use crate::app::layout::PendingShares;
-use crate::server_fns::images::{answer_share, shared_with_me, Share};
+use crate::server_fns::images::{shared_with_me, AnswerShare, Share};
 use leptos::prelude::*;
 
 /// The consumer's side of sharing.
@@ -38,19 +38,19 @@ pub fn SharedPage() -> impl IntoView {
 
 #[component]
 fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -> impl IntoView {
-    let toasts = use_toasts();
+    let answered = RwSignal::new("");
+    let reply = mutation::<AnswerShare>(
+        move |_| Some(format!("Share {}.", answered.get_untracked())),
+        move |_| version.update(|v| *v += 1),
+    );
     let answer = move |id: String, status: &'static str| {
-        let Ok(id) = crate::domain::ids::ImageId::parse(&id) else {
+        let Ok(image_id) = crate::domain::ids::ImageId::parse(&id) else {
             return;
         };
-        crate::app::browser_task(async move {
-            match answer_share(id, status.to_string()).await {
-                Ok(()) => {
-                    toasts.push(ToastKind::Success, format!("Share {status}."));
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        answered.set(status);
+        reply.dispatch(AnswerShare {
+            image_id,
+            status: status.to_string(),
         });
     };
     let heading = format!("{title} ({})", shares.len());

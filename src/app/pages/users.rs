@@ -1,7 +1,7 @@
 //! Identity > Users (admins): list, create, reset passwords, enable and disable users, and add
 //! or remove their role assignments.
 
-use crate::app::components::{report, reset_on_success, ErrorBox, FlagBadge, PageHeader};
+use crate::app::components::{mutation, reset_on_success, ErrorBox, FlagBadge, PageHeader};
 use crate::domain::identity::{validate_name, validate_password, Project, Role};
 use crate::server_fns::identity::{
     list_projects, list_users, AddRole, CreateUser, RemoveRole, ResetPassword, SetUserEnabled,
@@ -12,20 +12,17 @@ use leptos::prelude::*;
 /// The users table with its create form.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let create = ServerAction::<CreateUser>::new();
-    let reset = ServerAction::<ResetPassword>::new();
-    let toggle = ServerAction::<SetUserEnabled>::new();
-    let add = ServerAction::<AddRole>::new();
-    let remove = ServerAction::<RemoveRole>::new();
-    report(create.value(), |u: &crate::domain::identity::User| {
-        format!("User {} was created.", u.name)
-    });
-    report(reset.value(), |_| {
-        "Password changed; the user's API tokens were revoked.".to_string()
-    });
-    report(toggle.value(), |_| "User updated.".to_string());
-    report(add.value(), |_| "Role added.".to_string());
-    report(remove.value(), |_| "Role removed.".to_string());
+    let create = mutation::<CreateUser>(
+        |u: &crate::domain::identity::User| Some(format!("User {} was created.", u.name)),
+        |_| {},
+    );
+    let reset = mutation::<ResetPassword>(
+        |_| Some("Password changed; the user's API tokens were revoked.".into()),
+        |_| {},
+    );
+    let toggle = mutation::<SetUserEnabled>(|_| Some("User updated.".into()), |_| {});
+    let add = mutation::<AddRole>(|_| Some("Role added.".into()), |_| {});
+    let remove = mutation::<RemoveRole>(|_| Some("Role removed.".into()), |_| {});
     let versions = move || {
         (
             create.version().get(),

@@ -2,15 +2,15 @@
 //! own list parameters. The whole view lives in the URL, so it can be bookmarked and the back
 //! button works.
 
+use crate::app::components::mutation;
 use crate::app::components::{image_type, short_time, ErrorBox, PageHeader, StatusBadge};
-use crate::app::components::{use_toasts, ToastKind};
 use crate::app::layout::use_session;
 use crate::domain::ids::ImageId;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::domain::policy::{can_create, Decision, Unavailable};
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
-    delete_image, get_image, image_usage, list_images, set_image_active, TOTAL_CAP,
+    get_image, image_usage, list_images, DeleteImages, SetImageActive, TOTAL_CAP,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

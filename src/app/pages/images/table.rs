@@ -229,7 +229,6 @@ pub(super) fn RowActions(
     confirming: RwSignal<bool>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let id = image.id.to_string();
     let deactivated = image.status == ImageStatus::Deactivated;
     let menu = NodeRef::<leptos::html::Details>::new();
@@ -251,22 +250,22 @@ pub(super) fn RowActions(
             }
         };
     let toggle_id = image.id.clone();
+    let set_active = mutation::<SetImageActive>(
+        move |_| {
+            let done = if deactivated {
+                "reactivated"
+            } else {
+                "deactivated"
+            };
+            Some(format!("The image was {done}."))
+        },
+        move |_| version.update(|v| *v += 1),
+    );
     let toggle = move |_| {
         close();
-        let id = toggle_id.clone();
-        crate::app::browser_task(async move {
-            match set_image_active(id, deactivated).await {
-                Ok(()) => {
-                    let done = if deactivated {
-                        "reactivated"
-                    } else {
-                        "deactivated"
-                    };
-                    toasts.push(ToastKind::Success, format!("The image was {done}."));
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
-            }
+        set_active.dispatch(SetImageActive {
+            id: toggle_id.clone(),
+            active: deactivated,
         });
     };
     let delete = move |_| {
@@ -372,33 +371,42 @@ pub(super) fn BatchBar(
     confirming: RwSignal<bool>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
-    let toasts = use_toasts();
     let results = RwSignal::new(Vec::<(String, Result<(), String>)>::new());
+    // What the confirmed batch holds: protected images are kept without asking the server.
+    let sent = RwSignal::new(Vec::<Selected>::new());
+    let delete = mutation::<DeleteImages>(
+        move |out| {
+            let total = sent.with_untracked(|s| s.len());
+            let deleted = out.iter().filter(|r| r.1.is_ok()).count();
+            Some(format!("{deleted} of {total} images deleted."))
+        },
+        move |out| {
+            let named = sent.get_untracked().into_iter().map(|s| {
+                let r = if s.protected {
+                    Err("protected: unprotect it first".to_string())
+                } else {
+                    out.iter()
+                        .find(|(id, _)| id.as_str() == s.id)
+                        .map(|(_, r)| r.clone())
+                        .unwrap_or_else(|| Err("not sent".into()))
+                };
+                (s.name, r)
+            });
+            results.set(named.collect());
+            selected.set(vec![]);
+            version.update(|v| *v += 1);
+        },
+    );
     let run = move || {
         let chosen = selected.get_untracked();
         confirming.set(false);
-        crate::app::browser_task(async move {
-            let mut out = Vec::new();
-            for s in chosen {
-                if s.protected {
-                    out.push((s.name, Err("protected: unprotect it first".to_string())));
-                    continue;
-                }
-                let r = match ImageId::parse(&s.id) {
-                    Ok(id) => delete_image(id).await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                out.push((s.name, r));
-            }
-            let deleted = out.iter().filter(|r| r.1.is_ok()).count();
-            toasts.push(
-                ToastKind::Success,
-                format!("{deleted} of {} images deleted.", out.len()),
-            );
-            results.set(out);
-            selected.set(vec![]);
-            version.update(|v| *v += 1);
-        });
+        let ids = chosen
+            .iter()
+            .filter(|s| !s.protected)
+            .filter_map(|s| ImageId::parse(&s.id).ok())
+            .collect();
+        sent.set(chosen);
+        delete.dispatch(DeleteImages { ids });
     };
     view! {
         {move || {
