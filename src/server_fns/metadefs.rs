@@ -65,7 +65,7 @@ pub async fn list_namespaces(resource_type: String) -> Result<Vec<NamespaceSumma
             display_name: row.ns.display_name,
             description: row.ns.description,
             resource_types: assoc.into_iter().map(|a| a.assoc.name).collect(),
-            visibility: row.ns.visibility,
+            visibility: row.ns.visibility.as_str().into(),
             protected: row.ns.protected,
         });
     }
@@ -113,7 +113,11 @@ pub async fn set_namespace_flags(
 ) -> Result<(), AppError> {
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
     let mut ns = s.metadefs.namespace(&actor, &name).await.map_err(error)?.ns;
-    ns.visibility = if public { "public" } else { "private" }.into();
+    ns.visibility = if public {
+        crate::domain::metadefs::NamespaceVisibility::Public
+    } else {
+        crate::domain::metadefs::NamespaceVisibility::Private
+    };
     ns.protected = protected;
     s.metadefs.replace(&actor, &name, ns).await.map_err(error)?;
     Ok(())

@@ -335,7 +335,7 @@ async fn metadef_repo_stores_whole_namespaces() {
         Err(MetadefError::Conflict(_))
     ));
     let row = repo.namespace("Contract::Ns").await.unwrap().unwrap();
-    assert_eq!(row.ns.visibility, "public");
+    assert_eq!(row.ns.visibility.as_str(), "public");
     assert_eq!(
         repo.items("Contract::Ns", Kind::Property)
             .await

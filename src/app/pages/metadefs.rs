@@ -265,7 +265,8 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
     let ns = doc.namespace.clone();
     let name = ns.namespace.clone();
     let title = ns.display_name.clone().unwrap_or_else(|| name.clone());
-    let public = RwSignal::new(ns.visibility == "public");
+    let public =
+        RwSignal::new(ns.visibility == crate::domain::metadefs::NamespaceVisibility::Public);
     let protected = RwSignal::new(ns.protected);
     let gone = RwSignal::new(false);
     let export = format!(

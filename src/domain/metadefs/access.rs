@@ -5,7 +5,7 @@ use crate::domain::policy::{Actor, Decision};
 
 /// Who may read a namespace: public ones everyone, private ones their owner project and admins.
 pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
-    if ns.visibility == "public"
+    if ns.visibility == NamespaceVisibility::Public
         || actor.is_admin()
         || ns.owner.as_deref() == Some(actor.project_id.as_str())
     {

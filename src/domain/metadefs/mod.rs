@@ -59,8 +59,8 @@ pub struct Namespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `public` or `private` (visible to the owner project and admins only).
-    #[serde(default = "private")]
-    pub visibility: String,
+    #[serde(default)]
+    pub visibility: NamespaceVisibility,
     /// Protected namespaces (and what they hold) cannot be deleted.
     #[serde(default)]
     pub protected: bool,
@@ -69,8 +69,42 @@ pub struct Namespace {
     pub owner: Option<String>,
 }
 
-fn private() -> String {
-    "private".into()
+/// Who sees a namespace: everyone, or its owner project and admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum NamespaceVisibility {
+    /// Everyone.
+    Public,
+    /// The owner project and admins (Glance's default).
+    #[default]
+    Private,
+}
+
+impl NamespaceVisibility {
+    /// Glance's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamespaceVisibility::Public => "public",
+            NamespaceVisibility::Private => "private",
+        }
+    }
+}
+
+impl TryFrom<String> for NamespaceVisibility {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "public" => Ok(NamespaceVisibility::Public),
+            "private" => Ok(NamespaceVisibility::Private),
+            _ => Err(format!("'visibility' must be public or private, not {s:?}")),
+        }
+    }
+}
+
+impl From<NamespaceVisibility> for String {
+    fn from(v: NamespaceVisibility) -> String {
+        v.as_str().into()
+    }
 }
 
 /// A namespace's association with a resource type.
@@ -169,12 +203,6 @@ impl Namespace {
                     "'description' is longer than {MAX_DESCRIPTION} characters"
                 )));
             }
-        }
-        if !["public", "private"].contains(&self.visibility.as_str()) {
-            return Err(invalid(format!(
-                "'visibility' must be public or private, not {:?}",
-                self.visibility
-            )));
         }
         if self.owner.as_ref().is_some_and(|o| o.chars().count() > 255) {
             return Err(invalid("'owner' is longer than 255 characters"));

@@ -132,7 +132,7 @@ fn namespace_files_and_access() {
         "tags": [{"name": "t"}, {"name": "t"}]
     }))
     .unwrap();
-    assert_eq!(doc.namespace.visibility, "private");
+    assert_eq!(doc.namespace.visibility, NamespaceVisibility::Private);
     assert_eq!(doc.check().unwrap_err().0, "tag \"t\" is given twice");
     let o = &doc.objects[0];
     assert_eq!(o.body()["required"], json!(["x"]));
@@ -149,4 +149,19 @@ fn namespace_files_and_access() {
     };
     assert!(!can_delete_in(&locked, "it").is_allowed());
     assert!(can_delete_in(&doc.namespace, "it").is_allowed());
+}
+
+#[test]
+fn namespace_visibility_is_typed() {
+    let ns: Namespace =
+        serde_json::from_str(r#"{"namespace": "a", "visibility": "public"}"#).unwrap();
+    assert_eq!(ns.visibility, NamespaceVisibility::Public);
+    assert_eq!(serde_json::to_value(ns).unwrap()["visibility"], "public");
+    let bad = serde_json::from_str::<Namespace>(r#"{"namespace": "a", "visibility": "shared"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad.contains("'visibility' must be public or private"),
+        "{bad}"
+    );
 }

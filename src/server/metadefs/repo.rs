@@ -3,7 +3,9 @@
 
 use super::error::MetadefError;
 use super::{AssociationRow, Item, Kind, NamespaceRow};
-use crate::domain::metadefs::{Association, Namespace, NamespaceFile, SEEDED_RESOURCE_TYPES};
+use crate::domain::metadefs::{
+    Association, Namespace, NamespaceFile, NamespaceVisibility, SEEDED_RESOURCE_TYPES,
+};
 use crate::server::db::conflict_on_unique;
 use crate::server::db::{BeginWrite, Db, Dialect};
 use serde_json::{Map, Value};
@@ -32,7 +34,8 @@ impl From<NamespaceRecord> for NamespaceRow {
                 namespace: r.namespace,
                 display_name: r.display_name,
                 description: r.description,
-                visibility: r.visibility,
+                // Only the two spellings are ever stored; anything else stays private.
+                visibility: NamespaceVisibility::try_from(r.visibility).unwrap_or_default(),
                 protected: r.protected,
                 owner: r.owner,
             },
@@ -209,7 +212,7 @@ impl MetadefRepo {
             .bind(&ns.namespace)
             .bind(&ns.display_name)
             .bind(&ns.description)
-            .bind(&ns.visibility)
+            .bind(ns.visibility.as_str())
             .bind(ns.protected)
             .bind(&ns.owner)
             .bind(now)
@@ -258,7 +261,7 @@ impl MetadefRepo {
             .bind(&new.namespace)
             .bind(&new.display_name)
             .bind(&new.description)
-            .bind(&new.visibility)
+            .bind(new.visibility.as_str())
             .bind(new.protected)
             .bind(&new.owner)
             .bind(now)

@@ -134,7 +134,7 @@ impl MetadefService {
             .filter(|row| {
                 q.visibility
                     .as_ref()
-                    .is_none_or(|v| *v == row.ns.visibility)
+                    .is_none_or(|v| v == row.ns.visibility.as_str())
             })
             .filter(|row| {
                 q.resource_types.is_empty()
