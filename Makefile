@@ -22,10 +22,11 @@ export OPENSSL_STATIC      := 1
 export OPENSSL_INCLUDE_DIR := /usr/include
 export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libcrypto.a)))
 
-## bench: transfer speed, peak RSS and list latency on a release build (prints figures)
+## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
+## throwaway PostgreSQL, on a release build (prints figures)
 bench: tools tools-release
 	env -u RUSTFLAGS cargo leptos build --release
-	env -u RUSTFLAGS cargo bench --features ssr --bench api
+	.ci/with-postgres env -u RUSTFLAGS cargo bench --features ssr --bench api
 
 ## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
 ## not part of make test, whose property tests make the same checks)

@@ -320,6 +320,117 @@ fn from_file(file: &Path) -> impl FnOnce(std::net::TcpStream) + Send + 'static {
     }
 }
 
+/// The list figures on one database (`url`, already created and holding the admin): p50/p95 at
+/// 10k and 100k images, the dashboard's pages, and create calls per second. Returns
+/// (images, call, p95 ms).
+async fn list_figures(data: &Path, url: &str, backend: &str) -> Vec<(usize, &'static str, f64)> {
+    println!(
+        "\n== GET /image/v2/images?limit=25 as a project member, 300 requests each, {backend} =="
+    );
+    let db = glimpse::server::db::Db::connect(url).await.unwrap();
+    let (owner,): (String,) = glimpse::server::db::db_run!(&db, pool => {
+        sqlx::query_as("SELECT id FROM projects WHERE name = 'admin'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    db.close().await;
+    let mut results = vec![];
+    let mut have = 0;
+    for total in [10_000usize, 100_000] {
+        seed(url, &owner, have, total).await;
+        have = total;
+        let server = start_with(data, &[("GLIMPSE_DATABASE_URL", url)]).await;
+        if total == 10_000 {
+            creates(&server.addr, backend).await;
+        }
+        let t = token(&server.addr, "admin", "admin").await;
+        for (label, path) in [
+            ("no filter", "/image/v2/images?limit=25".to_string()),
+            (
+                "name filter",
+                format!("/image/v2/images?limit=25&name=image-{}", total / 2),
+            ),
+            (
+                "property filter",
+                "/image/v2/images?limit=25&os_distro=ubuntu".to_string(),
+            ),
+        ] {
+            let (p50, p95) = latencies(&server.addr, &t, &path, 300).await;
+            println!("{total:>7} images  {label:<16} p50 {p50:6.2} ms  p95 {p95:6.2} ms");
+            results.push((total, label, p95));
+        }
+        // The dashboard's name search (any part of the name, any case) through the rendered
+        // Images page, beside the same page unfiltered.
+        let cookie = dashboard_cookie(&server.addr).await;
+        for (label, path) in [
+            ("page, no search", "/project/images?limit=20".to_string()),
+            (
+                "page, name search",
+                format!("/project/images?limit=20&search=GE-{}", total / 2 / 10),
+            ),
+        ] {
+            let (p50, p95) = latencies(&server.addr, &cookie, &path, 200).await;
+            println!("{total:>7} images  {label:<16} p50 {p50:6.2} ms  p95 {p95:6.2} ms");
+            results.push((total, label, p95));
+        }
+        if total == 10_000 {
+            let (_, api) = latencies(
+                &server.addr,
+                &t,
+                "/image/v2/images?limit=20&sort_key=name&sort_dir=asc",
+                200,
+            )
+            .await;
+            let (p50, page) = latencies(
+                &server.addr,
+                &cookie,
+                "/project/images?limit=20&sort_key=name&sort_dir=asc",
+                200,
+            )
+            .await;
+            println!(
+                "{total:>7} images  rendered Images page p50 {p50:6.2} ms  p95 {page:6.2} ms = {:.2} x the API list p95 {api:.2} ms (target <= 2)",
+                page / api
+            );
+        }
+    }
+    let p95 = |n: usize, label: &str| results.iter().find(|r| r.0 == n && r.1 == label).unwrap().2;
+    for n in [10_000, 100_000] {
+        println!(
+            "{n:>7} images  name search page p95 / unfiltered page p95 = {:.2}",
+            p95(n, "page, name search") / p95(n, "page, no search")
+        );
+    }
+    for label in [
+        "no filter",
+        "name filter",
+        "property filter",
+        "page, name search",
+    ] {
+        println!(
+            "{label:<16} p95 at 100k / p95 at 10k = {:.2} (target <= 1.5)",
+            p95(100_000, label) / p95(10_000, label)
+        );
+    }
+    results
+}
+
+/// POST /v2/images, one after another, for a few seconds: create calls per second.
+async fn creates(addr: &str, backend: &str) {
+    let t = token(addr, "admin", "admin").await;
+    let start = Instant::now();
+    let mut n = 0;
+    while start.elapsed() < Duration::from_secs(3) {
+        create(addr, &t, "bare").await;
+        n += 1;
+    }
+    println!(
+        "create image ({backend}): {:.0} calls/s, one client",
+        n as f64 / start.elapsed().as_secs_f64()
+    );
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -357,18 +468,10 @@ fn random_file(path: &Path, len: u64) {
     f.flush().unwrap();
 }
 
-/// The bench server's SQLite database, opened directly.
-async fn sqlite_pool(data: &Path) -> sqlx::SqlitePool {
-    let url = format!("sqlite://{}", data.join("glimpse.db").display());
-    match glimpse::server::db::Db::connect(&url).await.unwrap() {
-        glimpse::server::db::Db::Sqlite(pool) => pool,
-        glimpse::server::db::Db::Postgres(_) => unreachable!("a sqlite:// URL"),
-    }
-}
-
 /// Adds images straight into the database until there are `total`; one in ten has os_distro=ubuntu.
-async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
-    let pool = sqlite_pool(data).await;
+async fn seed(url: &str, owner: &str, from: usize, total: usize) {
+    let db = glimpse::server::db::Db::connect(url).await.unwrap();
+    glimpse::server::db::db_run!(&db, pool => {
     let mut tx = pool.begin().await.unwrap();
     for i in from..total {
         let id = ImageId::random();
@@ -387,7 +490,7 @@ async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
         };
         sqlx::query(
             "INSERT INTO images (id, name, status, visibility, owner, disk_format, container_format, size, created_at, updated_at)
-             VALUES (?, ?, 'active', 'shared', ?, 'qcow2', 'bare', ?, ?, ?)",
+             VALUES ($1, $2, 'active', 'shared', $3, 'qcow2', 'bare', $4, $5, $6)",
         )
         .bind(id.as_str())
         .bind(format!("image-{i}"))
@@ -399,7 +502,7 @@ async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
         .await
         .unwrap();
         if i % 10 == 0 {
-            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES (?, 'os_distro', 'ubuntu')")
+            sqlx::query("INSERT INTO image_properties (image_id, name, value) VALUES ($1, 'os_distro', 'ubuntu')")
                 .bind(id.as_str())
                 .execute(&mut *tx)
                 .await
@@ -407,8 +510,9 @@ async fn seed(data: &Path, owner: &str, from: usize, total: usize) {
         }
     }
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
-    pool.close().await;
+    sqlx::query("ANALYZE").execute(pool).await.unwrap();
+    });
+    db.close().await;
 }
 
 /// Logs in through the dashboard's login server function; returns the session cookie.
@@ -580,87 +684,35 @@ async fn main() {
         }
     }
 
-    println!("\n== GET /image/v2/images?limit=25 as a project member, 300 requests each ==");
-    let pool = sqlite_pool(&data).await;
-    let (owner,): (String,) = sqlx::query_as("SELECT id FROM projects WHERE name = 'admin'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let mut results = vec![];
-    let mut have = 0;
-    for total in [10_000usize, 100_000] {
-        seed(&data, &owner, have, total).await;
-        have = total;
-        let server = start(&data).await;
-        let t = token(&server.addr, "admin", "admin").await;
-        for (label, path) in [
-            ("no filter", "/image/v2/images?limit=25".to_string()),
-            (
-                "name filter",
-                format!("/image/v2/images?limit=25&name=image-{}", total / 2),
-            ),
-            (
-                "property filter",
-                "/image/v2/images?limit=25&os_distro=ubuntu".to_string(),
-            ),
-        ] {
-            let (p50, p95) = latencies(&server.addr, &t, &path, 300).await;
-            println!("{total:>7} images  {label:<16} p50 {p50:6.2} ms  p95 {p95:6.2} ms");
-            results.push((total, label, p95));
+    let url = format!("sqlite://{}", data.join("glimpse.db").display());
+    let lite = list_figures(&data, &url, "SQLite").await;
+    // PostgreSQL beside it when a server is given (`make bench` starts one).
+    if let Ok(server) = std::env::var("GLIMPSE_TEST_DATABASE_URL") {
+        let name = "glimpse_bench";
+        let (base, _) = server.rsplit_once('/').unwrap();
+        {
+            use sqlx::{Connection, Executor};
+            let mut c = sqlx::PgConnection::connect(&server).await.unwrap();
+            c.execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+                .await
+                .unwrap();
+            c.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
         }
-        // The dashboard's name search (any part of the name, any case) through the rendered
-        // Images page, beside the same page unfiltered.
-        let cookie = dashboard_cookie(&server.addr).await;
-        for (label, path) in [
-            ("page, no search", "/project/images?limit=20".to_string()),
-            (
-                "page, name search",
-                format!("/project/images?limit=20&search=GE-{}", total / 2 / 10),
-            ),
-        ] {
-            let (p50, p95) = latencies(&server.addr, &cookie, &path, 200).await;
-            println!("{total:>7} images  {label:<16} p50 {p50:6.2} ms  p95 {p95:6.2} ms");
-            results.push((total, label, p95));
-        }
-        if total == 10_000 {
-            let (_, api) = latencies(
-                &server.addr,
-                &t,
-                "/image/v2/images?limit=20&sort_key=name&sort_dir=asc",
-                200,
-            )
-            .await;
-            let (p50, page) = latencies(
-                &server.addr,
-                &cookie,
-                "/project/images?limit=20&sort_key=name&sort_dir=asc",
-                200,
-            )
-            .await;
+        let url = format!("{base}/{name}");
+        let pg_data = root.join("pg");
+        drop(start_with(&pg_data, &[("GLIMPSE_DATABASE_URL", &url)]).await);
+        let pg = list_figures(&pg_data, &url, "PostgreSQL").await;
+        let at = |r: &[(usize, &str, f64)], label: &str| {
+            r.iter().find(|x| x.0 == 100_000 && x.1 == label).unwrap().2
+        };
+        for label in ["no filter", "name filter", "property filter"] {
             println!(
-                "{total:>7} images  rendered Images page p50 {p50:6.2} ms  p95 {page:6.2} ms = {:.2} x the API list p95 {api:.2} ms (target <= 2)",
-                page / api
+                "{label:<16} p95 at 100k: PostgreSQL / SQLite = {:.2} (target <= 2)",
+                at(&pg, label) / at(&lite, label)
             );
         }
-    }
-    let p95 = |n: usize, label: &str| results.iter().find(|r| r.0 == n && r.1 == label).unwrap().2;
-    for n in [10_000, 100_000] {
-        println!(
-            "{n:>7} images  name search page p95 / unfiltered page p95 = {:.2}",
-            p95(n, "page, name search") / p95(n, "page, no search")
-        );
-    }
-    for label in [
-        "no filter",
-        "name filter",
-        "property filter",
-        "page, name search",
-    ] {
-        println!(
-            "{label:<16} p95 at 100k / p95 at 10k = {:.2} (target <= 1.5)",
-            p95(100_000, label) / p95(10_000, label)
-        );
     }
     let wasm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/site/pkg/glimpse.wasm");
     if let Ok(bytes) = std::fs::read(&wasm) {
