@@ -29,7 +29,7 @@ CREATE INDEX images_name ON images(name);
 CREATE INDEX images_status ON images(status);
 
 CREATE TABLE image_properties (
-    image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    image_id  TEXT COLLATE "C" NOT NULL REFERENCES images(id) ON DELETE CASCADE,
     name      TEXT NOT NULL,
     value     TEXT NOT NULL,
     PRIMARY KEY (image_id, name)
@@ -37,14 +37,14 @@ CREATE TABLE image_properties (
 CREATE INDEX image_properties_name_value ON image_properties(name, value);
 
 CREATE TABLE image_tags (
-    image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    image_id  TEXT COLLATE "C" NOT NULL REFERENCES images(id) ON DELETE CASCADE,
     tag       TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (image_id, tag)
 );
 CREATE INDEX image_tags_tag ON image_tags(tag, image_id);
 
 CREATE TABLE image_members (
-    image_id    TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    image_id    TEXT COLLATE "C" NOT NULL REFERENCES images(id) ON DELETE CASCADE,
     member      TEXT COLLATE "C" NOT NULL,
     status      TEXT NOT NULL DEFAULT 'pending',
     created_at  TEXT COLLATE "C" NOT NULL,
