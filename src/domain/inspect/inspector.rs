@@ -135,6 +135,7 @@ impl Inspector {
     /// Keeps the last [`TAIL_LEN`] bytes seen at the far end of the data.
     fn keep_tail(&mut self, offset: u64, end: u64, bytes: &[u8]) {
         if end <= self.tail_end {
+            self.extend_tail_back(offset, end, bytes);
             return;
         }
         if offset > self.tail_end || bytes.len() >= TAIL_LEN {
@@ -149,6 +150,19 @@ impl Inspector {
             self.tail.drain(..excess);
         }
         self.tail_end = end;
+    }
+
+    /// Bytes that end at or before the tail's end may still reach back before its start, when
+    /// an earlier read ended exactly at the end of the data (a reader's last region).
+    fn extend_tail_back(&mut self, offset: u64, end: u64, bytes: &[u8]) {
+        let start = self.tail_end - self.tail.len() as u64;
+        if self.tail.len() >= TAIL_LEN || offset >= start || end < start {
+            return;
+        }
+        let from = offset.max(start - (TAIL_LEN - self.tail.len()) as u64);
+        let mut tail = bytes[(from - offset) as usize..(start - offset) as usize].to_vec();
+        tail.append(&mut self.tail);
+        self.tail = tail;
     }
 
     fn region(&self, part: Part) -> Option<&Region> {

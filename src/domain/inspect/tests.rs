@@ -433,3 +433,14 @@ mod props {
         }
     }
 }
+
+/// A region that happens to end where the data ends (here the VHDX region table of a 192 KiB
+/// file) is read before the tail: the tail read must still fill in the bytes before it.
+#[test]
+fn a_region_reaching_the_end_does_not_hide_the_tail() {
+    let mut data = samples().swap_remove(3);
+    data.truncate(VHDX_REGION_TABLE as usize + 3);
+    let whole = inspect_bytes(&data);
+    assert_eq!(check_of(&whole), Some("footer"));
+    assert_eq!(random_access(&data).0, whole);
+}
