@@ -41,7 +41,12 @@ impl Db {
     /// Opens the database at `url` (a SQLite file is created if missing).
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?.application_name("glimpse");
+            // A cached generic plan cannot see a filter's values: for a name search it guessed
+            // 0.5 % of the rows match and walked the whole date index to count 11 of 100k
+            // (67-140 ms instead of 3). Planning each query with its values costs ~0.1 ms.
+            let options = PgConnectOptions::from_str(url)?
+                .application_name("glimpse")
+                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))

@@ -248,6 +248,22 @@ async fn image_repo_counts_up_to_a_cap() {
     );
 }
 
+/// PostgreSQL plans every statement with its values: a cached generic plan guesses how many
+/// names match a search and, at 100k images, walked the date index past every row.
+#[tokio::test]
+async fn postgres_plans_each_query_with_its_values() {
+    let (_d, db) = pool().await;
+    if let db::Db::Postgres(pg) = &db {
+        for _ in 0..3 {
+            let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+                .fetch_one(pg)
+                .await
+                .unwrap();
+            assert_eq!(mode, "force_custom_plan");
+        }
+    }
+}
+
 #[tokio::test]
 async fn identity_repo_projects_users_roles_and_conflicts() {
     let (_d, pool) = pool().await;

@@ -97,7 +97,7 @@ pub async fn http(
     (status, head, raw[split + 4..].to_vec())
 }
 
-async fn token(addr: &str) -> String {
+pub async fn token(addr: &str) -> String {
     token_for(addr, ADMIN_PASSWORD).await
 }
 
@@ -132,7 +132,7 @@ async fn image(addr: &str, token: &str, id: &str) -> Value {
     serde_json::from_slice(&body).unwrap()
 }
 
-async fn create(addr: &str, token: &str) -> String {
+pub async fn create(addr: &str, token: &str) -> String {
     let body = br#"{"name": "big", "disk_format": "raw", "container_format": "bare"}"#;
     let (status, _, body) = http(
         addr,

@@ -11,6 +11,7 @@ mod identity_api;
 mod images_api;
 mod inspection;
 mod interrupted;
+mod load;
 mod metadefs;
 mod nodes;
 mod policy_file;

@@ -109,13 +109,9 @@ impl IdentityService {
         let Some(u) = self.repo.user(user).await?.filter(|u| u.enabled) else {
             return Ok(None);
         };
-        let Some(p) = self.repo.project(project).await?.filter(|p| p.enabled) else {
+        let Some((p, roles)) = self.access_in(&u, project).await? else {
             return Ok(None);
         };
-        let roles = RoleSet::effective(self.repo.roles_on(&u.id, &p.id).await?);
-        if roles.is_empty() {
-            return Ok(None);
-        }
         Ok(Some(Actor {
             user_id: u.id,
             user_name: u.name,
@@ -123,6 +119,20 @@ impl IdentityService {
             project_name: p.name,
             roles,
         }))
+    }
+
+    /// The enabled `project` and the roles the (already fetched, enabled) user holds there, if
+    /// any.
+    async fn access_in(
+        &self,
+        user: &User,
+        project: &ProjectId,
+    ) -> Result<Option<(Project, RoleSet)>, IdentityError> {
+        let Some(p) = self.repo.project(project).await?.filter(|p| p.enabled) else {
+            return Ok(None);
+        };
+        let roles = RoleSet::effective(self.repo.roles_on(&user.id, &p.id).await?);
+        Ok((!roles.is_empty()).then_some((p, roles)))
     }
 
     /// The actor for a dashboard session: the remembered project if still allowed, else the
@@ -239,8 +249,8 @@ impl IdentityService {
             return Ok(None);
         };
         let (project, roles) = match &row.project_id {
-            Some(pid) => match self.actor_in(&user.id, pid).await? {
-                Some(actor) => (self.repo.project(pid).await?, actor.roles),
+            Some(pid) => match self.access_in(&user, pid).await? {
+                Some((project, roles)) => (Some(project), roles),
                 None => return Ok(None),
             },
             None => (None, RoleSet::EMPTY),

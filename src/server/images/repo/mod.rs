@@ -256,34 +256,46 @@ impl ImageRepo {
             if images.is_empty() {
                 return Ok(());
             }
-            let mut q: QueryBuilder<_> =
-                QueryBuilder::new("SELECT image_id, tag FROM image_tags WHERE image_id IN (");
+            // Tags and properties in one round trip: kind 't' (name = the tag) or 'p'.
+            let mut q: QueryBuilder<_> = QueryBuilder::new(
+                "SELECT image_id, 't' AS kind, tag AS name, '' AS value FROM image_tags WHERE image_id IN (",
+            );
             let mut sep = q.separated(", ");
             for i in images.iter() {
                 sep.push_bind(i.id.as_str());
             }
-            q.push(") ORDER BY tag");
-            let tags: Vec<(String, String)> = q.build_query_as().fetch_all(pool).await?;
-            let mut q: QueryBuilder<_> = QueryBuilder::new(
-                "SELECT image_id, name, value FROM image_properties WHERE image_id IN (",
+            q.push(
+                ") UNION ALL SELECT image_id, 'p', name, value FROM image_properties WHERE image_id IN (",
             );
             let mut sep = q.separated(", ");
             for i in images.iter() {
                 sep.push_bind(i.id.as_str());
             }
             q.push(")");
-            let props: Vec<(String, String, String)> = q.build_query_as().fetch_all(pool).await?;
+            let rows: Vec<(String, String, String, String)> =
+                q.build_query_as().fetch_all(pool).await?;
+            let at: std::collections::HashMap<String, usize> = images
+                .iter()
+                .enumerate()
+                .map(|(n, i)| (i.id.as_str().to_string(), n))
+                .collect();
             for img in images.iter_mut() {
-                img.tags = tags
-                    .iter()
-                    .filter(|t| t.0 == img.id.as_str())
-                    .map(|t| t.1.clone())
-                    .collect();
-                img.properties = props
-                    .iter()
-                    .filter(|p| p.0 == img.id.as_str())
-                    .map(|p| (p.1.clone(), p.2.clone()))
-                    .collect();
+                img.tags.clear();
+                img.properties.clear();
+            }
+            for (image_id, kind, name, value) in rows {
+                let Some(img) = at.get(&image_id).map(|&n| &mut images[n]) else {
+                    continue;
+                };
+                if kind == "t" {
+                    img.tags.push(name);
+                } else {
+                    img.properties.insert(name, value);
+                }
+            }
+            // Tags in byte order, as `ORDER BY tag` gave on both backends ("C" / BINARY).
+            for img in images.iter_mut() {
+                img.tags.sort_unstable();
             }
             Ok(())
         })
