@@ -9,3 +9,4 @@ pub mod lifecycle;
 pub mod metadefs;
 pub mod policy;
 pub mod policy_rules;
+pub mod reason;

@@ -6,6 +6,7 @@ use crate::domain::identity::{Role, RoleSet};
 use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::image::{Image, ImageStatus, Visibility};
 use crate::domain::policy_rules::Rule;
+use crate::domain::reason::{ImageAction, Reason};
 use serde::{Deserialize, Serialize};
 
 /// The caller of a request: a user acting in one project with the roles they hold there.
@@ -41,7 +42,7 @@ pub enum Decision {
     /// Go ahead.
     Allow,
     /// Refused, with the reason shown to the user (HTTP 403).
-    Forbidden(String),
+    Forbidden(Reason),
     /// The caller may not even know the thing exists (HTTP 404), as Glance answers.
     Hidden,
 }
@@ -59,7 +60,7 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
     if actor.is_admin() {
         Decision::Allow
     } else {
-        Decision::Forbidden("Only administrators can manage projects, users and roles.".into())
+        Decision::Forbidden(Reason::AdminOnlyIdentity)
     }
 }
 
@@ -69,22 +70,22 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unavailable {
     /// Edit, Update Metadata and Protect/Unprotect (`modify_image`).
-    pub modify: Option<String>,
+    pub modify: Option<Reason>,
     /// Delete (`delete_image`; also refused while protected).
-    pub delete: Option<String>,
+    pub delete: Option<Reason>,
     /// Deactivate/Reactivate (`deactivate`/`reactivate`; only active or deactivated images).
-    pub activate: Option<String>,
+    pub activate: Option<Reason>,
     /// Manage Members (`add_member`).
-    pub members: Option<String>,
+    pub members: Option<Reason>,
     /// Download (`download_image`; only when there is data).
-    pub download: Option<String>,
+    pub download: Option<Reason>,
 }
 
-fn reason(d: Decision) -> Option<String> {
+fn reason(d: Decision) -> Option<Reason> {
     match d {
         Decision::Allow => None,
         Decision::Forbidden(r) => Some(r),
-        Decision::Hidden => Some("You cannot see this image.".into()),
+        Decision::Hidden => Some(Reason::CannotSeeImage),
     }
 }
 
@@ -104,26 +105,19 @@ pub fn unavailable(
     };
     Unavailable {
         modify: reason(decide(Rule::ModifyImage, can_modify(actor, image, m))),
-        delete: reason(decide(Rule::DeleteImage, can_delete(actor, image, m))).or_else(|| {
-            image
-                .protected
-                .then(|| "Protected: unprotect the image first.".to_string())
-        }),
+        delete: reason(decide(Rule::DeleteImage, can_delete(actor, image, m)))
+            .or_else(|| image.protected.then_some(Reason::UnprotectFirst)),
         activate: reason(decide(activate_rule, can_deactivate(actor, image, m))).or_else(|| {
             match image.status {
                 ImageStatus::Active | ImageStatus::Deactivated => None,
-                s => Some(format!("A {s} image cannot be deactivated or reactivated.")),
+                s => Some(Reason::NoActivationInStatus {
+                    status: s.to_string(),
+                }),
             }
         }),
         members: reason(decide(Rule::AddMember, can_manage_members(actor, image, m))),
-        download: reason(decide(Rule::DownloadImage, can_download(actor, image, m))).or_else(
-            || {
-                image
-                    .size
-                    .is_none()
-                    .then(|| "The image has no data yet.".to_string())
-            },
-        ),
+        download: reason(decide(Rule::DownloadImage, can_download(actor, image, m)))
+            .or_else(|| image.size.is_none().then_some(Reason::NoDataYet)),
     }
 }
 
@@ -133,7 +127,7 @@ pub fn can_inspect_token(caller_roles: RoleSet, own_token: bool) -> Decision {
     if own_token || caller_roles.contains(Role::Admin) {
         Decision::Allow
     } else {
-        Decision::Forbidden("You are not authorized to perform the requested action.".into())
+        Decision::Forbidden(Reason::NotAuthorized)
     }
 }
 
@@ -171,7 +165,12 @@ pub fn can_see(actor: &Actor, image: &Image, membership: Membership) -> Decision
     }
 }
 
-fn owner_member(actor: &Actor, image: &Image, membership: Membership, what: &str) -> Decision {
+fn owner_member(
+    actor: &Actor,
+    image: &Image,
+    membership: Membership,
+    what: ImageAction,
+) -> Decision {
     match can_see(actor, image, membership) {
         Decision::Allow => {}
         other => return other,
@@ -179,18 +178,16 @@ fn owner_member(actor: &Actor, image: &Image, membership: Membership, what: &str
     if actor.is_admin() || (owns(actor, image) && actor.has_role(Role::Member)) {
         Decision::Allow
     } else if owns(actor, image) {
-        Decision::Forbidden(format!("Readers cannot {what} images."))
+        Decision::Forbidden(Reason::ReadersCannot(what))
     } else {
-        Decision::Forbidden(format!(
-            "You are not permitted to {what} this image: it belongs to another project."
-        ))
+        Decision::Forbidden(Reason::AnotherProjects(what))
     }
 }
 
 /// `delete_member`: the owner's members, or an admin (any visibility, so a share can be undone
 /// after the image stopped being shared).
 pub fn owner_member_decision(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    owner_member(actor, image, membership, "stop sharing")
+    owner_member(actor, image, membership, ImageAction::StopSharing)
 }
 
 /// `add_image`: members (and admins) create images in their project.
@@ -198,29 +195,29 @@ pub fn can_create(actor: &Actor) -> Decision {
     if actor.has_role(Role::Member) {
         Decision::Allow
     } else {
-        Decision::Forbidden("Readers cannot create images.".into())
+        Decision::Forbidden(Reason::ReadersCannotCreate)
     }
 }
 
 /// `modify_image` (also tags, upload, delete, deactivate, reactivate): the owner's members, or
 /// an admin.
 pub fn can_modify(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    owner_member(actor, image, membership, "modify")
+    owner_member(actor, image, membership, ImageAction::Modify)
 }
 
 /// `delete_image`: like modify; protected images are refused by the service, not the policy.
 pub fn can_delete(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    owner_member(actor, image, membership, "delete")
+    owner_member(actor, image, membership, ImageAction::Delete)
 }
 
 /// `upload_image`.
 pub fn can_upload(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    owner_member(actor, image, membership, "upload data to")
+    owner_member(actor, image, membership, ImageAction::Upload)
 }
 
 /// `deactivate` / `reactivate`.
 pub fn can_deactivate(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    owner_member(actor, image, membership, "deactivate or reactivate")
+    owner_member(actor, image, membership, ImageAction::Deactivate)
 }
 
 /// `download_image`: a member role and sight of the image; deactivated images only for admins.
@@ -230,12 +227,10 @@ pub fn can_download(actor: &Actor, image: &Image, membership: Membership) -> Dec
         other => return other,
     }
     if !actor.has_role(Role::Member) {
-        return Decision::Forbidden("Readers cannot download images.".into());
+        return Decision::Forbidden(Reason::ReadersCannotDownload);
     }
     if image.status == ImageStatus::Deactivated && !actor.is_admin() {
-        return Decision::Forbidden(
-            "The requested image has been deactivated. Image data download is forbidden.".into(),
-        );
+        return Decision::Forbidden(Reason::Deactivated);
     }
     Decision::Allow
 }
@@ -243,11 +238,9 @@ pub fn can_download(actor: &Actor, image: &Image, membership: Membership) -> Dec
 /// `publicize_image` / `communitize_image`: who may give an image this visibility.
 pub fn can_set_visibility(actor: &Actor, visibility: Visibility) -> Decision {
     match visibility {
-        Visibility::Public if !actor.is_admin() => {
-            Decision::Forbidden("Only administrators can make images public.".into())
-        }
+        Visibility::Public if !actor.is_admin() => Decision::Forbidden(Reason::AdminOnlyPublic),
         Visibility::Community if !actor.has_role(Role::Member) => {
-            Decision::Forbidden("Readers cannot make images community images.".into())
+            Decision::Forbidden(Reason::ReadersCannotCommunity)
         }
         _ => Decision::Allow,
     }
@@ -255,9 +248,9 @@ pub fn can_set_visibility(actor: &Actor, visibility: Visibility) -> Decision {
 
 /// `add_member` / `delete_member`: the owner's members or an admin; only shared images have members.
 pub fn can_manage_members(actor: &Actor, image: &Image, membership: Membership) -> Decision {
-    match owner_member(actor, image, membership, "share") {
+    match owner_member(actor, image, membership, ImageAction::Share) {
         Decision::Allow if image.visibility != Visibility::Shared => {
-            Decision::Forbidden("Only shared images have members.".into())
+            Decision::Forbidden(Reason::OnlySharedHaveMembers)
         }
         other => other,
     }
@@ -269,7 +262,7 @@ pub fn can_list_members(image: &Image) -> Decision {
     if image.visibility == Visibility::Shared {
         Decision::Allow
     } else {
-        Decision::Forbidden("Only shared images have members.".into())
+        Decision::Forbidden(Reason::OnlySharedHaveMembers)
     }
 }
 
@@ -287,7 +280,7 @@ pub fn can_set_member_status(actor: &Actor, member: &ProjectId) -> Decision {
     if actor.is_admin() || (*member == actor.project_id && actor.has_role(Role::Member)) {
         Decision::Allow
     } else {
-        Decision::Forbidden("Only the member project can accept or reject a shared image.".into())
+        Decision::Forbidden(Reason::OnlyTheMemberDecides)
     }
 }
 
@@ -296,7 +289,7 @@ pub fn can_set_owner(actor: &Actor, owner: Option<&ProjectId>) -> Decision {
     if actor.is_admin() || owner == Some(&actor.project_id) {
         Decision::Allow
     } else {
-        Decision::Forbidden("Only administrators can change an image's owner.".into())
+        Decision::Forbidden(Reason::AdminOnlyOwner)
     }
 }
 

@@ -100,9 +100,10 @@ impl From<crate::server::identity::IdentityError> for AppError {
         e.log_if_internal();
         match e {
             E::Unauthenticated | E::Locked(_) => AppError::LoginRefused(e.to_string()),
-            E::Forbidden(m) => AppError::Forbidden(m),
-            E::NotFound(m) => AppError::NotFound(m),
-            E::Conflict(m) => AppError::Conflict(m),
+            // The server functions' edge: reasons in words.
+            E::Forbidden(r) => AppError::Forbidden(r.to_string()),
+            E::NotFound(r) => AppError::NotFound(r.to_string()),
+            E::Conflict(r) => AppError::Conflict(r.to_string()),
             E::Invalid(v) => v.into(),
             E::Db(_) | E::Internal(_) => AppError::Internal,
         }

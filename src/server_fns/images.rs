@@ -40,15 +40,18 @@ pub(crate) fn service_error(e: crate::server::images::ImageError, field: &str) -
     use crate::server::images::ImageError as E;
     e.log_if_internal();
     match e {
-        E::NotFound(m) => AppError::NotFound(m),
-        E::Forbidden(m) => AppError::Forbidden(m),
-        E::Conflict(m) | E::Gone(m) => AppError::Conflict(m),
-        E::Invalid(m) | E::TooLarge(m) | E::UnsupportedMedia(m) | E::Interrupted(m) => {
-            AppError::Invalid {
-                field: field.into(),
-                message: m,
-            }
-        }
+        // The server functions' edge: reasons in words.
+        E::NotFound(r) => AppError::NotFound(r.to_string()),
+        E::Forbidden(r) => AppError::Forbidden(r.to_string()),
+        E::Conflict(r) | E::Gone(r) => AppError::Conflict(r.to_string()),
+        E::Invalid(r) | E::TooLarge(r) | E::UnsupportedMedia(r) => AppError::Invalid {
+            field: field.into(),
+            message: r.to_string(),
+        },
+        E::Interrupted(m) => AppError::Invalid {
+            field: field.into(),
+            message: m,
+        },
         E::RangeNotSatisfiable(_) => AppError::Invalid {
             field: "range".into(),
             message: "is not satisfiable".into(),

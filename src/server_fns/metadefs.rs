@@ -28,12 +28,13 @@ fn error(e: crate::server::metadefs::MetadefError) -> AppError {
     use crate::server::metadefs::MetadefError as E;
     e.log_if_internal();
     match e {
-        E::NotFound(m) => AppError::NotFound(m),
-        E::Forbidden(m) => AppError::Forbidden(m),
-        E::Conflict(m) => AppError::Conflict(m),
-        E::Invalid(m) => AppError::Invalid {
+        // The server functions' edge: reasons in words.
+        E::NotFound(r) => AppError::NotFound(r.to_string()),
+        E::Forbidden(r) => AppError::Forbidden(r.to_string()),
+        E::Conflict(r) => AppError::Conflict(r.to_string()),
+        E::Invalid(r) => AppError::Invalid {
             field: "namespace".into(),
-            message: m,
+            message: r.to_string(),
         },
         E::Db(_) => AppError::Internal,
     }

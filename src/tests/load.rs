@@ -25,8 +25,8 @@ const LISTERS: usize = 3;
 #[derive(Default)]
 struct Record {
     calls: BTreeMap<&'static str, Vec<(u16, Duration)>>,
-    /// Uploaded images and the MD5 of what was sent.
-    uploaded: Vec<(String, String)>,
+    /// Uploaded images, the MD5 of what was sent, and how often each was downloaded whole.
+    uploaded: Vec<(String, String, usize)>,
     bad_checksums: Vec<String>,
 }
 
@@ -148,7 +148,7 @@ async fn two_nodes_under_load_lose_nothing_and_never_fail() {
             let at = Instant::now();
             let (status, md5) = upload(other, &t, &id, n, &block).await;
             note(&rec, "upload 64 MiB", status, at.elapsed());
-            rec.lock().unwrap().uploaded.push((id, md5));
+            rec.lock().unwrap().uploaded.push((id, md5, 0));
         }));
     }
     // Downloaders: any uploaded image, from either node, checked against what was sent.
@@ -156,14 +156,25 @@ async fn two_nodes_under_load_lose_nothing_and_never_fail() {
         let (nodes, t, rec) = (nodes.clone(), t.clone(), rec.clone());
         tasks.push(tokio::spawn(async move {
             let mut k = d;
-            while Instant::now() < deadline {
+            // Until the time is up and every upload has been downloaded at least once.
+            loop {
                 let pick = {
                     let r = rec.lock().unwrap();
-                    (!r.uploaded.is_empty()).then(|| r.uploaded[k % r.uploaded.len()].clone())
+                    let all_seen =
+                        r.uploaded.len() == UPLOADS && r.uploaded.iter().all(|u| u.2 > 0);
+                    // (A download that keeps failing ends it too, later: the checks then fail.)
+                    let late = Instant::now() >= deadline + Duration::from_secs(300);
+                    if (Instant::now() >= deadline && all_seen) || late {
+                        break;
+                    }
+                    // An image not yet downloaded first, else any.
+                    let unseen = r.uploaded.iter().position(|u| u.2 == 0);
+                    let at = unseen.or((!r.uploaded.is_empty()).then(|| k % r.uploaded.len()));
+                    at.map(|i| (i, r.uploaded[i].0.clone(), r.uploaded[i].1.clone()))
                 };
                 let addr = &nodes[k % 2];
                 k += 1;
-                let Some((id, sent)) = pick else {
+                let Some((at_index, id, sent)) = pick else {
                     // Nothing uploaded yet: a list call meanwhile.
                     let at = Instant::now();
                     let (status, _, _) = http(
@@ -180,11 +191,12 @@ async fn two_nodes_under_load_lose_nothing_and_never_fail() {
                 let at = Instant::now();
                 let (status, bytes, md5) = download(addr, &t, &id).await;
                 note(&rec, "download 64 MiB", status, at.elapsed());
+                let mut r = rec.lock().unwrap();
                 if status == 200 && (bytes != IMAGE_SIZE || md5 != sent) {
-                    rec.lock()
-                        .unwrap()
-                        .bad_checksums
+                    r.bad_checksums
                         .push(format!("{id} from {addr}: {bytes} bytes, md5 {md5}"));
+                } else if status == 200 {
+                    r.uploaded[at_index].2 += 1;
                 }
             }
         }));
@@ -248,10 +260,8 @@ async fn two_nodes_under_load_lose_nothing_and_never_fail() {
     assert!(rec.bad_checksums.is_empty(), "{:?}", rec.bad_checksums);
     assert_eq!(rec.uploaded.len(), UPLOADS);
     assert!(
-        rec.calls
-            .get("download 64 MiB")
-            .is_some_and(|d| d.len() >= UPLOADS),
-        "downloads ran"
+        rec.uploaded.iter().all(|u| u.2 > 0),
+        "every upload was downloaded"
     );
 
     // Nothing is left in saving, and every upload is active with the checksum of what was sent.
@@ -267,7 +277,7 @@ async fn two_nodes_under_load_lose_nothing_and_never_fail() {
     let listed: Value = serde_json::from_slice(&body).unwrap();
     let images = listed["images"].as_array().unwrap();
     assert!(images.iter().all(|i| i["status"] != "saving"), "{listed}");
-    for (id, md5) in &rec.uploaded {
+    for (id, md5, _) in &rec.uploaded {
         let img = images.iter().find(|i| i["id"] == id.as_str()).unwrap();
         assert_eq!(img["status"], "active", "{img}");
         assert_eq!(img["checksum"], md5.as_str(), "{img}");

@@ -136,8 +136,11 @@ async fn the_dashboard_greys_out_what_the_policy_file_refuses() {
     let page: ImagePage = serde_json::from_slice(&a.body).unwrap();
     assert_eq!(page.images.len(), page.actions.len());
     let why = &page.actions[0];
-    assert!(
-        why.delete.as_deref().unwrap_or("").contains("delete_image"),
+    assert_eq!(
+        why.delete,
+        Some(glimpse::domain::reason::Reason::PolicyRefuses {
+            rule: "delete_image".into()
+        }),
         "{why:?}"
     );
     // Without the file, Glance's default lets the owner's member delete it; editing stays allowed.

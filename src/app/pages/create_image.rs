@@ -87,7 +87,7 @@ pub fn CreateImagePage() -> impl IntoView {
     // Who may not create images is told before filling the form (the server decides the same).
     let refused = match actor.as_ref().map(can_create) {
         Some(Decision::Allow) => None,
-        Some(Decision::Forbidden(why)) => Some(why),
+        Some(Decision::Forbidden(why)) => Some(why.to_string()),
         _ => Some("Log in again to create images.".to_string()),
     };
     let name = RwSignal::new(String::new());

@@ -12,6 +12,7 @@ use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
 };
 use crate::domain::policy::{can_set_visibility, Unavailable};
+use crate::domain::reason::Reason;
 use crate::server_fns::images::{
     get_image_details, list_members, AddMember, DeleteImage, ImageChange, ImageDetails,
     RemoveMember, SetImageActive, UpdateImage,
@@ -175,6 +176,14 @@ fn ImageActions(
         download: download_why,
         ..
     } = why;
+    // The dashboard's edge: each reason in words.
+    let words = |r: Option<Reason>| r.map(|r| r.to_string());
+    let (modify, delete_why, activate_why, download_why) = (
+        words(modify),
+        words(delete_why),
+        words(activate_why),
+        words(download_why),
+    );
     let download = match download_why.clone() {
         None => view! {
             <a class="btn primary" href=format!("/image/v2/images/{}/file", image.id)

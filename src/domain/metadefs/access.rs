@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::policy::{Actor, Decision};
+use crate::domain::reason::{NamespacePart, Reason};
 
 /// Who may read a namespace: public ones everyone, private ones their owner project and admins.
 pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
@@ -21,17 +22,17 @@ pub fn can_write_metadefs(actor: &Actor) -> Decision {
     if actor.is_admin() {
         Decision::Allow
     } else {
-        Decision::Forbidden("Only administrators can change metadata definitions.".into())
+        Decision::Forbidden(Reason::AdminOnlyMetadefs)
     }
 }
 
 /// A protected namespace and what it holds refuse deletion.
-pub fn can_delete_in(ns: &Namespace, what: &str) -> Decision {
+pub fn can_delete_in(ns: &Namespace, part: NamespacePart) -> Decision {
     if ns.protected {
-        Decision::Forbidden(format!(
-            "Namespace {} is protected: unprotect it before deleting {what}.",
-            ns.namespace
-        ))
+        Decision::Forbidden(Reason::NamespaceProtected {
+            namespace: ns.namespace.clone(),
+            part,
+        })
     } else {
         Decision::Allow
     }

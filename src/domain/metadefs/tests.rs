@@ -1,6 +1,7 @@
 //! Namespace files, property definitions and values, and access rules.
 
 use super::*;
+use crate::domain::reason::NamespacePart;
 use serde_json::json;
 
 #[test]
@@ -147,8 +148,8 @@ fn namespace_files_and_access() {
         protected: true,
         ..doc.namespace.clone()
     };
-    assert!(!can_delete_in(&locked, "it").is_allowed());
-    assert!(can_delete_in(&doc.namespace, "it").is_allowed());
+    assert!(!can_delete_in(&locked, NamespacePart::Itself).is_allowed());
+    assert!(can_delete_in(&doc.namespace, NamespacePart::Itself).is_allowed());
 }
 
 #[test]

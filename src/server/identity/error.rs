@@ -2,6 +2,7 @@
 //! Keystone API, server functions, the CLI) maps it to its own shape in one place.
 
 use crate::domain::identity::ValidationError;
+use crate::domain::reason::Reason;
 use std::time::Duration;
 
 /// An identity operation's failure.
@@ -15,13 +16,13 @@ pub enum IdentityError {
     Locked(Duration),
     /// The caller may not do this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Reason),
     /// No such thing (or the caller may not know of it).
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Reason),
     /// A name is taken, or the state does not allow it.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Reason),
     /// Input failed validation.
     #[error(transparent)]
     Invalid(#[from] ValidationError),

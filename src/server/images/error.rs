@@ -3,31 +3,32 @@
 
 use crate::domain::image::FieldError;
 use crate::domain::lifecycle::TransitionError;
+use crate::domain::reason::Reason;
 
 /// An image operation's failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     /// No such image, or the caller may not know of it (404).
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Reason),
     /// Not allowed (403).
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Reason),
     /// Conflicts with the image's state (409).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Reason),
     /// Bad input (400).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Reason),
     /// Too large: size cap, quota, limits (413).
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(Reason),
     /// The data is not what it claims to be (415).
     #[error("{0}")]
-    UnsupportedMedia(String),
+    UnsupportedMedia(Reason),
     /// The image was deleted while its data was uploading (410).
     #[error("{0}")]
-    Gone(String),
+    Gone(Reason),
     /// The requested range is outside the data (416); carries the data size.
     #[error("Requested range not satisfiable")]
     RangeNotSatisfiable(u64),
@@ -45,10 +46,13 @@ pub enum ImageError {
 impl From<FieldError> for ImageError {
     fn from(e: FieldError) -> Self {
         match e {
-            FieldError::ReadOnly(_) | FieldError::Reserved(_) => {
-                ImageError::Forbidden(e.to_string())
+            FieldError::ReadOnly(attribute) => {
+                ImageError::Forbidden(Reason::ReadOnly { attribute })
             }
-            FieldError::Schema(_) => ImageError::Invalid(e.to_string()),
+            FieldError::Reserved(attribute) => {
+                ImageError::Forbidden(Reason::Reserved { attribute })
+            }
+            FieldError::Schema(detail) => ImageError::Invalid(Reason::Schema { detail }),
         }
     }
 }
@@ -56,22 +60,22 @@ impl From<FieldError> for ImageError {
 impl From<TransitionError> for ImageError {
     fn from(e: TransitionError) -> Self {
         use crate::domain::lifecycle::Event::*;
-        let msg = format!(
-            "Image status transition from {} is not allowed for {:?}.",
-            e.from, e.event
-        );
         match e.event {
-            Deactivate | Reactivate => ImageError::Forbidden(format!(
-                "Not allowed to {} an image in status '{}'.",
-                if e.event == Deactivate {
-                    "deactivate"
+            Deactivate | Reactivate => ImageError::Forbidden(Reason::CannotChangeActivation {
+                reactivate: e.event == Reactivate,
+                status: e.from.to_string(),
+            }),
+            event => {
+                let r = Reason::Transition {
+                    from: e.from.to_string(),
+                    event: format!("{event:?}"),
+                };
+                if event == Delete {
+                    ImageError::Invalid(r)
                 } else {
-                    "reactivate"
-                },
-                e.from
-            )),
-            Delete => ImageError::Invalid(msg),
-            _ => ImageError::Conflict(msg),
+                    ImageError::Conflict(r)
+                }
+            }
         }
     }
 }

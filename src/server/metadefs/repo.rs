@@ -6,6 +6,7 @@ use super::{AssociationRow, Item, Kind, NamespaceRow};
 use crate::domain::metadefs::{
     Association, Namespace, NamespaceFile, NamespaceVisibility, SEEDED_RESOURCE_TYPES,
 };
+use crate::domain::reason::Reason;
 use crate::server::db::conflict_on_unique;
 use crate::server::db::{BeginWrite, Db, Dialect};
 use serde_json::{Map, Value};
@@ -91,11 +92,12 @@ impl From<ItemRecord> for Item {
     }
 }
 
-fn taken(kind: Kind, name: &str, ns: &str) -> String {
-    format!(
-        "A metadata definition {} with name={name} already exists in namespace={ns}.",
-        kind.noun()
-    )
+fn taken(kind: Kind, name: &str, ns: &str) -> Reason {
+    Reason::ItemTaken {
+        kind: kind.noun().to_string(),
+        name: name.to_string(),
+        namespace: ns.to_string(),
+    }
 }
 
 /// Metadata-definition queries over one database.
@@ -220,9 +222,9 @@ impl MetadefRepo {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(MetadefError::Conflict(format!(
-                    "Metadata definition namespace={name} already exists."
-                )));
+                return Err(MetadefError::Conflict(Reason::NamespaceExists {
+                    namespace: name.to_string(),
+                }));
             }
             insert_associations(&mut tx, name, &doc.resource_type_associations, now).await?;
             let items: Vec<(Kind, String, Value)> = doc
@@ -269,7 +271,7 @@ impl MetadefRepo {
             .execute(pool)
             .await
             .map_err(|e| {
-                conflict_on_unique(e, || MetadefError::Conflict(format!("Metadata definition namespace={} already exists.", new.namespace)))
+                conflict_on_unique(e, || MetadefError::Conflict(Reason::NamespaceExists { namespace: new.namespace.clone() }))
             })?;
             Ok(())
         })
@@ -517,10 +519,10 @@ async fn insert_associations<D: Dialect>(
     }
     D::execute(&mut **tx, b).await.map_err(|e| {
         conflict_on_unique(e, || {
-            MetadefError::Conflict(format!(
-                "Namespace {ns} is already associated with resource type {}.",
-                assocs[0].name
-            ))
+            MetadefError::Conflict(Reason::AlreadyAssociated {
+                namespace: ns.to_string(),
+                resource_type: assocs[0].name.clone(),
+            })
         })
     })?;
     Ok(())

@@ -13,6 +13,7 @@ use crate::domain::metadefs::{
     Namespace, NamespaceFile, Object, Tag, MAX_NAME,
 };
 use crate::domain::policy::{Actor, Decision};
+use crate::domain::reason::{NamespacePart, Reason};
 use crate::server::clock;
 use serde_json::{Map, Value};
 
@@ -25,9 +26,9 @@ fn allow(d: Decision, hidden: impl FnOnce() -> MetadefError) -> Result<(), Metad
 }
 
 fn no_namespace(name: &str) -> MetadefError {
-    MetadefError::NotFound(format!(
-        "Metadata definition namespace={name} was not found."
-    ))
+    MetadefError::NotFound(Reason::NamespaceNotFound {
+        namespace: name.to_string(),
+    })
 }
 
 fn check_item(kind: Kind, name: &str, body: &Value) -> Result<(), MetadefError> {
@@ -105,10 +106,10 @@ impl MetadefService {
             .into_iter()
             .find(|k| *k == requested)
             .ok_or_else(|| {
-                MetadefError::Invalid(format!(
-                    "Invalid sort key: {requested}. It must be one of the following: {}.",
-                    NAMESPACE_SORT_KEYS.join(", ")
-                ))
+                MetadefError::Invalid(Reason::BadSortKey {
+                    requested: requested.to_string(),
+                    allowed: NAMESPACE_SORT_KEYS.iter().map(|k| k.to_string()).collect(),
+                })
             })?;
         let rows = self.repo.namespaces(key, q.descending).await?;
         let skip = match &q.marker {
@@ -116,7 +117,9 @@ impl MetadefService {
                 rows.iter()
                     .position(|r| r.ns.namespace == *m)
                     .ok_or_else(|| {
-                        MetadefError::NotFound(format!("Namespace marker {m} could not be found."))
+                        MetadefError::NotFound(Reason::NamespaceMarkerNotFound {
+                            marker: m.to_string(),
+                        })
                     })?
                     + 1
             }
@@ -191,7 +194,9 @@ impl MetadefService {
     /// Deletes a namespace and all it holds; protected ones answer 403.
     pub async fn delete(&self, actor: &Actor, name: &str) -> Result<(), MetadefError> {
         let row = self.writable(actor, name).await?;
-        allow(can_delete_in(&row.ns, "it"), || no_namespace(name))?;
+        allow(can_delete_in(&row.ns, NamespacePart::Itself), || {
+            no_namespace(name)
+        })?;
         self.repo.delete_namespace(name).await
     }
 
@@ -280,10 +285,11 @@ impl MetadefService {
             .into_iter()
             .find(|i| i.name == name)
             .ok_or_else(|| {
-                MetadefError::NotFound(format!(
-                    "Metadata definition {} not found: {name} in namespace {ns}.",
-                    kind.noun()
-                ))
+                MetadefError::NotFound(Reason::ItemNotFound {
+                    kind: kind.noun().to_string(),
+                    name: name.to_string(),
+                    namespace: ns.to_string(),
+                })
             })
     }
 
@@ -335,7 +341,7 @@ impl MetadefService {
             self.item(actor, ns, kind, n).await?;
         }
         allow(
-            can_delete_in(&row.ns, &format!("its {}s", kind.noun())),
+            can_delete_in(&row.ns, NamespacePart::Items(kind.noun().to_string())),
             || no_namespace(ns),
         )?;
         self.repo.delete_items(ns, kind, name).await
@@ -354,7 +360,10 @@ impl MetadefService {
             check_name("tags.name", t, MAX_NAME)?;
         }
         if !append {
-            allow(can_delete_in(&row.ns, "its tags"), || no_namespace(ns))?;
+            allow(
+                can_delete_in(&row.ns, NamespacePart::Items("tag".into())),
+                || no_namespace(ns),
+            )?;
         }
         self.repo.set_tags(ns, tags, append, &now()).await?;
         self.repo.items(ns, Kind::Tag).await
@@ -399,13 +408,14 @@ impl MetadefService {
     /// Removes an association.
     pub async fn dissociate(&self, actor: &Actor, ns: &str, rt: &str) -> Result<(), MetadefError> {
         let row = self.writable(actor, ns).await?;
-        allow(can_delete_in(&row.ns, "its associations"), || {
+        allow(can_delete_in(&row.ns, NamespacePart::Associations), || {
             no_namespace(ns)
         })?;
         if !self.repo.dissociate(ns, rt).await? {
-            return Err(MetadefError::NotFound(format!(
-                "Namespace {ns} is not associated with resource type {rt}."
-            )));
+            return Err(MetadefError::NotFound(Reason::NotAssociated {
+                namespace: ns.to_string(),
+                resource_type: rt.to_string(),
+            }));
         }
         Ok(())
     }

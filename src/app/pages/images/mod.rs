@@ -8,6 +8,7 @@ use crate::app::layout::use_session;
 use crate::domain::ids::ImageId;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};
 use crate::domain::policy::{can_create, Decision, Unavailable};
+use crate::domain::reason::Reason;
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
     get_image, image_usage, list_images, DeleteImages, SetImageActive, TOTAL_CAP,
@@ -169,7 +170,7 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
                 Some(Decision::Allow) => view! { <a class="btn primary" href="/project/images/create">"Create Image"</a> }.into_any(),
                 other => {
                     let why = match other {
-                        Some(Decision::Forbidden(why)) => why,
+                        Some(Decision::Forbidden(why)) => why.to_string(),
                         _ => "Log in again to create images.".to_string(),
                     };
                     view! {

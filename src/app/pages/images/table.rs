@@ -240,7 +240,7 @@ pub(super) fn RowActions(
     };
     let file_name = image.download_file_name();
     let link =
-        |label: &'static str, href: String, why_not: Option<String>, download: Option<String>| {
+        |label: &'static str, href: String, why_not: Option<Reason>, download: Option<String>| {
             match why_not {
                 None => view! {
                     <a class="menu-item" href=href download=download>{label}</a>
@@ -309,7 +309,8 @@ pub(super) fn RowActions(
 }
 
 /// A menu entry the caller cannot use: disabled, with the policy's reason under its label.
-pub(super) fn disabled_item(label: &'static str, why: String) -> AnyView {
+pub(super) fn disabled_item(label: &'static str, why: Reason) -> AnyView {
+    let why = why.to_string();
     let title = why.clone();
     view! {
         <button type="button" class="menu-item" disabled title=title>

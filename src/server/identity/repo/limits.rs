@@ -1,6 +1,7 @@
 //! Keystone-style unified limits.
 
 use super::*;
+use crate::domain::reason::Reason;
 
 impl IdentityRepo {
     /// Limits matching the filters.
@@ -55,7 +56,7 @@ impl IdentityRepo {
             .bind(&l.description)
             .execute(pool)
             .await
-            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("Project {} already has a limit on {}.", l.project_id, l.resource_name))))?;
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(Reason::LimitExists { project: l.project_id.to_string(), resource: l.resource_name.clone() })))?;
             Ok(())
         })
     }

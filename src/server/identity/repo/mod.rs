@@ -10,6 +10,7 @@ mod limits;
 use super::error::IdentityError;
 use crate::domain::identity::{Assignment, Limit, Project, Role, User};
 use crate::domain::ids::{ProjectId, UserId};
+use crate::domain::reason::Reason;
 use crate::server::db::conflict_on_unique;
 use crate::server::db::{BeginWrite, Db};
 
@@ -156,7 +157,7 @@ impl IdentityRepo {
                 .bind(&p.created_at)
                 .execute(pool)
                 .await
-                .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))))?;
+                .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(Reason::ProjectNameTaken { name: p.name.clone() })))?;
             Ok(())
         })
     }
@@ -173,7 +174,7 @@ impl IdentityRepo {
                 .await
                 .map_err(|e| {
                     conflict_on_unique(e, || {
-                        IdentityError::Conflict(format!("A project named {:?} already exists.", p.name))
+                        IdentityError::Conflict(Reason::ProjectNameTaken { name: p.name.clone() })
                     })
                 })?;
             Ok(())
@@ -260,7 +261,7 @@ impl IdentityRepo {
             .bind(&u.created_at)
             .execute(pool)
             .await
-            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(Reason::UserNameTaken { name: u.name.clone() })))?;
             Ok(())
         })
     }
@@ -279,7 +280,7 @@ impl IdentityRepo {
             .bind(u.id.as_str())
             .execute(pool)
             .await
-            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(format!("A user named {:?} already exists.", u.name))))?;
+            .map_err(|e| conflict_on_unique(e, || IdentityError::Conflict(Reason::UserNameTaken { name: u.name.clone() })))?;
             Ok(())
         })
     }

@@ -95,7 +95,7 @@ impl IdentityService {
         allow(can_inspect_token(caller_info.roles, subject == caller))?;
         self.validate_token(subject).await?.ok_or_else(|| {
             let short: String = subject.chars().take(6).collect();
-            IdentityError::NotFound(format!("Could not find token: {short}…."))
+            IdentityError::NotFound(Reason::TokenNotFound { prefix: short })
         })
     }
 

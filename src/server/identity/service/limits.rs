@@ -32,9 +32,9 @@ impl IdentityService {
             {
                 Ok(l)
             }
-            _ => Err(IdentityError::NotFound(format!(
-                "Could not find limit for {id}."
-            ))),
+            _ => Err(IdentityError::NotFound(Reason::LimitNotFound {
+                id: id.to_string(),
+            })),
         }
     }
 
@@ -71,7 +71,9 @@ impl IdentityService {
             .into());
         }
         self.repo.project(project).await?.ok_or_else(|| {
-            IdentityError::NotFound(format!("Could not find project: {project}."))
+            IdentityError::NotFound(Reason::ProjectNotFound {
+                id: project.to_string(),
+            })
         })?;
         let l = Limit {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -107,9 +109,9 @@ impl IdentityService {
             .update_limit(id, value, description.as_deref())
             .await?
         {
-            return Err(IdentityError::NotFound(format!(
-                "Could not find limit for {id}."
-            )));
+            return Err(IdentityError::NotFound(Reason::LimitNotFound {
+                id: id.to_string(),
+            }));
         }
         self.get_limit(actor, id).await
     }
@@ -118,9 +120,9 @@ impl IdentityService {
     pub async fn delete_limit(&self, actor: &Actor, id: &str) -> Result<(), IdentityError> {
         allow(can_administer_identity(actor))?;
         if !self.repo.delete_limit(id).await? {
-            return Err(IdentityError::NotFound(format!(
-                "Could not find limit for {id}."
-            )));
+            return Err(IdentityError::NotFound(Reason::LimitNotFound {
+                id: id.to_string(),
+            }));
         }
         Ok(())
     }

@@ -20,6 +20,7 @@ use crate::domain::identity::{
 use crate::domain::identity::{Limit, IMAGE_RESOURCES, IMAGE_SERVICE_ID};
 use crate::domain::ids::{ProjectId, UserId};
 use crate::domain::policy::{can_administer_identity, can_inspect_token, Actor, Decision};
+pub(crate) use crate::domain::reason::Reason;
 use crate::server::clock;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
@@ -145,7 +146,7 @@ pub(super) fn allow(d: Decision) -> Result<(), IdentityError> {
     match d {
         Decision::Allow => Ok(()),
         Decision::Forbidden(m) => Err(IdentityError::Forbidden(m)),
-        Decision::Hidden => Err(IdentityError::NotFound("Not found.".into())),
+        Decision::Hidden => Err(IdentityError::NotFound(Reason::Hidden)),
     }
 }
 

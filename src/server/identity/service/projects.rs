@@ -15,7 +15,7 @@ impl IdentityService {
         actor: &Actor,
         id: &ProjectId,
     ) -> Result<Project, IdentityError> {
-        let not_found = || IdentityError::NotFound(format!("Could not find project: {id}."));
+        let not_found = || IdentityError::NotFound(Reason::ProjectNotFound { id: id.to_string() });
         if !can_administer_identity(actor).is_allowed()
             && self.actor_in(&actor.user_id, id).await?.is_none()
         {
@@ -63,11 +63,9 @@ impl IdentityService {
         patch: ProjectPatch,
     ) -> Result<Project, IdentityError> {
         allow(can_administer_identity(actor))?;
-        let mut p = self
-            .repo
-            .project(id)
-            .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("Could not find project: {id}.")))?;
+        let mut p = self.repo.project(id).await?.ok_or_else(|| {
+            IdentityError::NotFound(Reason::ProjectNotFound { id: id.to_string() })
+        })?;
         if let Some(name) = patch.name {
             validate_name("name", &name)?;
             p.name = name;
@@ -78,9 +76,7 @@ impl IdentityService {
         }
         if let Some(enabled) = patch.enabled {
             if !enabled && *id == actor.project_id {
-                return Err(IdentityError::Forbidden(
-                    "You cannot disable the project you are working in.".into(),
-                ));
+                return Err(IdentityError::Forbidden(Reason::OwnProjectDisable));
             }
             p.enabled = enabled;
         }
@@ -92,14 +88,12 @@ impl IdentityService {
     pub async fn delete_project(&self, actor: &Actor, id: &ProjectId) -> Result<(), IdentityError> {
         allow(can_administer_identity(actor))?;
         if *id == actor.project_id {
-            return Err(IdentityError::Forbidden(
-                "You cannot delete the project you are working in.".into(),
-            ));
+            return Err(IdentityError::Forbidden(Reason::OwnProjectDelete));
         }
         if !self.repo.delete_project(id).await? {
-            return Err(IdentityError::NotFound(format!(
-                "Could not find project: {id}."
-            )));
+            return Err(IdentityError::NotFound(Reason::ProjectNotFound {
+                id: id.to_string(),
+            }));
         }
         Ok(())
     }

@@ -42,12 +42,15 @@ impl IdentityService {
         role: Role,
     ) -> Result<(), IdentityError> {
         allow(can_administer_identity(actor))?;
-        self.repo
-            .user(user)
-            .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("Could not find user: {user}.")))?;
+        self.repo.user(user).await?.ok_or_else(|| {
+            IdentityError::NotFound(Reason::UserNotFound {
+                id: user.to_string(),
+            })
+        })?;
         self.repo.project(project).await?.ok_or_else(|| {
-            IdentityError::NotFound(format!("Could not find project: {project}."))
+            IdentityError::NotFound(Reason::ProjectNotFound {
+                id: project.to_string(),
+            })
         })?;
         self.repo.assign(user, project, role).await?;
         tracing::info!(%user, %project, role = role.name(), by = %actor.user_name, "role assigned");
@@ -65,14 +68,14 @@ impl IdentityService {
     ) -> Result<(), IdentityError> {
         allow(can_administer_identity(actor))?;
         if *user == actor.user_id && *project == actor.project_id && role == Role::Admin {
-            return Err(IdentityError::Forbidden(
-                "You cannot remove your own admin role from the project you are working in.".into(),
-            ));
+            return Err(IdentityError::Forbidden(Reason::OwnAdminRole));
         }
         if !self.repo.unassign(user, project, role).await? {
-            return Err(IdentityError::NotFound(format!(
-                "Could not find role assignment with role: {role}, user: {user}, project: {project}."
-            )));
+            return Err(IdentityError::NotFound(Reason::RoleAssignmentNotFound {
+                role: role.to_string(),
+                user: user.to_string(),
+                project: project.to_string(),
+            }));
         }
         Ok(())
     }

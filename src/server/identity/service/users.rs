@@ -17,7 +17,7 @@ impl IdentityService {
         self.repo
             .user(id)
             .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("Could not find user: {id}.")))
+            .ok_or_else(|| IdentityError::NotFound(Reason::UserNotFound { id: id.to_string() }))
     }
 
     /// One user by name (admin).
@@ -37,10 +37,9 @@ impl IdentityService {
         validate_password(&new.password)?;
         validate_description(&new.description)?;
         if let Some(p) = &new.default_project_id {
-            self.repo
-                .project(p)
-                .await?
-                .ok_or_else(|| IdentityError::NotFound(format!("Could not find project: {p}.")))?;
+            self.repo.project(p).await?.ok_or_else(|| {
+                IdentityError::NotFound(Reason::ProjectNotFound { id: p.to_string() })
+            })?;
         }
         let u = User {
             id: UserId::random(),
@@ -65,27 +64,24 @@ impl IdentityService {
         patch: UserPatch,
     ) -> Result<User, IdentityError> {
         allow(can_administer_identity(actor))?;
-        let mut u = self
-            .repo
-            .user(id)
-            .await?
-            .ok_or_else(|| IdentityError::NotFound(format!("Could not find user: {id}.")))?;
+        let mut u =
+            self.repo.user(id).await?.ok_or_else(|| {
+                IdentityError::NotFound(Reason::UserNotFound { id: id.to_string() })
+            })?;
         if let Some(name) = patch.name {
             validate_name("name", &name)?;
             u.name = name;
         }
         if let Some(enabled) = patch.enabled {
             if !enabled && *id == actor.user_id {
-                return Err(IdentityError::Forbidden(
-                    "You cannot disable your own account.".into(),
-                ));
+                return Err(IdentityError::Forbidden(Reason::OwnAccountDisable));
             }
             u.enabled = enabled;
         }
         if let Some(dp) = patch.default_project_id {
             if let Some(p) = &dp {
                 self.repo.project(p).await?.ok_or_else(|| {
-                    IdentityError::NotFound(format!("Could not find project: {p}."))
+                    IdentityError::NotFound(Reason::ProjectNotFound { id: p.to_string() })
                 })?;
             }
             u.default_project_id = dp;
@@ -113,14 +109,12 @@ impl IdentityService {
     pub async fn delete_user(&self, actor: &Actor, id: &UserId) -> Result<(), IdentityError> {
         allow(can_administer_identity(actor))?;
         if *id == actor.user_id {
-            return Err(IdentityError::Forbidden(
-                "You cannot delete your own account.".into(),
-            ));
+            return Err(IdentityError::Forbidden(Reason::OwnAccountDelete));
         }
         if !self.repo.delete_user(id).await? {
-            return Err(IdentityError::NotFound(format!(
-                "Could not find user: {id}."
-            )));
+            return Err(IdentityError::NotFound(Reason::UserNotFound {
+                id: id.to_string(),
+            }));
         }
         Ok(())
     }

@@ -34,7 +34,7 @@ impl ImageRepo {
                         .bind(marker.as_str())
                         .fetch_optional(pool)
                         .await?;
-                let m = m.ok_or_else(|| ImageError::Invalid(format!("marker {marker} not found")))?;
+                let m = m.ok_or_else(|| ImageError::Invalid(Reason::MarkerNotFound { marker: marker.to_string() }))?;
                 push_keyset(&mut b, &keys, &m);
             }
             b.push(" ORDER BY ");

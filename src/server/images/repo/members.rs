@@ -141,7 +141,10 @@ impl ImageRepo {
                 .await
                 .map_err(|e| {
                     conflict_on_unique(e, || {
-                        ImageError::Conflict(format!("Member {member} already exists for image {id}."))
+                        ImageError::Conflict(Reason::MemberExists {
+                            member: member.to_string(),
+                            image: id.to_string(),
+                        })
                     })
                 })?;
             Ok(())

@@ -14,6 +14,7 @@ use super::query::{Cmp, Column, ListQuery, MemberStatusFilter, SortKey, Visibili
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{Image, ImageStatus, Member, Visibility};
 use crate::domain::policy::Membership;
+pub(crate) use crate::domain::reason::Reason;
 use crate::server::db::{conflict_on_unique, BeginWrite, Db, Dialect};
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
@@ -150,7 +151,7 @@ impl ImageRepo {
             .await
             .map_err(|e| {
                 conflict_on_unique(e, || {
-                    ImageError::Conflict(format!("An image with identifier {} already exists", img.id))
+                    ImageError::Conflict(Reason::ImageExists { id: img.id.to_string() })
                 })
             })?;
             Self::write_children(&mut tx, img).await?;
@@ -222,10 +223,9 @@ impl ImageRepo {
             .execute(&mut *tx)
             .await?;
             if r.rows_affected() == 0 {
-                return Err(ImageError::NotFound(format!(
-                    "No image found with ID {}",
-                    img.id
-                )));
+                return Err(ImageError::NotFound(Reason::ImageNotFound {
+                    id: img.id.to_string(),
+                }));
             }
             Self::write_children(&mut tx, img).await?;
             tx.commit().await?;

@@ -64,9 +64,7 @@ impl ImageService {
             id,
         )?;
         if img.disk_format.is_none() || img.container_format.is_none() {
-            return Err(ImageError::Invalid(
-                "Properties disk_format, container_format must be set prior to saving data.".into(),
-            ));
+            return Err(ImageError::Invalid(Reason::FormatsFirst));
         }
         let (cap, cap_error) = self.upload_cap(&img).await?;
         if declared.is_some_and(|n| n > cap) {
@@ -89,9 +87,7 @@ impl ImageService {
             )
             .await?
         {
-            return Err(ImageError::Conflict(
-                "Image status transition from saving to saving is not allowed".into(),
-            ));
+            return Err(ImageError::Conflict(Reason::AlreadySaving));
         }
         let mut guard = UploadGuard {
             repo: self.repo.clone(),
@@ -123,9 +119,7 @@ impl ImageService {
                 if !finished {
                     // Deleted, or taken back as abandoned, while uploading: the data must not stay.
                     store.delete(&at.location).await?;
-                    return Err(ImageError::Gone(
-                        "Image was deleted while its data was being uploaded.".into(),
-                    ));
+                    return Err(ImageError::Gone(Reason::DeletedDuringUpload));
                 }
                 tracing::info!(image = %id, size = r.size, store = store.id(), "image data stored");
                 self.repo.get(id).await?.ok_or_else(|| not_found(id))
@@ -239,9 +233,9 @@ impl ImageService {
             }
             Verdict::Refuse(why) => {
                 tracing::info!(image = %img.id, declared, detected = %found.format, "upload refused: {why}");
-                Err(ImageError::UnsupportedMedia(format!(
-                    "Image data was refused: {why} Nothing was kept; the image is still queued."
-                )))
+                Err(ImageError::UnsupportedMedia(Reason::DataRefused {
+                    why: why.to_string(),
+                }))
             }
         }
     }
@@ -290,7 +284,7 @@ impl ImageService {
         };
         let missing = || {
             tracing::error!(image = %id, "active image has no data in its stores");
-            ImageError::NotFound(format!("Image {id} has no data."))
+            ImageError::NotFound(Reason::ImageHasNoData { id: id.to_string() })
         };
         let mut data = None;
         for (store, location) in self.repo.locations(id).await? {
@@ -313,7 +307,5 @@ impl ImageService {
 }
 
 fn size_mismatch() -> ImageError {
-    ImageError::Invalid(
-        "Size of uploaded data does not match the x-openstack-image-size header.".into(),
-    )
+    ImageError::Invalid(Reason::SizeMismatch)
 }

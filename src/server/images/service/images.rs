@@ -13,9 +13,11 @@ impl ImageService {
     pub async fn list(&self, actor: &Actor, q: &ListQuery) -> Result<Vec<Image>, ImageError> {
         if let Some(marker) = &q.marker {
             // The marker must be an image the caller can see.
-            self.load(actor, marker)
-                .await
-                .map_err(|_| ImageError::Invalid(format!("marker {marker} not found")))?;
+            self.load(actor, marker).await.map_err(|_| {
+                ImageError::Invalid(Reason::MarkerNotFound {
+                    marker: marker.to_string(),
+                })
+            })?;
         }
         self.repo.list(&actor.project_id, actor.is_admin(), q).await
     }
@@ -44,9 +46,7 @@ impl ImageService {
             )
             .is_allowed()
         {
-            return Err(ImageError::Forbidden(
-                "You are not authorized to create images.".into(),
-            ));
+            return Err(ImageError::Forbidden(Reason::NotAuthorizedToCreate));
         }
         let now = clock::stored(clock::now());
         let mut img = Image::queued(ImageId::random(), Some(actor.project_id.clone()), now);
@@ -64,24 +64,21 @@ impl ImageService {
             }
         }
         if img.properties.len() > MAX_PROPERTIES {
-            return Err(ImageError::TooLarge(format!(
-                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
-            )));
+            return Err(ImageError::TooLarge(Reason::TooManyProperties {
+                max: MAX_PROPERTIES,
+            }));
         }
         if let Some(owner) = &img.owner {
             if let Some(limit) = self.repo.limit(owner, "image_count_total").await? {
                 if self.repo.usage(owner).await?.1 + 1 > limit {
-                    return Err(ImageError::TooLarge(format!(
-                        "Image count quota exceeded: the project may have {limit} images. Delete some, or ask an administrator for more."
-                    )));
+                    return Err(ImageError::TooLarge(Reason::ImageCountQuota { limit }));
                 }
             }
         }
         if self.repo.id_taken(&img.id).await? {
-            return Err(ImageError::Conflict(format!(
-                "An image with identifier {} already exists",
-                img.id
-            )));
+            return Err(ImageError::Conflict(Reason::ImageExists {
+                id: img.id.to_string(),
+            }));
         }
         self.repo.insert(&img).await?;
         tracing::info!(image = %img.id, project = %actor.project_id, "image created");
@@ -166,9 +163,9 @@ impl ImageService {
             "disk_format" | "container_format" => {
                 if !creating && !matches!(img.status, ImageStatus::Queued | ImageStatus::Importing)
                 {
-                    return Err(ImageError::Forbidden(format!(
-                        "Attribute {key} can be only replaced for a queued image."
-                    )));
+                    return Err(ImageError::Forbidden(Reason::ReplaceOnlyWhenQueued {
+                        attribute: key.to_string(),
+                    }));
                 }
                 let v = match value {
                     Value::Null => None,
@@ -221,38 +218,38 @@ impl ImageService {
                 Change::Add(key, value) => self.set_field(actor, &mut img, &key, value, false)?,
                 Change::AddNew(key, value) => {
                     if key == "tags" || check_key(&key)? || img.properties.contains_key(&key) {
-                        return Err(ImageError::Conflict(format!(
-                            "Property {key} already present."
-                        )));
+                        return Err(ImageError::Conflict(Reason::PropertyPresent {
+                            key: key.to_string(),
+                        }));
                     }
                     self.set_field(actor, &mut img, &key, value, false)?;
                 }
                 Change::Replace(key, value) => {
                     if !check_key(&key)? && !img.properties.contains_key(&key) {
-                        return Err(ImageError::Conflict(format!(
-                            "Property {key} does not exist."
-                        )));
+                        return Err(ImageError::Conflict(Reason::PropertyMissing {
+                            key: key.to_string(),
+                        }));
                     }
                     self.set_field(actor, &mut img, &key, value, false)?;
                 }
                 Change::Remove(key) => {
                     if check_key(&key)? {
-                        return Err(ImageError::Forbidden(format!(
-                            "Property {key} is a base property and cannot be removed."
-                        )));
+                        return Err(ImageError::Forbidden(Reason::BaseProperty {
+                            name: key.to_string(),
+                        }));
                     }
                     if img.properties.remove(&key).is_none() {
-                        return Err(ImageError::Conflict(format!(
-                            "Property {key} does not exist."
-                        )));
+                        return Err(ImageError::Conflict(Reason::PropertyMissing {
+                            key: key.to_string(),
+                        }));
                     }
                 }
             }
         }
         if img.properties.len() > MAX_PROPERTIES {
-            return Err(ImageError::TooLarge(format!(
-                "Maximum number of properties ({MAX_PROPERTIES}) exceeded."
-            )));
+            return Err(ImageError::TooLarge(Reason::TooManyProperties {
+                max: MAX_PROPERTIES,
+            }));
         }
         img.updated_at = clock::stored(clock::now());
         self.repo.save(&img).await?;
@@ -273,9 +270,9 @@ impl ImageService {
             id,
         )?;
         if img.protected {
-            return Err(ImageError::Forbidden(format!(
-                "Image {id} is protected and cannot be deleted."
-            )));
+            return Err(ImageError::Forbidden(Reason::ImageProtected {
+                id: id.to_string(),
+            }));
         }
         let to = transition(img.status, Event::Delete)?;
         let locations = self.repo.locations(id).await?;
@@ -300,9 +297,7 @@ impl ImageService {
         check_tag(tag)?;
         if !img.tags.iter().any(|t| t == tag) {
             if img.tags.len() >= MAX_TAGS {
-                return Err(ImageError::TooLarge(format!(
-                    "Maximum number of tags ({MAX_TAGS}) exceeded."
-                )));
+                return Err(ImageError::TooLarge(Reason::TooManyTags { max: MAX_TAGS }));
             }
             img.tags.push(tag.to_string());
             img.updated_at = clock::stored(clock::now());
@@ -322,7 +317,9 @@ impl ImageService {
         let before = img.tags.len();
         img.tags.retain(|t| t != tag);
         if img.tags.len() == before {
-            return Err(ImageError::NotFound(format!("Tag {tag} not found")));
+            return Err(ImageError::NotFound(Reason::TagNotFound {
+                tag: tag.to_string(),
+            }));
         }
         img.updated_at = clock::stored(clock::now());
         self.repo.save(&img).await
@@ -365,9 +362,7 @@ impl ImageService {
                 .set_status(id, img.status, to, &clock::stored(clock::now()))
                 .await?
         {
-            return Err(ImageError::Conflict(
-                "The image changed status meanwhile; try again.".into(),
-            ));
+            return Err(ImageError::Conflict(Reason::StatusChangedMeanwhile));
         }
         Ok(())
     }
@@ -388,9 +383,7 @@ fn tags_from(value: &Value) -> Result<Vec<String>, ImageError> {
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(ImageError::TooLarge(format!(
-            "Maximum number of tags ({MAX_TAGS}) exceeded."
-        )));
+        return Err(ImageError::TooLarge(Reason::TooManyTags { max: MAX_TAGS }));
     }
     Ok(tags)
 }

@@ -23,23 +23,22 @@ impl ImageService {
             id,
         )?;
         if member.trim().is_empty() {
-            return Err(ImageError::Invalid("A member id is required.".into()));
+            return Err(ImageError::Invalid(Reason::MemberIdRequired));
         }
         let member = ProjectId::parse(member.trim()).map_err(|_| {
-            ImageError::Invalid(format!(
-                "{} is not a valid project id.",
-                crate::domain::image::excerpt(member)
-            ))
+            ImageError::Invalid(Reason::NotAProjectId {
+                value: crate::domain::image::excerpt(member),
+            })
         })?;
         if !self.repo.project_exists(&member).await? {
-            return Err(ImageError::Invalid(format!(
-                "Project {member} does not exist."
-            )));
+            return Err(ImageError::Invalid(Reason::NoSuchProject {
+                id: member.to_string(),
+            }));
         }
         if self.repo.members(id, None).await?.len() >= MAX_MEMBERS {
-            return Err(ImageError::TooLarge(format!(
-                "Maximum number of members ({MAX_MEMBERS}) exceeded."
-            )));
+            return Err(ImageError::TooLarge(Reason::TooManyMembers {
+                max: MAX_MEMBERS,
+            }));
         }
         self.repo
             .add_member(id, &member, &clock::stored(clock::now()))
@@ -67,7 +66,7 @@ impl ImageService {
     ) -> Result<Member, ImageError> {
         let (img, _) = self.load(actor, id).await?;
         allow(policy::can_list_members(&img), id)?;
-        let missing = || ImageError::NotFound(format!("{member} is not a member of image {id}."));
+        let missing = || not_a_member(member, id);
         allow(policy::can_see_member(actor, &img, member), id).map_err(|_| missing())?;
         self.repo
             .members(id, Some(member))
@@ -86,9 +85,9 @@ impl ImageService {
     ) -> Result<Member, ImageError> {
         let (img, _) = self.load(actor, id).await?;
         if !MEMBER_STATUSES.contains(&status) {
-            return Err(ImageError::Invalid(format!(
-                "Invalid status '{status}': use pending, accepted or rejected."
-            )));
+            return Err(ImageError::Invalid(Reason::BadMemberStatus {
+                status: status.to_string(),
+            }));
         }
         allow(policy::can_see_member(actor, &img, member), id)?;
         allow(
@@ -106,9 +105,7 @@ impl ImageService {
             .set_member_status(id, member, status, &clock::stored(clock::now()))
             .await?
         {
-            return Err(ImageError::NotFound(format!(
-                "{member} is not a member of image {id}."
-            )));
+            return Err(not_a_member(member, id));
         }
         self.member(actor, id, member).await
     }
@@ -129,13 +126,11 @@ impl ImageService {
             policy::owner_member_decision(actor, &img, m),
         ) {
             Decision::Allow => {}
-            Decision::Forbidden(msg) => return Err(ImageError::Forbidden(msg)),
+            Decision::Forbidden(why) => return Err(ImageError::Forbidden(why)),
             Decision::Hidden => return Err(not_found(id)),
         }
         if !self.repo.remove_member(id, member).await? {
-            return Err(ImageError::NotFound(format!(
-                "{member} is not a member of image {id}."
-            )));
+            return Err(not_a_member(member, id));
         }
         Ok(())
     }
@@ -151,4 +146,11 @@ impl ImageService {
     pub async fn pending_shares(&self, actor: &Actor) -> Result<usize, ImageError> {
         Ok(self.repo.pending_shares(&actor.project_id).await? as usize)
     }
+}
+
+fn not_a_member(member: &ProjectId, id: &ImageId) -> ImageError {
+    ImageError::NotFound(Reason::NotAMember {
+        member: member.to_string(),
+        image: id.to_string(),
+    })
 }

@@ -22,6 +22,7 @@ use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Rule, Target};
+pub(crate) use crate::domain::reason::Reason;
 use crate::server::clock;
 use crate::server::store::{BlockBuilder, ImageStore, Stored, Stores};
 use bytes::Bytes;
@@ -124,7 +125,7 @@ fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
 }
 
 fn not_found(id: &ImageId) -> ImageError {
-    ImageError::NotFound(format!("No image found with ID {id}"))
+    ImageError::NotFound(Reason::ImageNotFound { id: id.to_string() })
 }
 
 fn schema(msg: impl Into<String>) -> ImageError {
@@ -237,10 +238,9 @@ impl ImageService {
             None => default,
             Some(true) => Decision::Allow,
             Some(false) if rule == Rule::GetImage => Decision::Hidden,
-            Some(false) => Decision::Forbidden(format!(
-                "Policy doesn't allow {} to be performed.",
-                rule.as_str()
-            )),
+            Some(false) => Decision::Forbidden(Reason::PolicyRefuses {
+                rule: rule.as_str().to_string(),
+            }),
         }
     }
 

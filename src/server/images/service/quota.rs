@@ -7,28 +7,28 @@ impl ImageService {
     /// is left of the owner's image_size_total limit. Also refuses when the owner already has as
     /// many uploads running as image_count_uploading allows (this one is not counted yet).
     pub(super) async fn upload_cap(&self, img: &Image) -> Result<(u64, ImageError), ImageError> {
-        let cap_error = ImageError::TooLarge(format!(
-            "Image exceeds the size cap of {} bytes.",
-            self.size_cap
-        ));
+        let cap_error = ImageError::TooLarge(Reason::SizeCap {
+            bytes: self.size_cap,
+        });
         let Some(owner) = &img.owner else {
             return Ok((self.size_cap, cap_error));
         };
         let (bytes, _, uploading) = self.repo.usage(owner).await?;
         if let Some(limit) = self.repo.limit(owner, "image_count_uploading").await? {
             if uploading + 1 > limit {
-                return Err(ImageError::TooLarge(format!(
-                    "The project already has {uploading} uploads running; its limit is {limit}."
-                )));
+                return Err(ImageError::TooLarge(Reason::UploadsRunning {
+                    running: uploading,
+                    limit,
+                }));
             }
         }
         if let Some(limit_mib) = self.repo.limit(owner, "image_size_total").await? {
             let left = (limit_mib.saturating_mul(MIB) - bytes).max(0) as u64;
             if left < self.size_cap {
-                let e = ImageError::TooLarge(format!(
-                    "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {:.1} MiB.",
-                    bytes as f64 / MIB as f64
-                ));
+                let e = ImageError::TooLarge(Reason::StorageQuota {
+                    limit_mib,
+                    used_bytes: bytes,
+                });
                 return Ok((left, e));
             }
         }

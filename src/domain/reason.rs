@@ -1,0 +1,455 @@
+//! Why an operation was refused, as data: every service error (images, identity, metadefs) and
+//! every policy decision carries a `Reason`. Its `Display` is the one place that words them in
+//! English; the edges (the Glance and Keystone adapters, server functions, the CLI, the
+//! dashboard) render it there, and translations will hang on the variants.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An action on an image that the owner's readers and other projects may not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageAction {
+    Modify,
+    Delete,
+    Upload,
+    Deactivate,
+    Share,
+    StopSharing,
+}
+
+impl ImageAction {
+    fn verb(self) -> &'static str {
+        match self {
+            ImageAction::Modify => "modify",
+            ImageAction::Delete => "delete",
+            ImageAction::Upload => "upload data to",
+            ImageAction::Deactivate => "deactivate or reactivate",
+            ImageAction::Share => "share",
+            ImageAction::StopSharing => "stop sharing",
+        }
+    }
+}
+
+/// What a protected metadata namespace refuses to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NamespacePart {
+    Itself,
+    /// Every item of one kind (`object`, `property`, `tag`).
+    Items(String),
+    Associations,
+}
+
+/// Why: see the module's documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    // What is not there (or the caller may not know of it).
+    /// Something the caller may not know exists.
+    Hidden,
+    ImageNotFound {
+        id: String,
+    },
+    ImageHasNoData {
+        id: String,
+    },
+    TagNotFound {
+        tag: String,
+    },
+    NotAMember {
+        member: String,
+        image: String,
+    },
+    MarkerNotFound {
+        marker: String,
+    },
+    TokenNotFound {
+        prefix: String,
+    },
+    UserNotFound {
+        id: String,
+    },
+    ProjectNotFound {
+        id: String,
+    },
+    LimitNotFound {
+        id: String,
+    },
+    RoleAssignmentNotFound {
+        role: String,
+        user: String,
+        project: String,
+    },
+    NamespaceNotFound {
+        namespace: String,
+    },
+    NamespaceMarkerNotFound {
+        marker: String,
+    },
+    ItemNotFound {
+        kind: String,
+        name: String,
+        namespace: String,
+    },
+    NotAssociated {
+        namespace: String,
+        resource_type: String,
+    },
+
+    // Who may not.
+    AdminOnlyIdentity,
+    AdminOnlyMetadefs,
+    AdminOnlyPublic,
+    AdminOnlyOwner,
+    NotAuthorized,
+    NotAuthorizedToCreate,
+    PolicyRefuses {
+        rule: String,
+    },
+    ReadersCannot(ImageAction),
+    ReadersCannotCreate,
+    ReadersCannotDownload,
+    ReadersCannotCommunity,
+    AnotherProjects(ImageAction),
+    CannotSeeImage,
+    Deactivated,
+    OnlySharedHaveMembers,
+    OnlyTheMemberDecides,
+    ImageProtected {
+        id: String,
+    },
+    UnprotectFirst,
+    NamespaceProtected {
+        namespace: String,
+        part: NamespacePart,
+    },
+    ReplaceOnlyWhenQueued {
+        attribute: String,
+    },
+    BaseProperty {
+        name: String,
+    },
+    ReadOnly {
+        attribute: String,
+    },
+    Reserved {
+        attribute: String,
+    },
+    CannotChangeActivation {
+        reactivate: bool,
+        status: String,
+    },
+    NoActivationInStatus {
+        status: String,
+    },
+    NoDataYet,
+    OwnProjectDisable,
+    OwnProjectDelete,
+    OwnAdminRole,
+    OwnAccountDisable,
+    OwnAccountDelete,
+
+    // What clashes.
+    ImageExists {
+        id: String,
+    },
+    PropertyPresent {
+        key: String,
+    },
+    PropertyMissing {
+        key: String,
+    },
+    MemberExists {
+        member: String,
+        image: String,
+    },
+    StatusChangedMeanwhile,
+    AlreadySaving,
+    Transition {
+        from: String,
+        event: String,
+    },
+    ProjectNameTaken {
+        name: String,
+    },
+    UserNameTaken {
+        name: String,
+    },
+    LimitExists {
+        project: String,
+        resource: String,
+    },
+    NamespaceExists {
+        namespace: String,
+    },
+    ItemTaken {
+        kind: String,
+        name: String,
+        namespace: String,
+    },
+    AlreadyAssociated {
+        namespace: String,
+        resource_type: String,
+    },
+
+    // What is wrong with the input.
+    FormatsFirst,
+    SizeMismatch,
+    MemberIdRequired,
+    NotAProjectId {
+        value: String,
+    },
+    NoSuchProject {
+        id: String,
+    },
+    BadMemberStatus {
+        status: String,
+    },
+    BadSortKey {
+        requested: String,
+        allowed: Vec<String>,
+    },
+    Schema {
+        detail: String,
+    },
+    Invalid {
+        detail: String,
+    },
+
+    // What is too much.
+    TooManyProperties {
+        max: usize,
+    },
+    TooManyTags {
+        max: usize,
+    },
+    TooManyMembers {
+        max: usize,
+    },
+    ImageCountQuota {
+        limit: i64,
+    },
+    SizeCap {
+        bytes: u64,
+    },
+    UploadsRunning {
+        running: i64,
+        limit: i64,
+    },
+    StorageQuota {
+        limit_mib: i64,
+        used_bytes: i64,
+    },
+
+    // What the data or the moment does not allow.
+    DataRefused {
+        why: String,
+    },
+    DeletedDuringUpload,
+}
+
+impl Reason {
+    /// Input that fails a check whose words come from the domain's validators.
+    pub fn invalid(detail: impl Into<String>) -> Reason {
+        Reason::Invalid {
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Reason::*;
+        match self {
+            Hidden => f.write_str("Not found."),
+            ImageNotFound { id } => write!(f, "No image found with ID {id}"),
+            ImageHasNoData { id } => write!(f, "Image {id} has no data."),
+            TagNotFound { tag } => write!(f, "Tag {tag} not found"),
+            NotAMember { member, image } => write!(f, "{member} is not a member of image {image}."),
+            MarkerNotFound { marker } => write!(f, "marker {marker} not found"),
+            TokenNotFound { prefix } => write!(f, "Could not find token: {prefix}…."),
+            UserNotFound { id } => write!(f, "Could not find user: {id}."),
+            ProjectNotFound { id } => write!(f, "Could not find project: {id}."),
+            LimitNotFound { id } => write!(f, "Could not find limit for {id}."),
+            RoleAssignmentNotFound {
+                role,
+                user,
+                project,
+            } => write!(
+                f,
+                "Could not find role assignment with role: {role}, user: {user}, project: {project}."
+            ),
+            NamespaceNotFound { namespace } => {
+                write!(f, "Metadata definition namespace={namespace} was not found.")
+            }
+            NamespaceMarkerNotFound { marker } => {
+                write!(f, "Namespace marker {marker} could not be found.")
+            }
+            ItemNotFound {
+                kind,
+                name,
+                namespace,
+            } => write!(
+                f,
+                "Metadata definition {kind} not found: {name} in namespace {namespace}."
+            ),
+            NotAssociated {
+                namespace,
+                resource_type,
+            } => write!(
+                f,
+                "Namespace {namespace} is not associated with resource type {resource_type}."
+            ),
+
+            AdminOnlyIdentity => f.write_str("Only administrators can manage projects, users and roles."),
+            AdminOnlyMetadefs => f.write_str("Only administrators can change metadata definitions."),
+            AdminOnlyPublic => f.write_str("Only administrators can make images public."),
+            AdminOnlyOwner => f.write_str("Only administrators can change an image's owner."),
+            NotAuthorized => f.write_str("You are not authorized to perform the requested action."),
+            NotAuthorizedToCreate => f.write_str("You are not authorized to create images."),
+            PolicyRefuses { rule } => write!(f, "Policy doesn't allow {rule} to be performed."),
+            ReadersCannot(a) => write!(f, "Readers cannot {} images.", a.verb()),
+            ReadersCannotCreate => f.write_str("Readers cannot create images."),
+            ReadersCannotDownload => f.write_str("Readers cannot download images."),
+            ReadersCannotCommunity => f.write_str("Readers cannot make images community images."),
+            AnotherProjects(a) => write!(
+                f,
+                "You are not permitted to {} this image: it belongs to another project.",
+                a.verb()
+            ),
+            CannotSeeImage => f.write_str("You cannot see this image."),
+            Deactivated => f.write_str(
+                "The requested image has been deactivated. Image data download is forbidden.",
+            ),
+            OnlySharedHaveMembers => f.write_str("Only shared images have members."),
+            OnlyTheMemberDecides => {
+                f.write_str("Only the member project can accept or reject a shared image.")
+            }
+            ImageProtected { id } => write!(f, "Image {id} is protected and cannot be deleted."),
+            UnprotectFirst => f.write_str("Protected: unprotect the image first."),
+            NamespaceProtected { namespace, part } => {
+                let what = match part {
+                    NamespacePart::Itself => "it".to_string(),
+                    NamespacePart::Items(kind) => format!("its {kind}s"),
+                    NamespacePart::Associations => "its associations".to_string(),
+                };
+                write!(
+                    f,
+                    "Namespace {namespace} is protected: unprotect it before deleting {what}."
+                )
+            }
+            ReplaceOnlyWhenQueued { attribute } => {
+                write!(f, "Attribute {attribute} can be only replaced for a queued image.")
+            }
+            BaseProperty { name } => {
+                write!(f, "Property {name} is a base property and cannot be removed.")
+            }
+            ReadOnly { attribute } => write!(f, "Attribute '{attribute}' is read-only."),
+            Reserved { attribute } => write!(f, "Attribute '{attribute}' is reserved."),
+            CannotChangeActivation { reactivate, status } => write!(
+                f,
+                "Not allowed to {} an image in status '{status}'.",
+                if *reactivate { "reactivate" } else { "deactivate" }
+            ),
+            NoActivationInStatus { status } => {
+                write!(f, "A {status} image cannot be deactivated or reactivated.")
+            }
+            NoDataYet => f.write_str("The image has no data yet."),
+            OwnProjectDisable => f.write_str("You cannot disable the project you are working in."),
+            OwnProjectDelete => f.write_str("You cannot delete the project you are working in."),
+            OwnAdminRole => f.write_str(
+                "You cannot remove your own admin role from the project you are working in.",
+            ),
+            OwnAccountDisable => f.write_str("You cannot disable your own account."),
+            OwnAccountDelete => f.write_str("You cannot delete your own account."),
+
+            ImageExists { id } => write!(f, "An image with identifier {id} already exists"),
+            PropertyPresent { key } => write!(f, "Property {key} already present."),
+            PropertyMissing { key } => write!(f, "Property {key} does not exist."),
+            MemberExists { member, image } => {
+                write!(f, "Member {member} already exists for image {image}.")
+            }
+            StatusChangedMeanwhile => f.write_str("The image changed status meanwhile; try again."),
+            AlreadySaving => {
+                f.write_str("Image status transition from saving to saving is not allowed")
+            }
+            Transition { from, event } => write!(
+                f,
+                "Image status transition from {from} is not allowed for {event}."
+            ),
+            ProjectNameTaken { name } => write!(f, "A project named {name:?} already exists."),
+            UserNameTaken { name } => write!(f, "A user named {name:?} already exists."),
+            LimitExists { project, resource } => {
+                write!(f, "Project {project} already has a limit on {resource}.")
+            }
+            NamespaceExists { namespace } => {
+                write!(f, "Metadata definition namespace={namespace} already exists.")
+            }
+            ItemTaken {
+                kind,
+                name,
+                namespace,
+            } => write!(
+                f,
+                "A metadata definition {kind} with name={name} already exists in namespace={namespace}."
+            ),
+            AlreadyAssociated {
+                namespace,
+                resource_type,
+            } => write!(
+                f,
+                "Namespace {namespace} is already associated with resource type {resource_type}."
+            ),
+
+            FormatsFirst => f.write_str(
+                "Properties disk_format, container_format must be set prior to saving data.",
+            ),
+            SizeMismatch => f.write_str(
+                "Size of uploaded data does not match the x-openstack-image-size header.",
+            ),
+            MemberIdRequired => f.write_str("A member id is required."),
+            NotAProjectId { value } => write!(f, "{value} is not a valid project id."),
+            NoSuchProject { id } => write!(f, "Project {id} does not exist."),
+            BadMemberStatus { status } => write!(
+                f,
+                "Invalid status '{status}': use pending, accepted or rejected."
+            ),
+            BadSortKey { requested, allowed } => write!(
+                f,
+                "Invalid sort key: {requested}. It must be one of the following: {}.",
+                allowed.join(", ")
+            ),
+            Schema { detail } => {
+                write!(f, "Provided object does not match schema 'image': {detail}")
+            }
+            Invalid { detail } => f.write_str(detail),
+
+            TooManyProperties { max } => write!(f, "Maximum number of properties ({max}) exceeded."),
+            TooManyTags { max } => write!(f, "Maximum number of tags ({max}) exceeded."),
+            TooManyMembers { max } => write!(f, "Maximum number of members ({max}) exceeded."),
+            ImageCountQuota { limit } => write!(
+                f,
+                "Image count quota exceeded: the project may have {limit} images. Delete some, or ask an administrator for more."
+            ),
+            SizeCap { bytes } => write!(f, "Image exceeds the size cap of {bytes} bytes."),
+            UploadsRunning { running, limit } => write!(
+                f,
+                "The project already has {running} uploads running; its limit is {limit}."
+            ),
+            StorageQuota {
+                limit_mib,
+                used_bytes,
+            } => write!(
+                f,
+                "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {:.1} MiB.",
+                *used_bytes as f64 / (1024.0 * 1024.0)
+            ),
+
+            DataRefused { why } => write!(
+                f,
+                "Image data was refused: {why} Nothing was kept; the image is still queued."
+            ),
+            DeletedDuringUpload => {
+                f.write_str("Image was deleted while its data was being uploaded.")
+            }
+        }
+    }
+}
