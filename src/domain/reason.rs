@@ -453,3 +453,35 @@ impl fmt::Display for Reason {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_travel_as_data_and_render_once() {
+        let r = Reason::AnotherProjects(ImageAction::Upload);
+        let sent: Reason = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(sent, r);
+        assert_eq!(
+            sent.to_string(),
+            "You are not permitted to upload data to this image: it belongs to another project."
+        );
+        let quota = Reason::StorageQuota {
+            limit_mib: 10,
+            used_bytes: 3 * 1024 * 1024 + 512 * 1024,
+        };
+        assert_eq!(
+            quota.to_string(),
+            "Image storage quota exceeded: the project may store 10 MiB and uses 3.5 MiB."
+        );
+        let part = Reason::NamespaceProtected {
+            namespace: "OS::Compute".into(),
+            part: NamespacePart::Items("property".into()),
+        };
+        assert_eq!(
+            part.to_string(),
+            "Namespace OS::Compute is protected: unprotect it before deleting its propertys."
+        );
+    }
+}

@@ -330,7 +330,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
             <h2 id="ns-h">"Namespace"</h2>
             <dl class="facts">
                 <dt>"Namespace"</dt><dd><code>{name.clone()}</code></dd>
-                <dt>"Owner"</dt><dd>{ns.owner.clone().unwrap_or_default()}</dd>
+                <dt>"Owner"</dt><dd>{ns.owner.as_ref().map(|o| o.to_string()).unwrap_or_default()}</dd>
             </dl>
             <div class="toolbar">
                 <label class="checkbox"><input type="checkbox" prop:checked=move || public.get() on:change=move |e| public.set(event_target_checked(&e))/>"Public"</label>

@@ -8,7 +8,7 @@ use crate::domain::reason::{NamespacePart, Reason};
 pub fn can_see_namespace(actor: &Actor, ns: &Namespace) -> Decision {
     if ns.visibility == NamespaceVisibility::Public
         || actor.is_admin()
-        || ns.owner.as_deref() == Some(actor.project_id.as_str())
+        || ns.owner.as_ref().is_some_and(|o| o.is(&actor.project_id))
     {
         Decision::Allow
     } else {

@@ -3,6 +3,7 @@
 //! (types and constraints) with a checker for values, who may read and write them, and the
 //! one-namespace-per-file JSON format operators load with `glimpse metadefs load`.
 
+use crate::domain::ids::ProjectId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -64,9 +65,42 @@ pub struct Namespace {
     /// Protected namespaces (and what they hold) cannot be deleted.
     #[serde(default)]
     pub protected: bool,
-    /// Owner project id (or, in catalog files, a name such as "admin").
+    /// The owner project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<NamespaceOwner>,
+}
+
+/// A namespace's owner: a project id, or in catalog files a project name such as "admin" (Glance
+/// keeps any string of up to 255 characters there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NamespaceOwner(String);
+
+impl NamespaceOwner {
+    /// Owned by `project`.
+    pub fn project(project: &ProjectId) -> NamespaceOwner {
+        NamespaceOwner(project.to_string())
+    }
+
+    /// As stored (validated when it was written).
+    pub fn from_stored(owner: String) -> NamespaceOwner {
+        NamespaceOwner(owner)
+    }
+
+    /// Whether `project` owns the namespace.
+    pub fn is(&self, project: &ProjectId) -> bool {
+        self.0 == project.as_str()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for NamespaceOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Who sees a namespace: everyone, or its owner project and admins.
@@ -204,7 +238,11 @@ impl Namespace {
                 )));
             }
         }
-        if self.owner.as_ref().is_some_and(|o| o.chars().count() > 255) {
+        if self
+            .owner
+            .as_ref()
+            .is_some_and(|o| o.0.chars().count() > 255)
+        {
             return Err(invalid("'owner' is longer than 255 characters"));
         }
         Ok(())

@@ -4,7 +4,8 @@
 use super::error::MetadefError;
 use super::{AssociationRow, Item, Kind, NamespaceRow};
 use crate::domain::metadefs::{
-    Association, Namespace, NamespaceFile, NamespaceVisibility, SEEDED_RESOURCE_TYPES,
+    Association, Namespace, NamespaceFile, NamespaceOwner, NamespaceVisibility,
+    SEEDED_RESOURCE_TYPES,
 };
 use crate::domain::reason::Reason;
 use crate::server::db::conflict_on_unique;
@@ -38,7 +39,7 @@ impl From<NamespaceRecord> for NamespaceRow {
                 // Only the two spellings are ever stored; anything else stays private.
                 visibility: NamespaceVisibility::try_from(r.visibility).unwrap_or_default(),
                 protected: r.protected,
-                owner: r.owner,
+                owner: r.owner.map(NamespaceOwner::from_stored),
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -216,7 +217,7 @@ impl MetadefRepo {
             .bind(&ns.description)
             .bind(ns.visibility.as_str())
             .bind(ns.protected)
-            .bind(&ns.owner)
+            .bind(ns.owner.as_ref().map(NamespaceOwner::as_str))
             .bind(now)
             .bind(now)
             .execute(&mut *tx)
@@ -265,7 +266,7 @@ impl MetadefRepo {
             .bind(&new.description)
             .bind(new.visibility.as_str())
             .bind(new.protected)
-            .bind(&new.owner)
+            .bind(new.owner.as_ref().map(NamespaceOwner::as_str))
             .bind(now)
             .bind(name)
             .execute(pool)

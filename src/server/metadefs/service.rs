@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::metadefs::{
     can_delete_in, can_see_namespace, can_write_metadefs, check_name, check_property, Association,
-    Namespace, NamespaceFile, Object, Tag, MAX_NAME,
+    Namespace, NamespaceFile, NamespaceOwner, Object, Tag, MAX_NAME,
 };
 use crate::domain::policy::{Actor, Decision};
 use crate::domain::reason::{NamespacePart, Reason};
@@ -158,7 +158,7 @@ impl MetadefService {
     ) -> Result<NamespaceRow, MetadefError> {
         allow(can_write_metadefs(actor), || no_namespace(""))?;
         if doc.namespace.owner.is_none() {
-            doc.namespace.owner = Some(actor.project_id.to_string());
+            doc.namespace.owner = Some(NamespaceOwner::project(&actor.project_id));
         }
         self.store(doc, false).await
     }
