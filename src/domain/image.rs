@@ -415,6 +415,18 @@ pub fn check_minimum(key: &str, v: i64) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A deleted image whose data the scrubber has not removed yet (delayed delete): what the Trash
+/// lists and an admin may restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDeletion {
+    /// The image as it was (status `pending_delete`).
+    pub image: Image,
+    /// When it was deleted (stored timestamp).
+    pub deleted_at: String,
+    /// When the scrubber may remove its data (stored timestamp).
+    pub scrub_after: String,
+}
+
 /// A project an image is shared with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {

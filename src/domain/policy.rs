@@ -121,6 +121,16 @@ pub fn unavailable(
     }
 }
 
+/// The Trash (delayed delete's pending deletions): listing, restoring and purging are for admins,
+/// as Glance's `glance-scrubber --restore` is for operators.
+pub fn can_manage_trash(actor: &Actor) -> Decision {
+    if actor.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden(Reason::AdminOnlyTrash)
+    }
+}
+
 /// `identity:validate_token` / `identity:revoke_token`: a token may look at (or revoke) itself;
 /// another token only with the admin role on the caller's scope.
 pub fn can_inspect_token(caller_roles: RoleSet, own_token: bool) -> Decision {

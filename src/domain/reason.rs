@@ -89,6 +89,9 @@ pub enum Reason {
         name: String,
         namespace: String,
     },
+    NotPendingDelete {
+        id: String,
+    },
     NotAssociated {
         namespace: String,
         resource_type: String,
@@ -99,6 +102,7 @@ pub enum Reason {
     AdminOnlyMetadefs,
     AdminOnlyPublic,
     AdminOnlyOwner,
+    AdminOnlyTrash,
     NotAuthorized,
     NotAuthorizedToCreate,
     PolicyRefuses {
@@ -244,6 +248,9 @@ pub enum Reason {
         why: String,
     },
     DeletedDuringUpload,
+    DataGone {
+        id: String,
+    },
 }
 
 impl Reason {
@@ -291,6 +298,7 @@ impl fmt::Display for Reason {
                 f,
                 "Metadata definition {kind} not found: {name} in namespace {namespace}."
             ),
+            NotPendingDelete { id } => write!(f, "Image {id} is not waiting for the scrubber."),
             NotAssociated {
                 namespace,
                 resource_type,
@@ -303,6 +311,9 @@ impl fmt::Display for Reason {
             AdminOnlyMetadefs => f.write_str("Only administrators can change metadata definitions."),
             AdminOnlyPublic => f.write_str("Only administrators can make images public."),
             AdminOnlyOwner => f.write_str("Only administrators can change an image's owner."),
+            AdminOnlyTrash => {
+                f.write_str("Only administrators can see, restore or purge deleted images.")
+            }
             NotAuthorized => f.write_str("You are not authorized to perform the requested action."),
             NotAuthorizedToCreate => f.write_str("You are not authorized to create images."),
             PolicyRefuses { rule } => write!(f, "Policy doesn't allow {rule} to be performed."),
@@ -450,6 +461,7 @@ impl fmt::Display for Reason {
             DeletedDuringUpload => {
                 f.write_str("Image was deleted while its data was being uploaded.")
             }
+            DataGone { id } => write!(f, "Image {id} cannot be restored: its data is gone."),
         }
     }
 }

@@ -5,8 +5,9 @@
 use super::config::{Config, LogFormat, Settings};
 use super::identity::service::{NewProject, NewUser, UserPatch};
 use super::identity::IdentityError;
-use super::{operator, Backend};
+use super::{clock, operator, Backend};
 use crate::domain::identity::Role;
+use crate::domain::ids::ImageId;
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
@@ -53,6 +54,23 @@ pub enum Command {
     /// Database commands: copy a whole deployment into another database
     #[command(subcommand)]
     Db(DbCommand),
+    /// Delayed delete: the images waiting for the scrubber, and restoring one
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Run the scrubber once: remove the data of pending deletions older than scrub_time
+    Scrub,
+}
+
+/// Delayed-delete commands (admin; the server's `delayed_delete` setting makes deletions pend).
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// List the images waiting for the scrubber
+    Trash,
+    /// Bring a pending deletion back: active again, with its data, members, tags and properties
+    Restore {
+        /// Image id
+        id: String,
+    },
 }
 
 /// Database commands.
@@ -219,6 +237,14 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Role(cmd) => role(&config, cmd).await,
         Command::Quota(cmd) => quota(&config, cmd).await,
         Command::Metadefs(cmd) => metadefs(&config, cmd).await,
+        Command::Image(cmd) => image(&config, cmd).await,
+        Command::Scrub => {
+            // Safe beside running servers: each image is taken by a conditional update.
+            let b = Backend::open(&config).await?;
+            let n = b.images.scrub().await.map_err(image_error)?;
+            println!("Removed the data of {n} deleted image(s).");
+            Ok(())
+        }
         Command::Db(DbCommand::Copy { from, to, force }) => {
             use super::db::Db;
             use super::db_copy::{copy, redacted};
@@ -449,6 +475,46 @@ async fn role(config: &Config, cmd: RoleCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn image(config: &Config, cmd: ImageCommand) -> anyhow::Result<()> {
+    let b = Backend::open(config).await?;
+    let op = operator();
+    match cmd {
+        ImageCommand::Trash => {
+            let pending = b.images.trash(&op).await.map_err(image_error)?;
+            if pending.is_empty() {
+                println!("No deleted image is waiting for the scrubber.");
+            }
+            for p in pending {
+                println!(
+                    "{}  {:<24}  deleted {}  scrubbed after {}",
+                    p.image.id,
+                    p.image.name.as_deref().unwrap_or("-"),
+                    clock::stored_to_seconds(&p.deleted_at),
+                    clock::stored_to_seconds(&p.scrub_after)
+                );
+            }
+        }
+        ImageCommand::Restore { id } => {
+            let id =
+                ImageId::parse(&id).map_err(|_| anyhow::anyhow!("{id:?} is not an image id"))?;
+            let img = b.images.restore(&op, &id).await.map_err(image_error)?;
+            println!(
+                "Restored image {} ({}): {}",
+                img.id,
+                img.name.as_deref().unwrap_or("-"),
+                img.status
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An image service error for the command line (internal causes are logged, not printed).
+fn image_error(e: crate::server::images::ImageError) -> anyhow::Error {
+    e.log_if_internal();
+    anyhow::anyhow!("{e}")
 }
 
 async fn quota(config: &Config, cmd: QuotaCommand) -> anyhow::Result<()> {

@@ -81,6 +81,18 @@ pub struct Settings {
     /// dead node's uploads go back to queued once it runs out [default: 60]
     #[arg(long, env = "GLIMPSE_UPLOAD_LEASE", global = true)]
     pub upload_lease: Option<u64>,
+    /// Keep a deleted image's data for `scrub_time` seconds: it becomes `pending_delete`, the API
+    /// answers 404 for it, an admin can restore it, and the scrubber removes it when due, as
+    /// Glance's delayed delete [default: false]
+    #[arg(long, env = "GLIMPSE_DELAYED_DELETE", global = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub delayed_delete: Option<bool>,
+    /// Seconds a pending deletion waits before the scrubber removes its data [default: 0]
+    #[arg(long, env = "GLIMPSE_SCRUB_TIME", global = true)]
+    pub scrub_time: Option<u64>,
+    /// Seconds between scrubber runs (one node at a time runs it; Glance's wakeup_time)
+    /// [default: 300]
+    #[arg(long, env = "GLIMPSE_SCRUB_INTERVAL", global = true)]
+    pub scrub_interval: Option<u64>,
     /// Image stores, as `[[stores]]` tables of the settings file (`id`, `kind`, `default`,
     /// `description`, and the kind's own keys) [default: one file store `file` in <data dir>/images]
     #[arg(skip)]
@@ -226,6 +238,9 @@ impl Settings {
             login_lockout: over.login_lockout.or(self.login_lockout),
             node_name: over.node_name.or(self.node_name),
             upload_lease: over.upload_lease.or(self.upload_lease),
+            delayed_delete: over.delayed_delete.or(self.delayed_delete),
+            scrub_time: over.scrub_time.or(self.scrub_time),
+            scrub_interval: over.scrub_interval.or(self.scrub_interval),
             stores: over.stores.or(self.stores),
         }
     }
@@ -280,6 +295,12 @@ pub struct Config {
     pub upload_lease: u64,
     /// The image stores (one is the default).
     pub stores: Vec<StoreConfig>,
+    /// Delayed delete: deleted images keep their data until the scrubber removes it.
+    pub delayed_delete: bool,
+    /// Seconds a pending deletion waits for the scrubber.
+    pub scrub_time: u64,
+    /// Seconds between scrubber runs.
+    pub scrub_interval: u64,
 }
 
 impl Config {
@@ -310,6 +331,9 @@ impl Config {
                 .node_name
                 .unwrap_or_else(|| format!("{}:{}", host_name(), bind.port())),
             upload_lease: s.upload_lease.unwrap_or(60).max(3),
+            delayed_delete: s.delayed_delete.unwrap_or(false),
+            scrub_time: s.scrub_time.unwrap_or(0),
+            scrub_interval: s.scrub_interval.unwrap_or(300).max(1),
             data_dir,
             database_url,
             public_url,

@@ -131,7 +131,11 @@ impl Backend {
             overrides,
         )
         .node(&config.node_name, Duration::from_secs(config.upload_lease))
-        .require_format_match(config.require_format_match);
+        .require_format_match(config.require_format_match)
+        .delayed_delete(
+            config.delayed_delete,
+            Duration::from_secs(config.scrub_time),
+        );
         let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()));
         let claims = claims::Claims::new(db.clone(), &config.node_name);
         // Two first starts at once seed the catalog once.
@@ -260,6 +264,28 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     removed,
                     "uploads whose node stopped renewing their lease went back to queued"
                 ),
+                Err(e) => e.log_if_internal(),
+            }
+        }
+    });
+    // Delayed delete's scrubber: one node at a time removes the data of due pending deletions.
+    let (scrubber, claims) = (backend.images.clone(), backend.claims.clone());
+    let every = Duration::from_secs(config.scrub_interval);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match claims.try_claim("scrubber", every * 2).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim the scrubber");
+                    continue;
+                }
+            }
+            match scrubber.scrub().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(images = n, "scrubber removed deleted images' data"),
                 Err(e) => e.log_if_internal(),
             }
         }

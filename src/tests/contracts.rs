@@ -316,6 +316,46 @@ async fn identity_repo_projects_users_roles_and_conflicts() {
     repo.assign(&u.id, &p.id, Role::Member).await.unwrap();
     let held = repo.roles_on(&u.id, &p.id).await.unwrap();
     assert!(held.contains(&Role::Member) && !held.contains(&Role::Admin));
+    // A token check's two queries: the token with its user, the project with the user's roles.
+    let (scoped, roles) = repo
+        .project_with_roles(&p.id, &u.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (scoped.id.clone(), roles),
+        (p.id.clone(), vec![Role::Member])
+    );
+    let (_, none) = repo
+        .project_with_roles(&p.id, &UserId::random())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.is_empty());
+    assert!(repo
+        .project_with_roles(&ProjectId::random(), &u.id)
+        .await
+        .unwrap()
+        .is_none());
+    let token = glimpse::server::identity::repo::TokenRow {
+        user_id: u.id.clone(),
+        project_id: Some(p.id.clone()),
+        methods: vec!["password".into()],
+        audit_id: "audit".into(),
+        issued_at: T0.into(),
+        expires_at: T2.into(),
+    };
+    repo.insert_token("hash-1", &token, T0).await.unwrap();
+    let (found, owner) = repo.token_with_user("hash-1", T1).await.unwrap().unwrap();
+    assert_eq!(
+        (found.project_id, owner.name),
+        (Some(p.id.clone()), u.name.clone())
+    );
+    assert!(
+        repo.token_with_user("hash-1", T2).await.unwrap().is_none(),
+        "expired"
+    );
+    assert!(repo.token_with_user("other", T1).await.unwrap().is_none());
     assert_eq!(
         repo.assignments(Some(&u.id), None, None)
             .await

@@ -18,4 +18,5 @@ mod policy_file;
 mod quotas;
 mod sharing;
 mod support;
+mod trash;
 mod visibility;

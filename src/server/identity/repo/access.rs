@@ -160,27 +160,78 @@ impl IdentityRepo {
         })
     }
 
-    /// A token that has not expired at `now`.
-    pub async fn token(&self, hash: &str, now: &str) -> Result<Option<TokenRow>, IdentityError> {
+    /// A token that has not expired at `now`, with its user, in one query.
+    pub async fn token_with_user(
+        &self,
+        hash: &str,
+        now: &str,
+    ) -> Result<Option<(TokenRow, User)>, IdentityError> {
         crate::server::db::db_run!(&self.db, pool => {
-            let row: Option<(String, Option<String>, String, String, String, String)> = sqlx::query_as(
-                "SELECT user_id, project_id, methods, audit_id, issued_at, expires_at
-                   FROM tokens WHERE hash = $1 AND expires_at > $2",
+            type Joined = (
+                Option<String>,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                bool,
+                Option<String>,
+                Option<String>,
+                String,
+                String,
+            );
+            let row: Option<Joined> = sqlx::query_as(
+                "SELECT t.project_id, t.methods, t.audit_id, t.issued_at, t.expires_at,
+                        u.id, u.name, u.enabled, u.default_project_id, u.email, u.description, u.created_at
+                   FROM tokens t JOIN users u ON u.id = t.user_id
+                  WHERE t.hash = $1 AND t.expires_at > $2",
             )
             .bind(hash)
             .bind(now)
             .fetch_optional(pool)
             .await?;
-            Ok(row.and_then(|r| {
-                Some(TokenRow {
-                    user_id: UserId::parse(&r.0).ok()?,
-                    project_id: r.1.and_then(|p| ProjectId::parse(&p).ok()),
-                    methods: r.2.split(',').map(str::to_string).collect(),
-                    audit_id: r.3,
-                    issued_at: r.4,
-                    expires_at: r.5,
-                })
+            Ok(row.map(|r| {
+                let u = super::user((r.5, r.6, r.7, r.8, r.9, r.10, r.11));
+                let t = TokenRow {
+                    user_id: u.id.clone(),
+                    project_id: r.0.and_then(|p| ProjectId::parse(&p).ok()),
+                    methods: r.1.split(',').map(str::to_string).collect(),
+                    audit_id: r.2,
+                    issued_at: r.3,
+                    expires_at: r.4,
+                };
+                (t, u)
             }))
+        })
+    }
+
+    /// A project and the roles `user` holds on it (none: an empty list), in one query.
+    pub async fn project_with_roles(
+        &self,
+        project: &ProjectId,
+        user: &UserId,
+    ) -> Result<Option<(Project, Vec<Role>)>, IdentityError> {
+        crate::server::db::db_run!(&self.db, pool => {
+            let rows: Vec<(String, String, String, bool, String, Option<String>)> = sqlx::query_as(
+                "SELECT p.id, p.name, p.description, p.enabled, p.created_at, r.name
+                   FROM projects p
+                   LEFT JOIN role_assignments a ON a.project_id = p.id AND a.user_id = $2
+                   LEFT JOIN roles r ON r.id = a.role_id
+                  WHERE p.id = $1",
+            )
+            .bind(project.as_str())
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?;
+            let roles = rows
+                .iter()
+                .filter_map(|r| r.5.as_deref().and_then(Role::parse))
+                .collect();
+            Ok(rows
+                .into_iter()
+                .next()
+                .map(|r| (super::project((r.0, r.1, r.2, r.3, r.4)), roles)))
         })
     }
 

@@ -128,11 +128,11 @@ impl IdentityService {
         user: &User,
         project: &ProjectId,
     ) -> Result<Option<(Project, RoleSet)>, IdentityError> {
-        let Some(p) = self.repo.project(project).await?.filter(|p| p.enabled) else {
+        let Some((p, roles)) = self.repo.project_with_roles(project, &user.id).await? else {
             return Ok(None);
         };
-        let roles = RoleSet::effective(self.repo.roles_on(&user.id, &p.id).await?);
-        Ok((!roles.is_empty()).then_some((p, roles)))
+        let roles = RoleSet::effective(roles);
+        Ok((p.enabled && !roles.is_empty()).then_some((p, roles)))
     }
 
     /// The actor for a dashboard session: the remembered project if still allowed, else the
@@ -242,12 +242,12 @@ impl IdentityService {
     /// enabled with the user still holding a role there. Roles are the current ones.
     pub async fn validate_token(&self, secret: &str) -> Result<Option<TokenInfo>, IdentityError> {
         let now = clock::stored(clock::now());
-        let Some(row) = self.repo.token(&token_hash(secret), &now).await? else {
+        let Some((row, user)) = self.repo.token_with_user(&token_hash(secret), &now).await? else {
             return Ok(None);
         };
-        let Some(user) = self.repo.user(&row.user_id).await?.filter(|u| u.enabled) else {
+        if !user.enabled {
             return Ok(None);
-        };
+        }
         let (project, roles) = match &row.project_id {
             Some(pid) => match self.access_in(&user, pid).await? {
                 Some((project, roles)) => (Some(project), roles),

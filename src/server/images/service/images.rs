@@ -274,11 +274,21 @@ impl ImageService {
                 id: id.to_string(),
             }));
         }
-        let to = transition(img.status, Event::Delete)?;
+        let event = if self.delayed_delete {
+            Event::DelayedDelete
+        } else {
+            Event::Delete
+        };
+        let to = transition(img.status, event)?;
+        let now = clock::stored(clock::now());
+        if to == ImageStatus::PendingDelete {
+            // The data, members, tags and properties stay until the scrubber (or a restore).
+            self.repo.mark_pending_delete(id, to, &now).await?;
+            tracing::info!(image = %id, by = %actor.user_name, "image deleted (pending the scrubber)");
+            return Ok(());
+        }
         let locations = self.repo.locations(id).await?;
-        self.repo
-            .soft_delete(id, to, &clock::stored(clock::now()))
-            .await?;
+        self.repo.soft_delete(id, to, &now).await?;
         for (store, location) in locations {
             match self.stores.get(&store) {
                 Some(s) => s.delete(&location).await?,

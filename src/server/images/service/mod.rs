@@ -2,12 +2,14 @@
 //! asks the domain policy, applies the status machine, persists, touches the store, and returns
 //! domain types. Glance handlers and dashboard server functions are thin adapters over it. This
 //! module holds the service, its loading and policy helpers; the use cases are split by area:
-//! `images` (metadata), `data` (upload and download), `members` (sharing), `quota` (limits).
+//! `images` (metadata), `data` (upload and download), `members` (sharing), `quota` (limits),
+//! `trash` (delayed delete: the scrubber, restore).
 
 mod data;
 mod images;
 mod members;
 mod quota;
+mod trash;
 
 use super::error::ImageError;
 use super::hashing::Hashers;
@@ -114,6 +116,10 @@ pub struct ImageService {
     size_cap: u64,
     overrides: std::sync::Arc<PolicyOverrides>,
     require_format_match: bool,
+    /// Delayed delete: deletions of images with data pend until the scrubber runs.
+    delayed_delete: bool,
+    /// How long a pending deletion waits for the scrubber.
+    scrub_time: std::time::Duration,
 }
 
 fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
@@ -144,6 +150,8 @@ impl ImageService {
             size_cap,
             overrides: std::sync::Arc::new(overrides),
             require_format_match: true,
+            delayed_delete: false,
+            scrub_time: std::time::Duration::ZERO,
         }
     }
 
@@ -214,6 +222,13 @@ impl ImageService {
     /// `require_image_format_match`, on by default) or only logged.
     pub fn require_format_match(mut self, on: bool) -> Self {
         self.require_format_match = on;
+        self
+    }
+
+    /// Delayed delete on or off, and how long the scrubber leaves a pending deletion alone.
+    pub fn delayed_delete(mut self, on: bool, scrub_time: std::time::Duration) -> Self {
+        self.delayed_delete = on;
+        self.scrub_time = scrub_time;
         self
     }
 
