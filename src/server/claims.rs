@@ -67,6 +67,30 @@ impl Claims {
         Ok(())
     }
 
+    /// Runs `job` every `every` (the first time after one interval) on whichever node holds
+    /// the claim `name`: its holder renews it each run, and it passes to another node once a
+    /// holder stops for two intervals. For background work such as sweeps and the scrubber.
+    pub fn spawn_periodic<F, Fut>(self, name: &'static str, every: Duration, mut job: F)
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match self.try_claim(name, every * 2).await {
+                    Ok(true) => job().await,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, claim = name, "cannot claim background work")
+                    }
+                }
+            }
+        });
+    }
+
     /// Waits until this node holds `name` (checking every `lease / 10`, at most 250 ms), runs
     /// `work`, then releases it, whatever `work` returned. For short work: `work` must finish
     /// well within `lease`, or another node may take the claim meanwhile.

@@ -242,54 +242,41 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // Uploads of a node that died while receiving go back to queued once their lease runs out.
     // One node at a time sweeps (the claim passes on if that node dies).
-    let (sweeper, claims) = (backend.images.clone(), backend.claims.clone());
-    let every = Duration::from_secs(config.upload_lease.div_ceil(2));
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
-            match claims.try_claim("sweep-uploads", every * 2).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot claim the upload sweep");
-                    continue;
+    let sweeper = backend.images.clone();
+    backend.claims.clone().spawn_periodic(
+        "sweep-uploads",
+        Duration::from_secs(config.upload_lease.div_ceil(2)),
+        move || {
+            let sweeper = sweeper.clone();
+            async move {
+                match sweeper.sweep().await {
+                    Ok((0, 0)) => {}
+                    Ok((requeued, removed)) => tracing::warn!(
+                        requeued,
+                        removed,
+                        "uploads whose node stopped renewing their lease went back to queued"
+                    ),
+                    Err(e) => e.log_if_internal(),
                 }
             }
-            match sweeper.sweep().await {
-                Ok((0, 0)) => {}
-                Ok((requeued, removed)) => tracing::warn!(
-                    requeued,
-                    removed,
-                    "uploads whose node stopped renewing their lease went back to queued"
-                ),
-                Err(e) => e.log_if_internal(),
-            }
-        }
-    });
+        },
+    );
     // Delayed delete's scrubber: one node at a time removes the data of due pending deletions.
-    let (scrubber, claims) = (backend.images.clone(), backend.claims.clone());
-    let every = Duration::from_secs(config.scrub_interval);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            match claims.try_claim("scrubber", every * 2).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot claim the scrubber");
-                    continue;
+    let scrubber = backend.images.clone();
+    backend.claims.clone().spawn_periodic(
+        "scrubber",
+        Duration::from_secs(config.scrub_interval),
+        move || {
+            let scrubber = scrubber.clone();
+            async move {
+                match scrubber.scrub().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(images = n, "scrubber removed deleted images' data"),
+                    Err(e) => e.log_if_internal(),
                 }
             }
-            match scrubber.scrub().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(images = n, "scrubber removed deleted images' data"),
-                Err(e) => e.log_if_internal(),
-            }
-        }
-    });
+        },
+    );
     let admin_password = std::env::var("GLIMPSE_ADMIN_PASSWORD").ok();
     // Two first starts at once create one admin.
     let bootstrap = backend.identity.bootstrap(admin_password);

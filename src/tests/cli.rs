@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn glimpse(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+/// Runs the binary on `dir` (and the test database), feeding `stdin` if given.
+pub(crate) fn glimpse(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
     cmd.arg("--data-dir")
         .arg(dir)

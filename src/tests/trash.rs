@@ -4,27 +4,18 @@
 //! scrubbers at once delete each image once; only admins see the Trash.
 
 use crate::clients::Clients;
-use crate::support::{database_url, Api, TestApp, ADMIN_PASSWORD};
+use crate::support::{Api, TestApp, ADMIN_PASSWORD};
 use axum::http::{Method, StatusCode};
 use glimpse::domain::ids::ImageId;
 use glimpse::server::images::ImageError;
 use glimpse::server::operator;
 use serde_json::json;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// The `glimpse` binary on the test app's data directory and database.
 fn glimpse(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
-    cmd.arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("GLIMPSE_CONFIG")
-        .env("GLIMPSE_LOG", "warn");
-    if let Some(url) = database_url(dir) {
-        cmd.env("GLIMPSE_DATABASE_URL", url);
-    }
-    cmd.output().unwrap()
+    crate::cli::glimpse(dir, args, None)
 }
 
 fn stdout_of(o: &Output) -> String {
