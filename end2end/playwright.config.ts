@@ -27,6 +27,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/healthcheck`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { GLIMPSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GLIMPSE_LOG: process.env.GLIMPSE_E2E_LOG ?? 'warn' },
+    // Delayed delete on (a day's wait): the Trash page's test restores and purges.
+    env: { GLIMPSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GLIMPSE_LOG: process.env.GLIMPSE_E2E_LOG ?? 'warn', GLIMPSE_DELAYED_DELETE: 'true', GLIMPSE_SCRUB_TIME: '86400' },
   },
 });

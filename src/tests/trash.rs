@@ -9,6 +9,9 @@ use axum::http::{Method, StatusCode};
 use glimpse::domain::ids::ImageId;
 use glimpse::server::images::ImageError;
 use glimpse::server::operator;
+use glimpse::server_fns::auth::Login;
+use glimpse::server_fns::trash::{ListTrash, RestoreImage};
+use leptos::server_fn::ServerFn;
 use serde_json::json;
 use std::path::Path;
 use std::process::Output;
@@ -119,6 +122,34 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
         app.backend.images.trash(&bob).await,
         Err(ImageError::Forbidden(_))
     ));
+    // The dashboard's Trash: the same answer through its server functions.
+    for (user, password, status, expect) in [
+        (
+            "bob",
+            "member-password",
+            StatusCode::FORBIDDEN,
+            "Only administrators",
+        ),
+        ("admin", ADMIN_PASSWORD, StatusCode::OK, "keep-me"),
+    ] {
+        let login = app
+            .server_fn(
+                Login::PATH,
+                None,
+                &[("username", user), ("password", password), ("next", "/")],
+            )
+            .await;
+        let cookie = login.session_cookie().unwrap();
+        let a = app.server_fn(ListTrash::PATH, Some(&cookie), &[]).await;
+        assert_eq!(a.status, status, "{}", a.text());
+        assert!(a.text().contains(expect), "{}", a.text());
+        if user == "bob" {
+            let a = app
+                .server_fn(RestoreImage::PATH, Some(&cookie), &[("id", &id)])
+                .await;
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+        }
+    }
     let trash = stdout_of(&glimpse(&dir, &["image", "trash"]));
     assert!(trash.contains(&id) && trash.contains("keep-me"), "{trash}");
     let scrubbed = stdout_of(&glimpse(&dir, &["--scrub-time", "3600", "scrub"]));

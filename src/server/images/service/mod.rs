@@ -225,6 +225,11 @@ impl ImageService {
         self
     }
 
+    /// Whether delayed delete is on, and how long a pending deletion waits.
+    pub fn delayed_delete_settings(&self) -> (bool, std::time::Duration) {
+        (self.delayed_delete, self.scrub_time)
+    }
+
     /// Delayed delete on or off, and how long the scrubber leaves a pending deletion alone.
     pub fn delayed_delete(mut self, on: bool, scrub_time: std::time::Duration) -> Self {
         self.delayed_delete = on;
