@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { APIRequestContext, expect, Page } from '@playwright/test';
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
@@ -37,4 +37,13 @@ export function watchConsole(page: Page, expected: number[] = []): string[] {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
+}
+
+/** An API token for `user` scoped to `project` (the admin by default). */
+export async function token(request: APIRequestContext, user = 'admin', password = ADMIN_PASSWORD, project = 'admin'): Promise<string> {
+  const auth = await request.post('/identity/v3/auth/tokens', { data: { auth: {
+    identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+    scope: { project: { name: project, domain: { name: 'Default' } } } } } });
+  expect(auth.status()).toBe(201);
+  return auth.headers()['x-subject-token'];
 }

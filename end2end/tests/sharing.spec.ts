@@ -1,14 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN_PASSWORD, hydrated, login, watchConsole } from './helpers';
+import { ADMIN_PASSWORD, hydrated, login, token, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
 test('share with a second project: pending, accepted, listed; the owner sees accepted; reject', async ({ page, request }) => {
   const errors = watchConsole(page);
-  const auth = await request.post('/identity/v3/auth/tokens', { data: { auth: {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: ADMIN_PASSWORD } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } } } } });
-  const h = { 'X-Auth-Token': auth.headers()['x-subject-token'] };
+  const h = { 'X-Auth-Token': await token(request) };
   const project = (await (await request.post('/identity/v3/projects', { headers: h, data: { project: { name: 'e2e-share-b' } } })).json()).project;
   const user = (await (await request.post('/identity/v3/users', { headers: h, data: { user: { name: 'e2e-carl', password: 'carl-password', default_project_id: project.id } } })).json()).user;
   const roles = (await (await request.get('/identity/v3/roles?name=member', { headers: h })).json()).roles;

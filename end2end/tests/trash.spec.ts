@@ -1,14 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN_PASSWORD, hydrated, login, watchConsole } from './helpers';
+import { ADMIN_PASSWORD, hydrated, login, token, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
 test('delayed delete: a deleted image waits in the Trash, Restore brings it back with its data, Delete now removes it', async ({ page, request }) => {
   const errors = watchConsole(page);
-  const auth = await request.post('/identity/v3/auth/tokens', { data: { auth: {
-    identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: ADMIN_PASSWORD } } },
-    scope: { project: { name: 'admin', domain: { name: 'Default' } } } } } });
-  const h = { 'X-Auth-Token': auth.headers()['x-subject-token'] };
+  const h = { 'X-Auth-Token': await token(request) };
   const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 13) % 256));
   const images = [];
   for (const name of ['e2e-trash-keep', 'e2e-trash-purge']) {
