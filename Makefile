@@ -97,12 +97,12 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 test-rust: venv glance-metadefs disk-tools
-	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) cargo test --features ssr
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-s3 cargo test --features ssr
 
 ## test-postgres: the integration suite (API, real clients, CLI, two nodes, repository
 ## contracts) again on a throwaway PostgreSQL 15 cluster (.ci/with-postgres starts and stops it)
 test-postgres: venv glance-metadefs disk-tools
-	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-postgres cargo test --features ssr --test api
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-postgres .ci/with-s3 cargo test --features ssr --test api
 
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
 # rebuild everything, so it runs without RUSTFLAGS.

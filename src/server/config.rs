@@ -138,6 +138,80 @@ pub enum StoreKind {
         /// The directory.
         path: PathBuf,
     },
+    /// A bucket of an S3-compatible service.
+    S3(crate::server::store::s3::S3Settings),
+}
+
+/// The keys an `s3` store takes.
+const S3_KEYS: &[&str] = &[
+    "endpoint",
+    "region",
+    "bucket",
+    "access_key_id",
+    "secret_access_key",
+    "secret_access_key_file",
+    "secret_access_key_env",
+    "path_style",
+    "prefix",
+];
+
+/// An `s3` store's settings from its table; the secret inline, from a file or from an
+/// environment variable.
+fn s3_settings(
+    id: &str,
+    o: &std::collections::BTreeMap<String, toml::Value>,
+) -> anyhow::Result<crate::server::store::s3::S3Settings> {
+    if let Some(k) = o.keys().find(|k| !S3_KEYS.contains(&k.as_str())) {
+        anyhow::bail!(
+            "store {id:?}: unknown key {k:?} for an s3 store (it takes {})",
+            S3_KEYS.join(", ")
+        );
+    }
+    let text = |key: &str| -> anyhow::Result<Option<String>> {
+        match o.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => anyhow::bail!("store {id:?}: {key} must be a string"),
+        }
+    };
+    let needed = |key: &str| -> anyhow::Result<String> {
+        text(key)?.ok_or_else(|| anyhow::anyhow!("store {id:?}: an s3 store needs {key}"))
+    };
+    let secret = match (
+        text("secret_access_key")?,
+        text("secret_access_key_file")?,
+        text("secret_access_key_env")?,
+    ) {
+        (Some(s), None, None) => s,
+        (None, Some(f), None) => std::fs::read_to_string(&f)
+            .map_err(|e| anyhow::anyhow!("store {id:?}: cannot read secret_access_key_file {f}: {e}"))?
+            .trim()
+            .to_string(),
+        (None, None, Some(var)) => std::env::var(&var).map_err(|_| {
+            anyhow::anyhow!("store {id:?}: the environment has no {var} (secret_access_key_env)")
+        })?,
+        _ => anyhow::bail!(
+            "store {id:?}: give exactly one of secret_access_key, secret_access_key_file, secret_access_key_env"
+        ),
+    };
+    let path_style = match o.get("path_style") {
+        None => true,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => anyhow::bail!("store {id:?}: path_style must be true or false"),
+    };
+    let mut prefix = text("prefix")?.unwrap_or_default();
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    Ok(crate::server::store::s3::S3Settings {
+        endpoint: needed("endpoint")?,
+        region: text("region")?.unwrap_or_else(|| "us-east-1".into()),
+        bucket: needed("bucket")?,
+        access_key_id: needed("access_key_id")?,
+        secret_access_key: secret,
+        path_style,
+        prefix,
+    })
 }
 
 /// The stores the settings name, checked: known kinds with their keys, unique ids, one default.
@@ -186,8 +260,9 @@ fn resolve_stores(
                 };
                 StoreKind::File { path }
             }
+            "s3" => StoreKind::S3(s3_settings(&s.id, &s.options)?),
             other => anyhow::bail!(
-                "store {:?}: unknown kind {other:?} (this build knows: file)",
+                "store {:?}: unknown kind {other:?} (this build knows: file, s3)",
                 s.id
             ),
         };

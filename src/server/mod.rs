@@ -105,6 +105,11 @@ impl Backend {
                     })?;
                     stores.push(Arc::new(store));
                 }
+                StoreKind::S3(settings) => {
+                    let store = crate::server::store::s3::S3Store::new(&s.id, settings)
+                        .map_err(|e| anyhow::anyhow!("the s3 store {:?}: {e}", s.id))?;
+                    stores.push(Arc::new(store));
+                }
             }
         }
         let default = config

@@ -35,7 +35,23 @@ pub async fn spawn_node(
     lease: u64,
     admin_password: Option<&str>,
 ) -> (Server, Vec<String>) {
+    spawn_configured(data, node, lease, admin_password, None, &[]).await
+}
+
+/// `spawn_node` with a settings file and more environment.
+pub async fn spawn_configured(
+    data: &Path,
+    node: &str,
+    lease: u64,
+    admin_password: Option<&str>,
+    config: Option<&Path>,
+    env: &[(&str, &str)],
+) -> (Server, Vec<String>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_glimpse"));
+    if let Some(config) = config {
+        cmd.arg("--config").arg(config);
+    }
+    cmd.envs(env.iter().copied());
     if let Some(url) = crate::support::database_url(data) {
         cmd.env("GLIMPSE_DATABASE_URL", url);
     }
@@ -119,7 +135,7 @@ async fn token_for(addr: &str, password: &str) -> String {
         .to_string()
 }
 
-async fn image(addr: &str, token: &str, id: &str) -> Value {
+pub async fn image(addr: &str, token: &str, id: &str) -> Value {
     let (status, _, body) = http(
         addr,
         "GET",

@@ -16,6 +16,7 @@ mod metadefs;
 mod nodes;
 mod policy_file;
 mod quotas;
+mod s3;
 mod sharing;
 mod support;
 mod trash;

@@ -7,6 +7,7 @@
 
 pub mod blocks;
 pub mod file;
+pub mod s3;
 
 use crate::domain::ids::ImageId;
 use bytes::Bytes;

@@ -1,0 +1,274 @@
+//! The S3 store against a real S3 server (moto's, started by `.ci/with-s3`; `make test` does):
+//! the image API with S3 as the default store and multipart really used (the object's ETag
+//! counts its parts), ranges, deletes; a client that goes away and a server killed mid-upload
+//! leave no multipart upload and no object behind (checked with boto3, another S3 client); and
+//! `/healthcheck` names an unreachable store.
+
+use crate::interrupted::{create, image, spawn_configured, token};
+use crate::support::{Api, TestApp, ADMIN_PASSWORD};
+use axum::http::{Method, StatusCode};
+use glimpse::server::config::{Settings, StoreSettings};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+/// The test S3 server and bucket.
+fn server() -> (String, String) {
+    let endpoint = std::env::var("GLIMPSE_TEST_S3_ENDPOINT").expect(
+        "no S3 server for the S3 store's tests: run them under .ci/with-s3 (make test does)",
+    );
+    let bucket = std::env::var("GLIMPSE_TEST_S3_BUCKET").unwrap();
+    (endpoint, bucket)
+}
+
+/// A `[[stores]]` table for the test bucket under `prefix` (each test its own).
+fn s3_store(id: &str, prefix: &str, endpoint: &str) -> StoreSettings {
+    let (_, bucket) = server();
+    let text = |s: &str| toml::Value::String(s.to_string());
+    let options: BTreeMap<String, toml::Value> = [
+        ("endpoint", text(endpoint)),
+        ("bucket", text(&bucket)),
+        ("access_key_id", text("test")),
+        ("secret_access_key", text("test")),
+        ("prefix", text(prefix)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    StoreSettings {
+        id: id.into(),
+        kind: "s3".into(),
+        default: true,
+        description: Some("the test bucket".into()),
+        options,
+    }
+}
+
+fn with_s3(s: &mut Settings, prefix: &str) {
+    let (endpoint, _) = server();
+    s.stores = Some(vec![s3_store("ceph", prefix, &endpoint)]);
+}
+
+/// Asks the S3 server, through boto3, what is under `prefix`: (object keys with their ETags,
+/// unfinished multipart uploads).
+fn bucket_contents(prefix: &str) -> (Vec<(String, String)>, usize) {
+    let (endpoint, bucket) = server();
+    let venv = std::env::var("GLIMPSE_CLIENT_VENV").unwrap_or_else(|_| "target/venv".into());
+    let script = format!(
+        r#"
+import boto3, json
+s3 = boto3.client("s3", endpoint_url="{endpoint}", region_name="us-east-1",
+                  aws_access_key_id="test", aws_secret_access_key="test")
+objects = s3.list_objects_v2(Bucket="{bucket}", Prefix="{prefix}").get("Contents", [])
+uploads = s3.list_multipart_uploads(Bucket="{bucket}", Prefix="{prefix}").get("Uploads", [])
+print(json.dumps({{"objects": [[o["Key"], o["ETag"]] for o in objects], "uploads": len(uploads)}}))
+"#
+    );
+    let out = std::process::Command::new(format!("{venv}/bin/python"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o[0].as_str().unwrap().into(), o[1].as_str().unwrap().into()))
+        .collect();
+    (objects, v["uploads"].as_u64().unwrap() as usize)
+}
+
+fn prefix() -> String {
+    format!("t-{}/", uuid::Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn the_image_api_keeps_data_in_s3_in_parts() {
+    let p = prefix();
+    let app = TestApp::with(|s| with_s3(s, &p)).await;
+    let admin = Api::admin(&app).await;
+    let img = admin
+        .create(json!({"name": "in-s3", "disk_format": "raw", "container_format": "bare"}))
+        .await;
+    let id = img["id"].as_str().unwrap().to_string();
+    // Three parts: 8 MiB, 8 MiB and the rest.
+    let data: Vec<u8> = (0..(20u32 << 20) + 123)
+        .map(|i| (i * 31 % 253) as u8)
+        .collect();
+    let a = admin.upload(&id, &data, None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text());
+    let (objects, uploads) = bucket_contents(&p);
+    assert_eq!(uploads, 0, "the multipart upload completed");
+    assert_eq!(objects.len(), 1, "only the image's object: {objects:?}");
+    assert_eq!(objects[0].0, format!("{p}images/{id}"));
+    assert!(
+        objects[0].1.ends_with("-3\""),
+        "three parts: {:?}",
+        objects[0].1
+    );
+
+    let shown = admin
+        .call(Method::GET, &format!("/v2/images/{id}"), None)
+        .await
+        .json();
+    assert_eq!(shown["status"], "active");
+    assert_eq!(shown["size"], data.len());
+    assert_eq!(shown["checksum"], {
+        use md5::{Digest, Md5};
+        hex::encode(Md5::digest(&data))
+    });
+    let whole = admin.download(&id, None).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert!(whole.body == data, "the data comes back byte for byte");
+    let part = admin.download(&id, Some("bytes=8388600-8388700")).await;
+    assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.body, &data[8_388_600..=8_388_700]);
+    let tail = admin.download(&id, Some("bytes=-5")).await;
+    assert_eq!(tail.body, &data[data.len() - 5..]);
+    let beyond = admin.download(&id, Some("bytes=99999999-")).await;
+    assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // An empty image is one empty part.
+    let empty = admin
+        .create(json!({"name": "empty", "disk_format": "raw", "container_format": "bare"}))
+        .await;
+    let eid = empty["id"].as_str().unwrap();
+    assert_eq!(
+        admin.upload(eid, b"", None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(admin.download(eid, None).await.body, b"");
+
+    // Deleting the image deletes its object.
+    for gone in [id.as_str(), eid] {
+        let a = admin
+            .call(Method::DELETE, &format!("/v2/images/{gone}"), None)
+            .await;
+        assert_eq!(a.status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(bucket_contents(&p), (vec![], 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_uploads_leave_no_parts_and_no_object() {
+    let p = prefix();
+    let app = TestApp::with(|s| with_s3(s, &p)).await;
+    let base = app.spawn().await;
+    let addr = base.trim_start_matches("http://").to_string();
+    let t = token(&addr).await;
+    let id = create(&addr, &t).await;
+
+    // A client that goes away after two parts' worth: the upload is aborted.
+    {
+        let mut conn = partial_upload(&addr, &t, &id, 17 << 20).await;
+        wait_for(
+            || bucket_contents(&p).1 == 1,
+            "the multipart upload started",
+        )
+        .await;
+        conn.shutdown().await.unwrap();
+    }
+    wait_for(
+        || bucket_contents(&p) == (vec![], 0),
+        "the multipart upload and its marker are gone",
+    )
+    .await;
+    assert_eq!(image(&addr, &t, &id).await["status"], "queued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_upload_leaves_nothing_in_the_bucket_after_recovery() {
+    let p = prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let (endpoint, bucket) = server();
+    let config = dir.path().join("glimpse.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[stores]]\nid = \"ceph\"\nkind = \"s3\"\ndefault = true\nendpoint = \"{endpoint}\"\nbucket = \"{bucket}\"\naccess_key_id = \"test\"\nsecret_access_key_env = \"GLIMPSE_TEST_S3_SECRET\"\nprefix = \"{p}\"\n"
+        ),
+    )
+    .unwrap();
+    let (mut server, addr) = serve(dir.path(), &config).await;
+    let t = token(&addr).await;
+    let id = create(&addr, &t).await;
+    let _conn = partial_upload(&addr, &t, &id, 17 << 20).await;
+    wait_for(
+        || bucket_contents(&p).1 == 1,
+        "the multipart upload started",
+    )
+    .await;
+    server.start_kill().unwrap(); // SIGKILL: nothing is aborted on the way out
+    server.wait().await.unwrap();
+    let (objects, uploads) = bucket_contents(&p);
+    assert_eq!(uploads, 1, "the crash left the multipart upload");
+    assert_eq!(objects.len(), 1, "and its marker: {objects:?}");
+
+    // The next start takes the upload back: the image is queued, the bucket empty.
+    let (_server, addr) = serve(dir.path(), &config).await;
+    assert_eq!(bucket_contents(&p), (vec![], 0));
+    let t = token(&addr).await;
+    assert_eq!(image(&addr, &t, &id).await["status"], "queued");
+}
+
+#[tokio::test]
+async fn healthcheck_names_an_unreachable_s3_store() {
+    let p = prefix();
+    let app = TestApp::with(|s| with_s3(s, &p)).await;
+    let a = app.json(Method::GET, "/healthcheck", None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    // Nothing listens on port 9 of the loopback.
+    let down = TestApp::with(|s| {
+        s.stores = Some(vec![s3_store("ceph", "x/", "http://127.0.0.1:9")]);
+    })
+    .await;
+    let a = down.json(Method::GET, "/healthcheck", None, None).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(a.text().contains("store ceph unreachable"), "{}", a.text());
+}
+
+/// `glimpse serve` with `config` on `dir`; the same node name on every start, so that a
+/// restarted node takes its own upload back at once.
+async fn serve(dir: &Path, config: &Path) -> (tokio::process::Child, String) {
+    let env = [("GLIMPSE_TEST_S3_SECRET", "test")];
+    let (server, _) =
+        spawn_configured(dir, "s3-node", 60, Some(ADMIN_PASSWORD), Some(config), &env).await;
+    (server.child, server.addr)
+}
+
+/// Starts a chunked upload and sends `bytes` of it; returns the open connection.
+async fn partial_upload(addr: &str, token: &str, id: &str, bytes: usize) -> tokio::net::TcpStream {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT /image/v2/images/{id}/file HTTP/1.1\r\nHost: {addr}\r\nX-Auth-Token: {token}\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![5u8; 1 << 20];
+    for _ in 0..bytes.div_ceil(chunk.len()) {
+        s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        s.write_all(&chunk).await.unwrap();
+        s.write_all(b"\r\n").await.unwrap();
+    }
+    s.flush().await.unwrap();
+    s
+}
+
+/// Polls (bounded) until `cond` holds: the server and S3 work asynchronously.
+async fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !tokio::task::block_in_place(&mut cond) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
