@@ -34,7 +34,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
 
-.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-e2e build-debug clean-data
+.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-s3 test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
@@ -42,7 +42,7 @@ run: tools tools-release
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
-test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-postgres test-e2e
+test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-postgres test-s3 test-e2e
 	@echo "make test: every suite passed"
 
 tools:
@@ -98,6 +98,13 @@ lint:
 
 test-rust: venv glance-metadefs disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-s3 cargo test --features ssr
+
+## test-s3: the integration suite again with every in-process app keeping image data in S3
+## (moto's server, started by .ci/with-s3); the tests of spawned servers, which keep their data
+## in files either way, run only in the other passes
+test-s3: venv glance-metadefs disk-tools
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) GLIMPSE_TEST_STORE=s3 .ci/with-s3 cargo test --features ssr --test api -- \
+		--skip load:: --skip nodes:: --skip interrupted::
 
 ## test-postgres: the integration suite (API, real clients, CLI, two nodes, repository
 ## contracts) again on a throwaway PostgreSQL 15 cluster (.ci/with-postgres starts and stops it)

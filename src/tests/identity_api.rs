@@ -446,6 +446,9 @@ async fn healthcheck_reports_the_database_and_the_stores() {
     let app = TestApp::new().await;
     let health = || async { app.json(Method::GET, "/healthcheck", None, None).await };
     assert_eq!(health().await.status, StatusCode::OK);
+    if crate::support::data_in_s3() {
+        return; // s3::healthcheck_names_an_unreachable_s3_store covers that store
+    }
     let uploads = app.config.data_dir.join("images/.tmp");
     std::fs::remove_dir(&uploads).unwrap();
     let a = health().await;

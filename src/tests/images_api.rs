@@ -1,6 +1,7 @@
 //! The Image API v2 under /image, in-process on a temp data dir: discovery, schemas, create,
 //! show, update, list, tags, actions, upload, download and delete, with good and bad input.
 
+use crate::support;
 use crate::support::{Api, TestApp, PATCH, PUBLIC_URL};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -436,15 +437,14 @@ async fn upload_download_hashes_ranges_and_lifecycle() {
         json!([{"op": "replace", "path": "/protected", "value": false}]),
     )
     .await;
-    let file = app.config.data_dir.join("images").join(&id);
-    assert!(file.exists());
+    assert!(support::has_data(&app, &id).await);
     assert_eq!(
         api.call(Method::DELETE, &format!("/v2/images/{id}"), None)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
-    assert!(!file.exists(), "data removed");
+    assert!(!support::has_data(&app, &id).await, "data removed");
     assert_eq!(
         api.call(Method::GET, &format!("/v2/images/{id}"), None)
             .await
@@ -495,13 +495,8 @@ async fn failed_uploads_leave_the_image_queued_with_no_data() {
         .json();
     assert_eq!(img["status"], "queued");
     assert!(img["size"].is_null() && img["checksum"].is_null());
-    let images = app.config.data_dir.join("images");
-    assert!(!images.join(&id).exists());
-    assert_eq!(
-        std::fs::read_dir(images.join(".tmp")).unwrap().count(),
-        0,
-        "no partial file"
-    );
+    assert!(!support::has_data(&app, &id).await);
+    assert_eq!(support::leftovers(&app).await, 0, "no partial data");
     // The next upload works.
     assert_eq!(
         api.upload(&id, &data(1000), None).await.status,

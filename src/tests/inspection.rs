@@ -2,6 +2,7 @@
 //! uploaded with `PUT /file` and get qemu's own virtual size, or a 415 that says what was found,
 //! with the image left queued and nothing kept.
 
+use crate::support;
 use crate::support::{Api, TestApp};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -94,9 +95,8 @@ async fn refused(app: &TestApp, api: &Api<'_>, disk: &str, data: &[u8], why: &st
     assert_eq!(img["size"], Value::Null);
     assert_eq!(img["virtual_size"], Value::Null);
     let id = img["id"].as_str().unwrap();
-    let images = app.config.data_dir.join("images");
-    assert!(!images.join(id).exists(), "data kept for {id}");
-    assert_eq!(std::fs::read_dir(images.join(".tmp")).unwrap().count(), 0);
+    assert!(!support::has_data(app, id).await, "data kept for {id}");
+    assert_eq!(support::leftovers(app).await, 0);
 }
 
 #[tokio::test]

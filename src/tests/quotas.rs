@@ -1,6 +1,7 @@
 //! Quotas: limits set through the Keystone limits API (and the CLI), enforced by the image API
 //! with 413, and reported by /v2/info/usage.
 
+use crate::support;
 use crate::support::{TestApp, ADMIN_PASSWORD};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -150,12 +151,7 @@ async fn limits_stop_uploads_and_creates_cleanly() {
         .await
         .json();
     assert_eq!(img["status"], "queued");
-    assert_eq!(
-        std::fs::read_dir(app.config.data_dir.join("images/.tmp"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(support::leftovers(&app).await, 0);
 
     // The count quota: the third image is the last one allowed.
     assert_eq!(create(&app, &ann).await.0, StatusCode::CREATED);

@@ -45,6 +45,12 @@ fn s3_store(id: &str, prefix: &str, endpoint: &str) -> StoreSettings {
     }
 }
 
+/// The test bucket as the only store, under a fresh prefix.
+pub fn test_bucket_store() -> StoreSettings {
+    let (endpoint, _) = server();
+    s3_store("s3", &prefix(), &endpoint)
+}
+
 fn with_s3(s: &mut Settings, prefix: &str) {
     let (endpoint, _) = server();
     s.stores = Some(vec![s3_store("ceph", prefix, &endpoint)]);

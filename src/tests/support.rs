@@ -112,8 +112,36 @@ pub fn settings(dir: &TempDir) -> Settings {
         site_root: Some(dir.path().join("site")),
         login_max_failures: Some(3),
         login_lockout: Some(600),
+        // GLIMPSE_TEST_STORE=s3: the in-process apps keep image data in the test S3 bucket.
+        stores: (std::env::var("GLIMPSE_TEST_STORE").as_deref() == Ok("s3"))
+            .then(|| vec![crate::s3::test_bucket_store()]),
         ..Default::default()
     }
+}
+
+/// Whether any store holds data for image `id` where an upload would put it.
+pub async fn has_data(app: &TestApp, id: &str) -> bool {
+    let id = glimpse::domain::ids::ImageId::parse(id).unwrap();
+    for store in app.backend.images.stores().all() {
+        if store.exists(&store.location_for(&id)).await.unwrap() {
+            return true;
+        }
+    }
+    false
+}
+
+/// What interrupted uploads left in the stores (partial files, unfinished multipart uploads).
+pub async fn leftovers(app: &TestApp) -> usize {
+    let mut n = 0;
+    for store in app.backend.images.stores().all() {
+        n += store.partials().await.unwrap().len();
+    }
+    n
+}
+
+/// Whether the in-process apps keep image data in S3 (so not in files under their data dir).
+pub fn data_in_s3() -> bool {
+    std::env::var("GLIMPSE_TEST_STORE").as_deref() == Ok("s3")
 }
 
 impl TestApp {

@@ -4,7 +4,7 @@
 //! scrubbers at once delete each image once; only admins see the Trash.
 
 use crate::clients::Clients;
-use crate::support::{Api, TestApp, ADMIN_PASSWORD};
+use crate::support::{has_data, Api, TestApp, ADMIN_PASSWORD};
 use axum::http::{Method, StatusCode};
 use glimpse::domain::ids::ImageId;
 use glimpse::server::images::ImageError;
@@ -43,6 +43,7 @@ async fn usage(api: &Api<'_>) -> i64 {
 async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
     let app = TestApp::with(|s| {
         s.delayed_delete = Some(true);
+        s.stores = None; // the file store, which the `glimpse` commands here find too
         s.scrub_time = Some(3600);
     })
     .await;
@@ -99,7 +100,7 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
     assert!(!show.ok);
     let listed = admin.call(Method::GET, "/v2/images", None).await.json();
     assert!(listed["images"].as_array().unwrap().is_empty(), "{listed}");
-    assert!(dir.join("images").join(&id).exists(), "the data stays");
+    assert!(has_data(&app, &id).await, "the data stays");
     // As in Glance, a deleted image no longer counts against the owner's storage.
     assert_eq!(usage(&admin).await, 0);
 
@@ -154,7 +155,7 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
     assert!(trash.contains(&id) && trash.contains("keep-me"), "{trash}");
     let scrubbed = stdout_of(&glimpse(&dir, &["--scrub-time", "3600", "scrub"]));
     assert!(scrubbed.contains("Removed the data of 0"), "{scrubbed}");
-    assert!(dir.join("images").join(&id).exists());
+    assert!(has_data(&app, &id).await);
 
     // Restored from the command line: active, the same data, members, tags and properties.
     let restored = stdout_of(&glimpse(&dir, &["image", "restore", &id]));
@@ -184,7 +185,7 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
     assert!(del.ok, "{}", del.stderr);
     let scrubbed = stdout_of(&glimpse(&dir, &["--scrub-time", "0", "scrub"]));
     assert!(scrubbed.contains("Removed the data of 1"), "{scrubbed}");
-    assert!(!dir.join("images").join(&id).exists());
+    assert!(!has_data(&app, &id).await);
     let again = glimpse(&dir, &["image", "restore", &id]);
     assert!(!again.status.success());
     assert!(
@@ -198,6 +199,7 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
 async fn two_scrubbers_at_once_delete_each_image_once() {
     let app = TestApp::with(|s| {
         s.delayed_delete = Some(true);
+        s.stores = None; // the file store, which the `glimpse` commands here find too
         s.scrub_time = Some(0);
     })
     .await;
@@ -241,7 +243,7 @@ async fn two_scrubbers_at_once_delete_each_image_once() {
         "each image scrubbed once ({here} + {there})"
     );
     for id in &ids {
-        assert!(!dir.join("images").join(id).exists());
+        assert!(!has_data(&app, id).await);
         let id = ImageId::parse(id).unwrap();
         assert!(matches!(
             app.backend.images.restore(&operator(), &id).await,

@@ -179,6 +179,10 @@ impl ImageStore for FileStore {
         self.blocks.clone()
     }
 
+    fn location_for(&self, image: &ImageId) -> String {
+        image.to_string()
+    }
+
     fn put(&self, image: &ImageId) -> BoxFuture<'_, io::Result<Box<dyn StoreWriter>>> {
         let image = image.clone();
         async move { Ok(Box::new(self.stage(&image).await?) as Box<dyn StoreWriter>) }.boxed()

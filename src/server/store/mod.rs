@@ -56,6 +56,8 @@ pub trait ImageStore: Send + Sync + std::fmt::Debug {
     /// The buffers uploads are assembled in, sized and aligned as this store writes best. Uploads
     /// hash the very blocks they hand to the writer, so the data is never copied again.
     fn block_pool(&self) -> Arc<BlockPool>;
+    /// Where [`ImageStore::put`] writes the data of `image` (what its commit returns).
+    fn location_for(&self, image: &ImageId) -> String;
     /// Starts writing the data of `image`.
     fn put(&self, image: &ImageId) -> BoxFuture<'_, io::Result<Box<dyn StoreWriter>>>;
     /// `len` bytes of the data at `location` from `start`, as a stream of blocks; `None` if the

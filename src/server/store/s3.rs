@@ -253,6 +253,10 @@ impl ImageStore for S3Store {
         self.blocks.clone()
     }
 
+    fn location_for(&self, image: &ImageId) -> String {
+        self.image_key(image).to_string()
+    }
+
     fn put(&self, image: &ImageId) -> BoxFuture<'_, io::Result<Box<dyn StoreWriter>>> {
         let path = self.image_key(image);
         let marker = self.key(&format!(
