@@ -181,6 +181,9 @@ pub struct Image {
     pub tags: Vec<String>,
     /// Extra properties.
     pub properties: BTreeMap<String, String>,
+    /// The ids of the stores holding its data (Glance's read-only `stores`).
+    #[serde(default)]
+    pub stores: Vec<String>,
 }
 
 impl Image {
@@ -236,6 +239,7 @@ impl Image {
             updated_at: now,
             tags: vec![],
             properties: BTreeMap::new(),
+            stores: vec![],
         }
     }
 }

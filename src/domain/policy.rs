@@ -121,6 +121,25 @@ pub fn unavailable(
     }
 }
 
+/// `stores_info_detail`: the stores' kinds and settings are for admins.
+pub fn can_see_store_details(actor: &Actor) -> Decision {
+    if actor.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden(Reason::AdminOnlyStoresDetail)
+    }
+}
+
+/// `delete_image_location` (removing one store's copy of an image's data): admins, as Glance's
+/// default.
+pub fn can_delete_image_location(actor: &Actor) -> Decision {
+    if actor.is_admin() {
+        Decision::Allow
+    } else {
+        Decision::Forbidden(Reason::NotAuthorized)
+    }
+}
+
 /// The Trash (delayed delete's pending deletions): listing, restoring and purging are for admins,
 /// as Glance's `glance-scrubber --restore` is for operators.
 pub fn can_manage_trash(actor: &Actor) -> Decision {

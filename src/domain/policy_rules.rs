@@ -45,11 +45,13 @@ pub enum Rule {
     ModifyMember,
     /// `context_is_admin`
     ContextIsAdmin,
+    /// `delete_image_location` (remove one store's copy)
+    DeleteImageLocation,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 18] = [
         Rule::AddImage,
         Rule::GetImage,
         Rule::GetImages,
@@ -67,6 +69,7 @@ impl Rule {
         Rule::GetMembers,
         Rule::ModifyMember,
         Rule::ContextIsAdmin,
+        Rule::DeleteImageLocation,
     ];
 
     /// Glance's name for the rule.
@@ -77,6 +80,7 @@ impl Rule {
             Rule::GetImages => "get_images",
             Rule::ModifyImage => "modify_image",
             Rule::DeleteImage => "delete_image",
+            Rule::DeleteImageLocation => "delete_image_location",
             Rule::UploadImage => "upload_image",
             Rule::DownloadImage => "download_image",
             Rule::Deactivate => "deactivate",

@@ -89,6 +89,13 @@ pub enum Reason {
         name: String,
         namespace: String,
     },
+    NoSuchStore {
+        id: String,
+    },
+    NotInStore {
+        store: String,
+        image: String,
+    },
     NotPendingDelete {
         id: String,
     },
@@ -103,6 +110,12 @@ pub enum Reason {
     AdminOnlyPublic,
     AdminOnlyOwner,
     AdminOnlyTrash,
+    AdminOnlyStoresDetail,
+    LastLocation,
+    NotActive {
+        status: String,
+    },
+    MultiStoreOff,
     NotAuthorized,
     NotAuthorizedToCreate,
     PolicyRefuses {
@@ -298,6 +311,10 @@ impl fmt::Display for Reason {
                 f,
                 "Metadata definition {kind} not found: {name} in namespace {namespace}."
             ),
+            NoSuchStore { id } => write!(f, "Store for identifier {id} not found"),
+            NotInStore { store, image } => {
+                write!(f, "Image {image} has no data in store {store}.")
+            }
             NotPendingDelete { id } => write!(f, "Image {id} is not waiting for the scrubber."),
             NotAssociated {
                 namespace,
@@ -311,6 +328,10 @@ impl fmt::Display for Reason {
             AdminOnlyMetadefs => f.write_str("Only administrators can change metadata definitions."),
             AdminOnlyPublic => f.write_str("Only administrators can make images public."),
             AdminOnlyOwner => f.write_str("Only administrators can change an image's owner."),
+            AdminOnlyStoresDetail => f.write_str("Only administrators can see the stores' details."),
+            LastLocation => f.write_str("It's not allowed to remove image data from all stores."),
+            NotActive { status } => write!(f, "It's not allowed to remove image data from a store when the image is {status}."),
+            MultiStoreOff => f.write_str("Multi backend is not supported at this site."),
             AdminOnlyTrash => {
                 f.write_str("Only administrators can see, restore or purge deleted images.")
             }

@@ -370,6 +370,8 @@ pub struct Config {
     pub upload_lease: u64,
     /// The image stores (one is the default).
     pub stores: Vec<StoreConfig>,
+    /// Whether the settings named the stores (`[[stores]]`): Glance's multi-store API is on.
+    pub stores_named: bool,
     /// Delayed delete: deleted images keep their data until the scrubber removes it.
     pub delayed_delete: bool,
     /// Seconds a pending deletion waits for the scrubber.
@@ -398,10 +400,12 @@ impl Config {
         let bind = s
             .bind
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9292)));
+        let stores_named = s.stores.as_ref().is_some_and(|s| !s.is_empty());
         let stores = resolve_stores(s.stores, &data_dir)?;
         Ok(Config {
             bind,
             stores,
+            stores_named,
             node_name: s
                 .node_name
                 .unwrap_or_else(|| format!("{}:{}", host_name(), bind.port())),

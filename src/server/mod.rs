@@ -118,7 +118,16 @@ impl Backend {
             .find(|s| s.default)
             .map(|s| s.id.as_str())
             .unwrap_or("file");
-        let stores = Stores::new(stores, default)?;
+        let mut stores = Stores::new(stores, default)?;
+        if config.stores_named {
+            stores = stores.named(
+                config
+                    .stores
+                    .iter()
+                    .filter_map(|s| Some((s.id.clone(), s.description.clone()?)))
+                    .collect(),
+            );
+        }
         let overrides = match &config.policy_file {
             None => crate::domain::policy_rules::PolicyOverrides::default(),
             Some(path) => {

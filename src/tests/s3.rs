@@ -278,3 +278,218 @@ async fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Two named stores (Glance's multi-store): a file store `local` and the test bucket `ceph`, the
+/// default. Driven through the API and the real `glance` client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_stores_are_listed_chosen_per_upload_and_kept_apart() {
+    use crate::clients::Clients;
+    let p = prefix();
+    let app = TestApp::with(|s| {
+        let (endpoint, _) = server();
+        let mut local = s3_store("local", "", &endpoint);
+        local.kind = "file".into();
+        local.default = false;
+        local.description = Some("this host's disk".into());
+        local.options = BTreeMap::new();
+        s.stores = Some(vec![s3_store("ceph", &p, &endpoint), local]);
+    })
+    .await;
+    let admin = Api::admin(&app).await;
+    let member = Api::member(&app, "beta", "bea").await;
+
+    let info = admin.call(Method::GET, "/v2/info/stores", None).await;
+    assert_eq!(
+        info.json(),
+        json!({"stores": [
+            {"id": "ceph", "description": "the test bucket", "default": "true"},
+            {"id": "local", "description": "this host's disk"},
+        ]})
+    );
+    let detail = admin
+        .call(Method::GET, "/v2/info/stores/detail", None)
+        .await;
+    assert_eq!(detail.json()["stores"][1]["type"], "file");
+    assert_eq!(detail.json()["stores"][0]["type"], "s3");
+    let refused = member
+        .call(Method::GET, "/v2/info/stores/detail", None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let versions = admin.call(Method::GET, "/versions", None).await.json();
+    assert_eq!(
+        versions["versions"][0],
+        json!({"id": "v2.10", "status": "CURRENT", "links": versions["versions"][0]["links"]})
+    );
+
+    // Creating answers with the store ids; an upload picks one, or goes to the default.
+    let created = app
+        .json(
+            Method::POST,
+            "/image/v2/images",
+            Some(&admin.token),
+            Some(json!({"name": "on-disk", "disk_format": "raw", "container_format": "bare"})),
+        )
+        .await;
+    assert_eq!(
+        created.header("openstack-image-store-ids").as_deref(),
+        Some("ceph,local")
+    );
+    let local_id = created.json()["id"].as_str().unwrap().to_string();
+    let upload = |id: String, store: Option<&'static str>| {
+        let token = admin.token.clone();
+        let app = &app;
+        async move {
+            let mut b = axum::http::Request::builder()
+                .method(Method::PUT)
+                .uri(format!("/image/v2/images/{id}/file"))
+                .header("x-auth-token", token)
+                .header("content-type", "application/octet-stream")
+                .header("accept", "application/json");
+            if let Some(s) = store {
+                b = b.header("x-image-meta-store", s);
+            }
+            app.send(b.body(axum::body::Body::from(vec![7u8; 5000])).unwrap())
+                .await
+        }
+    };
+    let a = upload(local_id.clone(), Some("tape")).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(
+        a.text().contains("Store for identifier tape not found"),
+        "{}",
+        a.text()
+    );
+    let a = upload(local_id.clone(), Some("local")).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text());
+    assert!(app._dir.path().join("images").join(&local_id).exists());
+    let shown = admin
+        .call(Method::GET, &format!("/v2/images/{local_id}"), None)
+        .await
+        .json();
+    assert_eq!(shown["stores"], "local");
+    let ceph_id = admin
+        .create(json!({"name": "in-bucket", "disk_format": "raw", "container_format": "bare"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        upload(ceph_id.clone(), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let listed = admin
+        .call(Method::GET, "/v2/images?sort_key=name&sort_dir=asc", None)
+        .await
+        .json();
+    assert_eq!(listed["images"][0]["stores"], "ceph");
+    assert_eq!(listed["images"][1]["stores"], "local");
+    assert_eq!(
+        bucket_contents(&p).0.len(),
+        1,
+        "only the default store's image is in the bucket"
+    );
+
+    // Removing one store's copy: Glance's answers (no second copy exists without copy-image).
+    let drop = |store: &'static str, id: String| {
+        let api = &admin;
+        async move {
+            api.call(Method::DELETE, &format!("/v2/stores/{store}/{id}"), None)
+                .await
+        }
+    };
+    assert_eq!(
+        drop("local", local_id.clone()).await.status,
+        StatusCode::FORBIDDEN,
+        "the last copy"
+    );
+    assert_eq!(
+        drop("ceph", local_id.clone()).await.status,
+        StatusCode::NOT_FOUND,
+        "not there"
+    );
+    assert_eq!(
+        drop("tape", local_id.clone()).await.status,
+        StatusCode::CONFLICT,
+        "no such store"
+    );
+    let a = member
+        .call(
+            Method::DELETE,
+            &format!("/v2/stores/local/{local_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::NOT_FOUND,
+        "another project's private image"
+    );
+
+    // The real client lists the stores and uploads to the one it names.
+    let base = app.spawn().await;
+    let clients = Clients::new(&base);
+    let image_url = format!("{base}/image");
+    let env = [
+        ("OS_AUTH_TOKEN", admin.token.as_str()),
+        ("OS_IMAGE_URL", image_url.as_str()),
+    ];
+    let info = clients.run_env("glance", &env, &["stores-info"]).await;
+    assert!(info.ok, "{}", info.stderr);
+    assert!(
+        info.stdout.contains("ceph") && info.stdout.contains("local"),
+        "{}",
+        info.stdout
+    );
+    let file = app._dir.path().join("up.raw");
+    std::fs::write(&file, vec![3u8; 70_000]).unwrap();
+    let made = clients
+        .run_env(
+            "glance",
+            &env,
+            &[
+                "image-create",
+                "--name",
+                "via-glance",
+                "--disk-format",
+                "raw",
+                "--container-format",
+                "bare",
+                "--store",
+                "local",
+                "--file",
+                file.to_str().unwrap(),
+            ],
+        )
+        .await;
+    assert!(made.ok, "{}\n{}", made.stdout, made.stderr);
+    let listed = admin
+        .call(Method::GET, "/v2/images?name=via-glance", None)
+        .await
+        .json();
+    assert_eq!(listed["images"][0]["stores"], "local", "{listed}");
+    assert_eq!(listed["images"][0]["size"], 70_000);
+}
+
+#[tokio::test]
+async fn without_named_stores_multi_store_is_off_as_in_glance() {
+    let app = TestApp::with(|s| s.stores = None).await;
+    let admin = Api::admin(&app).await;
+    let a = admin.call(Method::GET, "/v2/info/stores", None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(
+        a.text().contains("Multi backend is not supported"),
+        "{}",
+        a.text()
+    );
+    let img = admin
+        .create(json!({"name": "x", "disk_format": "raw", "container_format": "bare"}))
+        .await;
+    assert!(img.get("stores").is_none());
+    let id = img["id"].as_str().unwrap();
+    let a = admin
+        .call(Method::DELETE, &format!("/v2/stores/file/{id}"), None)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let versions = admin.call(Method::GET, "/versions", None).await.json();
+    assert_eq!(versions["versions"][0]["id"], "v2.7");
+}

@@ -46,8 +46,13 @@ pub async fn upload(
         Some(n) => Some(n),
         None => number("content-length")?,
     };
+    let store = headers
+        .get("x-image-meta-store")
+        .map(|v| v.to_str().unwrap_or("").to_string());
     let body = req.into_body().into_data_stream();
-    s.images.upload(&actor, &id, declared, body).await?;
+    s.images
+        .upload(&actor, &id, declared, store.as_deref(), body)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

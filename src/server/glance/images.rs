@@ -42,7 +42,7 @@ pub async fn list(
         format!("/v2/images?{query}")
     };
     let mut body = json!({
-        "images": images.iter().map(wire::image).collect::<Vec<_>>(),
+        "images": images.iter().map(|i| wire::image(i, s.images.stores().is_named())).collect::<Vec<_>>(),
         "schema": "/v2/schemas/images",
         "first": first,
     });
@@ -73,12 +73,36 @@ pub async fn create(
         ));
     };
     let img = s.images.create(&actor, map).await?;
-    let mut resp = (StatusCode::CREATED, Json(wire::image(&img))).into_response();
+    let stores = s.images.stores();
+    let mut resp = (
+        StatusCode::CREATED,
+        Json(wire::image(&img, stores.is_named())),
+    )
+        .into_response();
     let location = format!("{}/image/v2/images/{}", s.public_url, img.id);
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
+    if stores.is_named() {
+        let ids: Vec<&str> = stores.all().map(|st| st.id()).collect();
+        if let Ok(v) = HeaderValue::from_str(&ids.join(",")) {
+            resp.headers_mut().insert("openstack-image-store-ids", v);
+        }
+    }
     Ok(resp)
+}
+
+/// `DELETE /v2/stores/{store}/{id}`: removes the image's data from one store.
+pub async fn delete_from_store(
+    Extension(s): Extension<Services>,
+    a: MaybeActor,
+    Path((store, id)): Path<(String, String)>,
+) -> Result<StatusCode, GlanceError> {
+    let actor = actor(a)?;
+    s.images
+        .delete_from_store(&actor, &store, &image_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v2/images/{id}`.
@@ -89,7 +113,7 @@ pub async fn show(
 ) -> Result<Json<Value>, GlanceError> {
     let actor = actor(a)?;
     let img = s.images.get(&actor, &image_id(&id)?).await?;
-    Ok(Json(wire::image(&img)))
+    Ok(Json(wire::image(&img, s.images.stores().is_named())))
 }
 
 /// `PATCH /v2/images/{id}` with a JSON-patch document.
@@ -122,7 +146,7 @@ pub async fn update(
     let id = image_id(&id)?;
     let changes = parse_patch(&body, dialect)?;
     let img = s.images.update(&actor, &id, changes).await?;
-    Ok(Json(wire::image(&img)))
+    Ok(Json(wire::image(&img, s.images.stores().is_named())))
 }
 
 use axum::http::HeaderName;

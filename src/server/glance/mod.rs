@@ -79,6 +79,15 @@ fn routes() -> Router {
         .route("/v2/schemas/metadefs/{name}", get(schemas::metadefs))
         .route("/v2/info/import", get(import_info).layer(no_body()))
         .route("/v2/info/usage", get(usage).layer(no_body()))
+        .route("/v2/info/stores", get(stores_info).layer(no_body()))
+        .route(
+            "/v2/info/stores/detail",
+            get(stores_detail).layer(no_body()),
+        )
+        .route(
+            "/v2/stores/{store}/{id}",
+            axum::routing::delete(images::delete_from_store).layer(no_body()),
+        )
         .route("/v2/images", get(images::list).post(images::create))
         .route(
             "/v2/metadefs/namespaces",
@@ -192,8 +201,13 @@ pub fn image_id(s: &str) -> Result<ImageId, GlanceError> {
     ImageId::parse(s).map_err(|_| GlanceError::not_found(format!("No image found with ID {s}")))
 }
 
-/// Versions this server speaks; v2.7 brings os_hidden and multihash, the newest feature served.
-const VERSIONS: [(&str, &str); 8] = [
+/// Versions this server speaks; v2.7 brings os_hidden and multihash, the newest feature served
+/// without multi-store; with it (the settings name the stores), 2.8 (stores) to 2.10 (removing one
+/// store's copy) too, as Glance advertises them only then.
+const VERSIONS: [(&str, &str); 11] = [
+    ("v2.10", "CURRENT"),
+    ("v2.9", "SUPPORTED"),
+    ("v2.8", "SUPPORTED"),
     ("v2.7", "CURRENT"),
     ("v2.6", "SUPPORTED"),
     ("v2.5", "SUPPORTED"),
@@ -204,9 +218,61 @@ const VERSIONS: [(&str, &str); 8] = [
     ("v2.0", "SUPPORTED"),
 ];
 
+/// The versions served: without multi-store, up to v2.7 (then CURRENT).
+fn served(s: &Services) -> &'static [(&'static str, &'static str)] {
+    if s.images.stores().is_named() {
+        &VERSIONS[..]
+    } else {
+        &VERSIONS[3..]
+    }
+}
+
 fn version_doc(s: &Services) -> Value {
     let href = format!("{}/image/v2/", s.public_url);
-    json!({"versions": VERSIONS.iter().map(|(id, status)| json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})).collect::<Vec<_>>()})
+    let named = s.images.stores().is_named();
+    let list: Vec<Value> = served(s)
+        .iter()
+        // With multi-store v2.10 is the current one and v2.7 merely supported.
+        .map(|(id, status)| {
+            let status = if named && *id == "v2.7" {
+                "SUPPORTED"
+            } else {
+                *status
+            };
+            json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})
+        })
+        .collect();
+    json!({ "versions": list })
+}
+
+/// `GET /v2/info/stores`: the stores (404 without multi-store).
+async fn stores_info(
+    Extension(s): Extension<Services>,
+    a: MaybeActor,
+) -> Result<Json<Value>, GlanceError> {
+    let actor = actor(a)?;
+    let stores = s.images.store_infos(&actor, false)?;
+    Ok(Json(json!({"stores": stores.iter().map(|st| {
+        let mut v = json!({"id": st.id});
+        if let Some(d) = &st.description { v["description"] = json!(d); }
+        if st.default { v["default"] = json!("true"); }
+        v
+    }).collect::<Vec<_>>()})))
+}
+
+/// `GET /v2/info/stores/detail` (admins): also each store's type.
+async fn stores_detail(
+    Extension(s): Extension<Services>,
+    a: MaybeActor,
+) -> Result<Json<Value>, GlanceError> {
+    let actor = actor(a)?;
+    let stores = s.images.store_infos(&actor, true)?;
+    Ok(Json(json!({"stores": stores.iter().map(|st| {
+        let mut v = json!({"id": st.id, "type": st.kind, "weight": 0, "properties": {}});
+        if let Some(d) = &st.description { v["description"] = json!(d); }
+        if st.default { v["default"] = json!("true"); }
+        v
+    }).collect::<Vec<_>>()})))
 }
 
 /// `GET /image` (and `/image/`, `/image/v2`): the version list with 300, as Glance answers.

@@ -6,8 +6,12 @@ use crate::server::clock::stored_to_seconds;
 use serde_json::{json, Map, Value};
 
 /// The image as Glance returns it.
-pub fn image(img: &Image) -> Value {
+pub fn image(img: &Image, multi_store: bool) -> Value {
     let mut m = Map::new();
+    if multi_store && !img.stores.is_empty() {
+        // Glance's read-only `stores`: the stores holding the data, comma-joined.
+        m.insert("stores".into(), Value::String(img.stores.join(",")));
+    }
     for (k, v) in &img.properties {
         m.insert(k.clone(), Value::String(v.clone()));
     }

@@ -45,6 +45,12 @@ pub trait StoreWriter: Send {
     fn write(&mut self, block: Bytes) -> BoxFuture<'_, io::Result<()>>;
     /// Makes the data durable and visible, and says where it is.
     fn commit(self: Box<Self>) -> BoxFuture<'static, io::Result<Stored>>;
+    /// Removes what was written, and returns once it is gone (dropping the writer also removes
+    /// it, but a remote store's removal then finishes later).
+    fn abort(self: Box<Self>) -> BoxFuture<'static, io::Result<()>> {
+        drop(self);
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A place image data is kept.
@@ -85,6 +91,10 @@ pub trait ImageStore: Send + Sync + std::fmt::Debug {
 pub struct Stores {
     stores: BTreeMap<String, Arc<dyn ImageStore>>,
     default: String,
+    descriptions: BTreeMap<String, String>,
+    /// Whether the settings name the stores (Glance's multi-store: `/v2/info/stores`, the
+    /// `stores` field, choosing a store on upload).
+    named: bool,
 }
 
 impl Stores {
@@ -105,7 +115,31 @@ impl Stores {
         Ok(Stores {
             stores: map,
             default: default.to_string(),
+            descriptions: BTreeMap::new(),
+            named: false,
         })
+    }
+
+    /// The stores as the settings named them, with their descriptions: multi-store is on.
+    pub fn named(mut self, descriptions: BTreeMap<String, String>) -> Stores {
+        self.descriptions = descriptions;
+        self.named = true;
+        self
+    }
+
+    /// Whether the settings name the stores (multi-store on).
+    pub fn is_named(&self) -> bool {
+        self.named
+    }
+
+    /// A store's description, if it has one.
+    pub fn description(&self, id: &str) -> Option<&str> {
+        self.descriptions.get(id).map(String::as_str)
+    }
+
+    /// The id of the store new data goes to.
+    pub fn default_id(&self) -> &str {
+        &self.default
     }
 
     /// One store: the only one, and the default.
@@ -114,6 +148,8 @@ impl Stores {
         Stores {
             stores: BTreeMap::from([(id.clone(), store)]),
             default: id,
+            descriptions: BTreeMap::new(),
+            named: false,
         }
     }
 

@@ -184,6 +184,10 @@ impl StoreWriter for S3Writer {
         })
     }
 
+    fn abort(self: Box<Self>) -> BoxFuture<'static, io::Result<()>> {
+        self.abort_now()
+    }
+
     fn commit(mut self: Box<Self>) -> BoxFuture<'static, io::Result<Stored>> {
         Box::pin(async move {
             // The last part may be short (S3 requires 5 MiB of every part but the last); an
@@ -206,6 +210,17 @@ impl StoreWriter for S3Writer {
                 location: self.path.to_string(),
                 size: self.size,
             })
+        })
+    }
+}
+
+impl S3Writer {
+    fn abort_now(mut self: Box<Self>) -> BoxFuture<'static, io::Result<()>> {
+        self.finished = true; // Drop has nothing left to do
+        Box::pin(async move {
+            // Parts still uploading finish or fail first; then the upload goes whole.
+            while self.in_flight.next().await.is_some() {}
+            abort(&self.s3, &self.path, &self.upload, &self.marker).await
         })
     }
 }

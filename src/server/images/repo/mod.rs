@@ -69,6 +69,7 @@ impl Row {
             updated_at: self.updated_at,
             tags: vec![],
             properties: BTreeMap::new(),
+            stores: vec![],
         })
     }
 }
@@ -257,7 +258,8 @@ impl ImageRepo {
             if images.is_empty() {
                 return Ok(());
             }
-            // Tags and properties in one round trip: kind 't' (name = the tag) or 'p'.
+            // Tags, properties and stores in one round trip: kind 't' (name = the tag), 'p', or
+            // 's' (name = a store holding the data).
             let mut q: QueryBuilder<_> = QueryBuilder::new(
                 "SELECT image_id, 't' AS kind, tag AS name, '' AS value FROM image_tags WHERE image_id IN (",
             );
@@ -267,6 +269,13 @@ impl ImageRepo {
             }
             q.push(
                 ") UNION ALL SELECT image_id, 'p', name, value FROM image_properties WHERE image_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for i in images.iter() {
+                sep.push_bind(i.id.as_str());
+            }
+            q.push(
+                ") UNION ALL SELECT image_id, 's', store, '' FROM image_locations WHERE status = 'active' AND image_id IN (",
             );
             let mut sep = q.separated(", ");
             for i in images.iter() {
@@ -283,20 +292,24 @@ impl ImageRepo {
             for img in images.iter_mut() {
                 img.tags.clear();
                 img.properties.clear();
+                img.stores.clear();
             }
             for (image_id, kind, name, value) in rows {
                 let Some(img) = at.get(&image_id).map(|&n| &mut images[n]) else {
                     continue;
                 };
-                if kind == "t" {
-                    img.tags.push(name);
-                } else {
-                    img.properties.insert(name, value);
+                match kind.as_str() {
+                    "t" => img.tags.push(name),
+                    "s" => img.stores.push(name),
+                    _ => {
+                        img.properties.insert(name, value);
+                    }
                 }
             }
             // Tags in byte order, as `ORDER BY tag` gave on both backends ("C" / BINARY).
             for img in images.iter_mut() {
                 img.tags.sort_unstable();
+                img.stores.sort_unstable();
             }
             Ok(())
         })

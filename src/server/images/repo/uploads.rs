@@ -232,6 +232,18 @@ impl ImageRepo {
         })
     }
 
+    /// Forgets the data `store` holds for an image (its location record).
+    pub async fn remove_location(&self, id: &ImageId, store: &str) -> Result<(), ImageError> {
+        crate::server::db::db_run!(&self.db, pool => {
+            sqlx::query("DELETE FROM image_locations WHERE image_id = $1 AND store = $2")
+                .bind(id.as_str())
+                .bind(store)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Soft-deletes an image (its status becomes `to`; its tags, properties, members and
     /// location records go).
     pub async fn soft_delete(

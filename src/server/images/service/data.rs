@@ -46,6 +46,7 @@ impl ImageService {
         actor: &Actor,
         id: &ImageId,
         declared: Option<u64>,
+        store: Option<&str>,
         body: S,
     ) -> Result<Image, ImageError>
     where
@@ -66,6 +67,20 @@ impl ImageService {
         if img.disk_format.is_none() || img.container_format.is_none() {
             return Err(ImageError::Invalid(Reason::FormatsFirst));
         }
+        // A store named by the caller (multi-store), else the default one.
+        let store = match store {
+            None => self.stores.default_store().clone(),
+            Some(name) => self
+                .stores
+                .get(name)
+                .filter(|_| self.stores.is_named())
+                .cloned()
+                .ok_or_else(|| {
+                    ImageError::Invalid(Reason::NoSuchStore {
+                        id: crate::domain::image::excerpt(name),
+                    })
+                })?,
+        };
         let (cap, cap_error) = self.upload_cap(&img).await?;
         if declared.is_some_and(|n| n > cap) {
             return Err(cap_error);
@@ -96,7 +111,6 @@ impl ImageService {
             armed: true,
         };
         let _lease = self.keep_lease(id);
-        let store = self.stores.default_store().clone();
         let result = self
             .receive(&img, store.as_ref(), declared, body, cap, cap_error)
             .await;
@@ -160,7 +174,7 @@ impl ImageService {
         img: &Image,
         store: &dyn ImageStore,
         declared: Option<u64>,
-        mut body: S,
+        body: S,
         cap: u64,
         cap_error: ImageError,
     ) -> Result<(UploadResult, Stored), ImageError>
@@ -169,6 +183,37 @@ impl ImageService {
         E: std::fmt::Display,
     {
         let mut staged = store.put(&img.id).await?;
+        match self
+            .fill(img, &mut staged, store, declared, body, cap, cap_error)
+            .await
+        {
+            Ok(result) => Ok((result, staged.commit().await?)),
+            Err(e) => {
+                // Nothing of a failed upload stays behind, before the caller hears of it.
+                if let Err(a) = staged.abort().await {
+                    tracing::warn!(image = %img.id, error = %a, "cannot remove a failed upload's data; recovery will");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Streams the body into `staged` through the hashers and the inspector, checking sizes.
+    #[allow(clippy::too_many_arguments)]
+    async fn fill<S, E>(
+        &self,
+        img: &Image,
+        staged: &mut Box<dyn StoreWriter>,
+        store: &dyn ImageStore,
+        declared: Option<u64>,
+        mut body: S,
+        cap: u64,
+        cap_error: ImageError,
+    ) -> Result<UploadResult, ImageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
         let hashers = Hashers::start();
         // Glance inspects bare images only: other containers wrap the disk in their own format.
         let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
@@ -206,16 +251,12 @@ impl ImageService {
             Some(i) => self.judge(img, &i.finish(total), total)?,
             None => None,
         };
-        let at = staged.commit().await?;
-        Ok((
-            UploadResult {
-                size: total as i64,
-                checksum,
-                os_hash_value,
-                virtual_size: virtual_size.and_then(|v| i64::try_from(v).ok()),
-            },
-            at,
-        ))
+        Ok(UploadResult {
+            size: total as i64,
+            checksum,
+            os_hash_value,
+            virtual_size: virtual_size.and_then(|v| i64::try_from(v).ok()),
+        })
     }
 
     /// Applies Glance's rules to what the inspector found: the virtual size to store, or 415.

@@ -9,7 +9,10 @@ mod data;
 mod images;
 mod members;
 mod quota;
+mod stores;
 mod trash;
+
+pub use stores::StoreInfo;
 
 use super::error::ImageError;
 use super::hashing::Hashers;
@@ -26,7 +29,7 @@ use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Rule, Target};
 pub(crate) use crate::domain::reason::Reason;
 use crate::server::clock;
-use crate::server::store::{BlockBuilder, ImageStore, Stored, Stores};
+use crate::server::store::{BlockBuilder, ImageStore, StoreWriter, Stored, Stores};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt};
