@@ -250,14 +250,7 @@ async fn stores_info(
     Extension(s): Extension<Services>,
     a: MaybeActor,
 ) -> Result<Json<Value>, GlanceError> {
-    let actor = actor(a)?;
-    let stores = s.images.store_infos(&actor, false)?;
-    Ok(Json(json!({"stores": stores.iter().map(|st| {
-        let mut v = json!({"id": st.id});
-        if let Some(d) = &st.description { v["description"] = json!(d); }
-        if st.default { v["default"] = json!("true"); }
-        v
-    }).collect::<Vec<_>>()})))
+    stores_json(&s, a, false)
 }
 
 /// `GET /v2/info/stores/detail` (admins): also each store's type.
@@ -265,14 +258,31 @@ async fn stores_detail(
     Extension(s): Extension<Services>,
     a: MaybeActor,
 ) -> Result<Json<Value>, GlanceError> {
+    stores_json(&s, a, true)
+}
+
+fn stores_json(s: &Services, a: MaybeActor, detail: bool) -> Result<Json<Value>, GlanceError> {
     let actor = actor(a)?;
-    let stores = s.images.store_infos(&actor, true)?;
-    Ok(Json(json!({"stores": stores.iter().map(|st| {
-        let mut v = json!({"id": st.id, "type": st.kind, "weight": 0, "properties": {}});
-        if let Some(d) = &st.description { v["description"] = json!(d); }
-        if st.default { v["default"] = json!("true"); }
-        v
-    }).collect::<Vec<_>>()})))
+    let stores = s.images.store_infos(&actor, detail)?;
+    let list: Vec<Value> = stores
+        .iter()
+        .map(|st| {
+            let mut v = json!({"id": st.id});
+            if let Some(d) = &st.description {
+                v["description"] = json!(d);
+            }
+            if st.default {
+                v["default"] = json!("true");
+            }
+            if detail {
+                v["type"] = json!(st.kind);
+                v["weight"] = json!(0);
+                v["properties"] = json!({});
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "stores": list })))
 }
 
 /// `GET /image` (and `/image/`, `/image/v2`): the version list with 300, as Glance answers.
