@@ -23,7 +23,7 @@ export default defineConfig({
   },
   webServer: {
     // Standard error goes to a file that tests read to fail on any server panic.
-    command: `rm -rf ../target/e2e-data && ${bin} serve --bind 127.0.0.1:${port} --data-dir ../target/e2e-data --site-root ../target/site 2> ../target/e2e-server.log`,
+    command: `rm -rf ../target/e2e-data && ${bin} serve --config glimpse-e2e.toml --bind 127.0.0.1:${port} --data-dir ../target/e2e-data --site-root ../target/site 2> ../target/e2e-server.log`,
     url: `http://127.0.0.1:${port}/healthcheck`,
     reuseExistingServer: false,
     timeout: 60_000,

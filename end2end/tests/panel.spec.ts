@@ -170,7 +170,7 @@ test('every route opens directly, with and without its parameters, with no serve
     `/project/images/${img.id}`, `/project/images/${img.id}?edit=1`, `/project/images/${img.id}?metadata=1`,
     `/project/images/${img.id}#members`, '/project/images/00000000-0000-0000-0000-000000000000', '/project/images/not-an-id',
     '/admin/metadefs', '/admin/metadefs?resource_type=OS::Glance::Image', '/admin/metadefs/Glimpse::Libvirt::Image',
-    '/admin/metadefs/No::Such', '/admin/trash', '/accounts/projects', '/accounts/users', '/no/such/page',
+    '/admin/metadefs/No::Such', '/admin/trash', '/admin/stores', '/accounts/projects', '/accounts/users', '/no/such/page',
   ];
   for (const path of routes) {
     const resp = await page.goto(path);

@@ -72,6 +72,7 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                                     <h2>"Admin"</h2>
                                     <A href="/admin/images">"All Images"</A>
                                     <A href="/admin/metadefs">"Metadata Definitions"</A>
+                                    <A href="/admin/stores">"Stores"</A>
                                     <A href="/admin/trash">"Trash"</A>
                                 </div>
                                 <div class="nav-section">

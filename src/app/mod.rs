@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/images") view=pages::images::AdminImagesPage/>
                         <Route path=path!("/project/images/:id") view=pages::image::ImagePage/>
                         <Route path=path!("/admin/trash") view=pages::trash::TrashPage/>
+                        <Route path=path!("/admin/stores") view=pages::stores::StoresPage/>
                         <Route path=path!("/admin/metadefs") view=pages::metadefs::MetadefsPage/>
                         <Route path=path!("/admin/metadefs/:ns") view=pages::metadefs::MetadefPage/>
                         <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>

@@ -42,6 +42,7 @@ pub fn glance_message(body: &str) -> Option<String> {
 pub fn start(
     id: &str,
     file: &web_sys::File,
+    store: Option<String>,
     progress: impl Fn(f64, f64) + 'static,
     end: impl Fn(UploadEnd) + 'static,
 ) -> Result<(), String> {
@@ -56,6 +57,11 @@ pub fn start(
         .map_err(err)?;
     xhr.set_request_header("Accept", "application/json")
         .map_err(err)?;
+    if let Some(store) = store {
+        // Multi-store: the store the user chose (Glance's header).
+        xhr.set_request_header("X-Image-Meta-Store", &store)
+            .map_err(err)?;
+    }
     let on_progress =
         Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
             progress(e.loaded(), e.total())

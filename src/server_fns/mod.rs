@@ -6,6 +6,7 @@ pub mod error;
 pub mod identity;
 pub mod images;
 pub mod metadefs;
+pub mod stores;
 pub mod trash;
 
 pub use error::AppError;

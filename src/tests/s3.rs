@@ -315,6 +315,27 @@ async fn several_stores_are_listed_chosen_per_upload_and_kept_apart() {
         .call(Method::GET, "/v2/info/stores/detail", None)
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // The dashboard: every user sees the choice of store, only admins the Stores page.
+    for (user, password, overview) in [
+        ("bea", "member-password", StatusCode::FORBIDDEN),
+        ("admin", ADMIN_PASSWORD, StatusCode::OK),
+    ] {
+        use glimpse::server_fns::stores::{ListStores, StoreOverview};
+        use leptos::server_fn::ServerFn;
+        let login = app
+            .server_fn(
+                glimpse::server_fns::auth::Login::PATH,
+                None,
+                &[("username", user), ("password", password), ("next", "/")],
+            )
+            .await;
+        let cookie = login.session_cookie().unwrap();
+        let choice = app.server_fn(ListStores::PATH, Some(&cookie), &[]).await;
+        assert_eq!(choice.status, StatusCode::OK);
+        assert!(choice.text().contains("local"), "{}", choice.text());
+        let a = app.server_fn(StoreOverview::PATH, Some(&cookie), &[]).await;
+        assert_eq!(a.status, overview, "{}", a.text());
+    }
     let versions = admin.call(Method::GET, "/versions", None).await.json();
     assert_eq!(
         versions["versions"][0],

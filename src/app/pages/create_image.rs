@@ -102,6 +102,9 @@ pub fn CreateImagePage() -> impl IntoView {
     let os_distro = RwSignal::new(String::new());
     let os_version = RwSignal::new(String::new());
     let visibility = RwSignal::new("shared".to_string());
+    // Multi-store: where the data goes ("" = the default store).
+    let stores = Resource::new(|| (), |_| crate::server_fns::stores::list_stores());
+    let store = RwSignal::new(String::new());
     let protected = RwSignal::new(false);
     let tags = RwSignal::new(String::new());
     let custom = RwSignal::new(String::new());
@@ -192,9 +195,11 @@ pub fn CreateImagePage() -> impl IntoView {
                 started: now_ms(),
             });
             let done_id = id.clone();
+            let chosen = Some(store.get_untracked()).filter(|s| !s.is_empty());
             let started = crate::app::upload::start(
                 &id,
                 &file,
+                chosen,
                 move |loaded, total| {
                     phase.update(|p| {
                         if let Phase::Uploading {
@@ -383,6 +388,28 @@ pub fn CreateImagePage() -> impl IntoView {
                         <label for="ci-version">"OS version"</label>
                         <input id="ci-version" placeholder="24.04" on:input=move |e| os_version.set(event_target_value(&e))/>
                     </div>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = stores.await.unwrap_or_default();
+                            (list.len() > 1).then(|| view! {
+                                <div class="field">
+                                    <label for="ci-store">"Store"</label>
+                                    <select id="ci-store" on:change=move |e| store.set(event_target_value(&e))>
+                                        {list.into_iter().map(|st| {
+                                            let label = match (&st.description, st.default) {
+                                                (Some(d), true) => format!("{} ({d}, default)", st.id),
+                                                (Some(d), false) => format!("{} ({d})", st.id),
+                                                (None, true) => format!("{} (default)", st.id),
+                                                (None, false) => st.id.clone(),
+                                            };
+                                            let value = if st.default { String::new() } else { st.id.clone() };
+                                            view! { <option value=value selected=st.default>{label}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                            })
+                        })}
+                    </Suspense>
                     <div class="field">
                         <label for="ci-visibility">"Visibility"</label>
                         <select id="ci-visibility" on:change=move |e| visibility.set(event_target_value(&e))>

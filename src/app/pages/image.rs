@@ -100,6 +100,9 @@ pub fn ImagePage() -> impl IntoView {
                                         </dd>
                                         <dt>"Disk format"</dt><dd>{opt(&img.disk_format)}</dd>
                                         <dt>"Container format"</dt><dd>{opt(&img.container_format)}</dd>
+                                        {(!img.stores.is_empty()).then(|| view! {
+                                            <dt>"Stored in"</dt><dd>{img.stores.join(", ")}</dd>
+                                        })}
                                         <dt>"Min disk"</dt><dd>{format!("{} GB", img.min_disk)}</dd>
                                         <dt>"Min RAM"</dt><dd>{format!("{} MB", img.min_ram)}</dd>
                                         <dt>"Checksum (MD5)"</dt><dd><code>{opt(&img.checksum)}</code></dd>

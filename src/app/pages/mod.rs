@@ -9,6 +9,7 @@ pub mod metadefs;
 pub mod overview;
 pub mod projects;
 pub mod shared;
+pub mod stores;
 pub mod trash;
 pub mod users;
 

@@ -232,6 +232,20 @@ impl ImageRepo {
         })
     }
 
+    /// How many live images each store holds data for, and their bytes, by store id.
+    pub async fn store_usage(&self) -> Result<Vec<(String, i64, i64)>, ImageError> {
+        crate::server::db::db_run!(&self.db, pool => {
+            Ok(sqlx::query_as(
+                "SELECT l.store, COUNT(*), CAST(COALESCE(SUM(i.size), 0) AS BIGINT)
+                   FROM image_locations l JOIN images i ON i.id = l.image_id
+                  WHERE l.status = 'active' AND i.deleted = FALSE
+                  GROUP BY l.store",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// Forgets the data `store` holds for an image (its location record).
     pub async fn remove_location(&self, id: &ImageId, store: &str) -> Result<(), ImageError> {
         crate::server::db::db_run!(&self.db, pool => {

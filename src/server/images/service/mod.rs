@@ -12,7 +12,7 @@ mod quota;
 mod stores;
 mod trash;
 
-pub use stores::StoreInfo;
+pub use stores::{StoreInfo, StoreUsage};
 
 use super::error::ImageError;
 use super::hashing::Hashers;

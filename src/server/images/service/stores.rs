@@ -13,6 +13,16 @@ pub struct StoreInfo {
     pub kind: &'static str,
 }
 
+/// A store with what it holds (the admin Stores page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreUsage {
+    pub info: StoreInfo,
+    /// Live images with data there.
+    pub images: i64,
+    /// Their bytes.
+    pub bytes: i64,
+}
+
 impl ImageService {
     /// Every store, default first; 404 when multi-store is off, as Glance answers.
     pub fn store_infos(&self, actor: &Actor, detail: bool) -> Result<Vec<StoreInfo>, ImageError> {
@@ -38,6 +48,40 @@ impl ImageService {
             })
             .collect();
         out.sort_by_key(|s| !s.default);
+        Ok(out)
+    }
+
+    /// Every store (named or not) with how many images and bytes it holds, default first
+    /// (admins).
+    pub async fn store_usage(&self, actor: &Actor) -> Result<Vec<StoreUsage>, ImageError> {
+        match policy::can_see_store_details(actor) {
+            Decision::Allow => {}
+            Decision::Forbidden(why) => return Err(ImageError::Forbidden(why)),
+            Decision::Hidden => return Err(ImageError::NotFound(Reason::Hidden)),
+        }
+        let held = self.repo.store_usage().await?;
+        let default = self.stores.default_id();
+        let mut out: Vec<StoreUsage> = self
+            .stores
+            .all()
+            .map(|s| {
+                let (images, bytes) = held
+                    .iter()
+                    .find(|h| h.0 == s.id())
+                    .map_or((0, 0), |h| (h.1, h.2));
+                StoreUsage {
+                    info: StoreInfo {
+                        id: s.id().to_string(),
+                        description: self.stores.description(s.id()).map(str::to_string),
+                        default: s.id() == default,
+                        kind: s.kind(),
+                    },
+                    images,
+                    bytes,
+                }
+            })
+            .collect();
+        out.sort_by_key(|s| !s.info.default);
         Ok(out)
     }
 
