@@ -483,6 +483,36 @@ async fn several_stores_are_listed_chosen_per_upload_and_kept_apart() {
         )
         .await;
     assert!(made.ok, "{}\n{}", made.stdout, made.stderr);
+    let stores = clients
+        .as_user("openstack", "admin", ADMIN_PASSWORD, "admin")
+        .run(&["image", "stores", "list", "-f", "json"])
+        .await;
+    assert!(stores.ok, "{}", stores.stderr);
+    let ids: Vec<String> = stores
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let id = s.get("ID").or(s.get("id")).and_then(|v| v.as_str());
+            id.unwrap_or_else(|| panic!("{s}")).to_string()
+        })
+        .collect();
+    assert_eq!(ids, ["ceph", "local"]);
+    let last = clients
+        .run_env(
+            "glance",
+            &env,
+            &["stores-delete", "--store", "local", &local_id],
+        )
+        .await;
+    assert!(!last.ok);
+    assert!(
+        last.stderr
+            .contains("not allowed to remove image data from all stores"),
+        "{}",
+        last.stderr
+    );
     let listed = admin
         .call(Method::GET, "/v2/images?name=via-glance", None)
         .await
