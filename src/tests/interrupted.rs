@@ -2,7 +2,7 @@
 //! HTTP/1.1 client that sends part of a chunked body, then either the client goes away or the
 //! server is killed (SIGKILL) and restarted; and two nodes on one database and data directory,
 //! where one never takes back the other's live upload but does take it back once its lease is
-//! stale.
+//! stale (also under the real `glance` client, uploading from a pipe that stops half-way).
 
 use crate::support::{auth_body, ADMIN_PASSWORD};
 use serde_json::Value;
@@ -379,24 +379,7 @@ async fn a_second_node_leaves_a_live_upload_alone_and_takes_back_a_dead_nodes() 
     // with its partial data removed.
     let id2 = create(&a.addr, &t).await;
     let _conn = partial_upload(&a.addr, &t, &id2, 2 << 20).await;
-    eventually("the second upload is saving", || async {
-        image(&b.addr, &tb, &id2).await["status"] == "saving"
-    })
-    .await;
-    eventually("its partial file exists", || async {
-        temp_files(dir.path()) == 1
-    })
-    .await;
-    a.child.start_kill().unwrap();
-    a.child.wait().await.unwrap();
-    eventually("node-b requeued the dead node's upload", || async {
-        image(&b.addr, &tb, &id2).await["status"] == "queued"
-    })
-    .await;
-    eventually("and removed its partial data", || async {
-        temp_files(dir.path()) == 0
-    })
-    .await;
+    kill_mid_upload_then_taken_back(&mut a, &b, &tb, &id2, dir.path()).await;
     // The first image's data was never touched.
     assert_eq!(image(&b.addr, &tb, &id).await["status"], "active");
     assert!(dir.path().join("images").join(&id).exists());
@@ -442,4 +425,85 @@ async fn two_first_starts_at_once_make_one_admin_and_one_catalog() {
     );
     assert_eq!(na, glimpse::server::metadefs::catalog().len());
     assert_eq!(na, nb);
+}
+
+/// The real `glance` client uploads from a pipe that stops half-way; the receiving node is killed
+/// (SIGKILL). The other node leaves the upload alone while its lease is fresh, then requeues it
+/// and removes the partial data once the lease is stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_under_the_real_client_is_taken_back_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start_node(dir.path(), "node-a", 4).await;
+    let b = start_node(dir.path(), "node-b", 4).await;
+    let t = token(&a.addr).await;
+    let id = create(&a.addr, &t).await;
+    let fifo = dir.path().join("upload.pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let clients = crate::clients::Clients::new(&format!("http://{}", a.addr));
+    let image_a = format!("http://{}/image", a.addr);
+    let upload = {
+        let (t, fifo, id) = (t.clone(), fifo.clone(), id.clone());
+        tokio::spawn(async move {
+            let env = [
+                ("OS_AUTH_TOKEN", t.as_str()),
+                ("OS_IMAGE_URL", image_a.as_str()),
+            ];
+            let args = [
+                "image-upload",
+                "--file",
+                fifo.to_str().unwrap(),
+                id.as_str(),
+            ];
+            clients.run_env("glance", &env, &args).await
+        })
+    };
+    // 3 MiB into the pipe, which then stays open: the client waits for more.
+    let writer = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        w.write_all(&vec![9u8; 3 << 20]).unwrap();
+        w
+    })
+    .await
+    .unwrap();
+    let tb = token(&b.addr).await;
+    kill_mid_upload_then_taken_back(&mut a, &b, &tb, &id, dir.path()).await;
+    drop(writer);
+    let run = upload.await.unwrap();
+    assert!(!run.ok, "the client saw its upload fail: {}", run.stdout);
+}
+
+/// Once `id`'s upload to node `a` is saving with a partial file, kills `a` (SIGKILL): right after,
+/// the lease is still fresh and node `b` leaves the upload alone; once stale, `b` requeues it and
+/// removes the partial data.
+async fn kill_mid_upload_then_taken_back(
+    a: &mut Server,
+    b: &Server,
+    tb: &str,
+    id: &str,
+    data: &Path,
+) {
+    eventually("the upload is saving", || async {
+        image(&b.addr, tb, id).await["status"] == "saving"
+    })
+    .await;
+    eventually("its partial file exists", || async {
+        temp_files(data) == 1
+    })
+    .await;
+    a.child.start_kill().unwrap();
+    a.child.wait().await.unwrap();
+    assert_eq!(image(&b.addr, tb, id).await["status"], "saving");
+    eventually("node-b requeued the dead node's upload", || async {
+        image(&b.addr, tb, id).await["status"] == "queued"
+    })
+    .await;
+    eventually("and removed its partial data", || async {
+        temp_files(data) == 0
+    })
+    .await;
 }
