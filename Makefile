@@ -34,7 +34,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
 
-.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-s3 test-e2e build-debug clean-data
+.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-s3 test-s3-signed s3s-fs test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
@@ -105,6 +105,14 @@ test-rust: venv glance-metadefs disk-tools
 test-s3: venv glance-metadefs disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) GLIMPSE_TEST_STORE=s3 .ci/with-s3 cargo test --features ssr --test api -- \
 		--skip load:: --skip nodes:: --skip interrupted::
+
+## s3s-fs: a signature-checking S3 server from crates.io, built once (not part of make test)
+s3s-fs:
+	command -v s3s-fs >/dev/null || cargo install s3s-fs --version 0.14.1 --features binary --locked
+
+## test-s3-signed: the S3 store against s3s-fs, which checks signatures (a wrong secret is refused)
+test-s3-signed: s3s-fs
+	.ci/with-s3-signed cargo test --features ssr --test api -- --ignored s3::signatures
 
 ## test-postgres: the integration suite (API, real clients, CLI, two nodes, repository
 ## contracts) again on a throwaway PostgreSQL 15 cluster (.ci/with-postgres starts and stops it)

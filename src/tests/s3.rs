@@ -544,3 +544,89 @@ async fn without_named_stores_multi_store_is_off_as_in_glance() {
     let versions = admin.call(Method::GET, "/versions", None).await.json();
     assert_eq!(versions["versions"][0]["id"], "v2.7");
 }
+
+/// The signature-checking server (`make test-s3-signed`): `(endpoint, bucket, key, secret)`.
+fn signed_server() -> (String, String, String, String) {
+    let var = |k: &str| {
+        std::env::var(format!("GLIMPSE_TEST_S3_SIGNED_{k}"))
+            .expect("no signature-checking S3 server: run make test-s3-signed")
+    };
+    (
+        var("ENDPOINT"),
+        var("BUCKET"),
+        var("ACCESS_KEY"),
+        var("SECRET"),
+    )
+}
+
+fn signed_store(secret: &str) -> StoreSettings {
+    let (endpoint, bucket, key, _) = signed_server();
+    let text = |s: &str| toml::Value::String(s.to_string());
+    StoreSettings {
+        id: "signed".into(),
+        kind: "s3".into(),
+        default: true,
+        description: None,
+        options: [
+            ("endpoint", text(&endpoint)),
+            ("bucket", text(&bucket)),
+            ("access_key_id", text(&key)),
+            ("secret_access_key", text(secret)),
+            ("prefix", text(&prefix())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+/// Against a server that checks signatures: the right secret stores and serves an image in
+/// parts; a wrong one is refused, the image stays queued, and `/healthcheck` says so.
+#[tokio::test]
+#[ignore = "needs a signature-checking S3 server: make test-s3-signed"]
+async fn signatures_are_checked_by_a_real_s3_server() {
+    let (_, _, _, secret) = signed_server();
+    let app = TestApp::with(|s| s.stores = Some(vec![signed_store(&secret)])).await;
+    let admin = Api::admin(&app).await;
+    let id = admin
+        .create(json!({"name": "signed", "disk_format": "raw", "container_format": "bare"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let data: Vec<u8> = (0..(17u32 << 20) + 5).map(|i| (i % 241) as u8).collect();
+    let a = admin.upload(&id, &data, None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text());
+    assert!(admin.download(&id, None).await.body == data);
+    let part = admin.download(&id, Some("bytes=9000000-9000009")).await;
+    assert_eq!(part.body, &data[9_000_000..9_000_010]);
+    assert_eq!(
+        app.json(Method::GET, "/healthcheck", None, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let wrong = TestApp::with(|s| s.stores = Some(vec![signed_store("not-the-secret")])).await;
+    let admin = Api::admin(&wrong).await;
+    let id = admin
+        .create(json!({"name": "refused", "disk_format": "raw", "container_format": "bare"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = admin.upload(&id, &[1u8; 1000], None).await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text());
+    let img = admin
+        .call(Method::GET, &format!("/v2/images/{id}"), None)
+        .await
+        .json();
+    assert_eq!(img["status"], "queued");
+    let h = wrong.json(Method::GET, "/healthcheck", None, None).await;
+    assert_eq!(h.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        h.text().contains("store signed unreachable"),
+        "{}",
+        h.text()
+    );
+}
