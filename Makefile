@@ -24,9 +24,9 @@ export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libc
 
 ## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
 ## throwaway PostgreSQL, on a release build (prints figures)
-bench: tools tools-release
+bench: tools tools-release s3s-fs
 	env -u RUSTFLAGS cargo leptos build --release
-	.ci/with-postgres env -u RUSTFLAGS cargo bench --features ssr --bench api
+	.ci/with-postgres .ci/with-s3-signed env -u RUSTFLAGS cargo bench --features ssr --bench api
 
 ## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
 ## not part of make test, whose property tests make the same checks)

@@ -657,7 +657,62 @@ async fn transfers(root: &Path, data: &Path) {
     for id in &ids {
         let _ = std::fs::remove_file(data.join("images").join(id));
     }
+    s3_transfers(root, &file, Some((up, down))).await;
     let _ = std::fs::remove_file(&file);
+}
+
+/// 1 GiB up and down through the S3 store on the signature-checking server `.ci/with-s3-signed`
+/// starts (`make bench` does), beside the file store's figures from the same run when given.
+async fn s3_transfers(root: &Path, file: &Path, file_store: Option<(f64, f64)>) {
+    let Ok(endpoint) = std::env::var("GLIMPSE_TEST_S3_SIGNED_ENDPOINT") else {
+        println!(
+            "(no signature-checking S3 server: run under .ci/with-s3-signed for the S3 figures)"
+        );
+        return;
+    };
+    let var = |k: &str| std::env::var(format!("GLIMPSE_TEST_S3_SIGNED_{k}")).unwrap();
+    let config = root.join("s3-bench.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[stores]]\nid = \"s3\"\nkind = \"s3\"\ndefault = true\nendpoint = \"{endpoint}\"\nbucket = \"{}\"\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
+            var("BUCKET"),
+            var("ACCESS_KEY"),
+            var("SECRET")
+        ),
+    )
+    .unwrap();
+    let data = root.join("s3-data");
+    let server = start_with(&data, &[("GLIMPSE_CONFIG", config.to_str().unwrap())]).await;
+    let t = token(&server.addr, "admin", "admin").await;
+    println!("\n== 1 GiB through the S3 store (s3s-fs, signatures checked; median of 2) ==");
+    let (mut ups, mut downs) = (vec![], vec![]);
+    for _ in 0..2 {
+        let id = create(&server.addr, &t, "bare").await;
+        ups.push(upload(&server.addr, &t, &id, file).await);
+        downs.push(download(&server.addr, &t, &id).await);
+    }
+    let (up, down) = (mbps(GIB, median(ups)), mbps(GIB, median(downs)));
+    match file_store {
+        Some((fu, fd)) => {
+            println!(
+                "S3 upload   {up:8.1} MB/s = {:.2} x the file store's in this run",
+                up / fu
+            );
+            println!(
+                "S3 download {down:8.1} MB/s = {:.2} x the file store's in this run",
+                down / fd
+            );
+        }
+        None => {
+            println!("S3 upload   {up:8.1} MB/s");
+            println!("S3 download {down:8.1} MB/s");
+        }
+    }
+    println!(
+        "server peak RSS with the S3 store {:.1} MB (target < 100 MB plus two 8 MiB parts in flight)",
+        server.peak_rss_kib() as f64 / 1024.0
+    );
 }
 
 #[tokio::main]
@@ -665,9 +720,16 @@ async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
-    // BENCH_ONLY=transfer stops after the transfers; BENCH_ONLY=list runs only the list figures,
-    // BENCH_ONLY=logins only the memory under logins.
+    // BENCH_ONLY=transfer stops after the transfers (the S3 store's included); BENCH_ONLY=list
+    // runs only the list figures, BENCH_ONLY=logins only the memory under logins, BENCH_ONLY=s3
+    // only the S3 store's transfers.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "s3" {
+        let file = root.join("random-1GiB.bin");
+        random_file(&file, GIB);
+        s3_transfers(&root, &file, None).await;
+        return;
+    }
     if only.is_empty() || only == "logins" {
         logins(&root).await;
         if only == "logins" {
