@@ -20,6 +20,15 @@ use crate::server::db::{conflict_on_unique, BeginWrite, Db, Dialect};
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
 
+/// The tables whose rows belong to one image, which go when it is deleted for good.
+pub(super) const CHILD_TABLES: [&str; 5] = [
+    "image_tags",
+    "image_properties",
+    "image_members",
+    "image_locations",
+    "image_upload_leases",
+];
+
 pub(super) const COLS: &str = "i.id, i.name, i.status, i.visibility, i.protected, i.os_hidden, i.owner, i.disk_format, \
     i.container_format, i.size, i.virtual_size, i.checksum, i.os_hash_algo, i.os_hash_value, i.min_disk, i.min_ram, \
     i.created_at, i.updated_at";

@@ -100,7 +100,7 @@ impl ImageRepo {
             .bind(id.as_str())
             .fetch_all(&mut *tx)
             .await?;
-            for table in ["image_tags", "image_properties", "image_members", "image_locations"] {
+            for table in CHILD_TABLES {
                 sqlx::query(&format!("DELETE FROM {table} WHERE image_id = $1"))
                     .bind(id.as_str())
                     .execute(&mut *tx)
