@@ -47,3 +47,12 @@ export async function token(request: APIRequestContext, user = 'admin', password
   expect(auth.status()).toBe(201);
   return auth.headers()['x-subject-token'];
 }
+
+/** Makes a project with one member user (password `<user>-password`); returns that user's API headers. */
+export async function memberOf(request: APIRequestContext, admin: Record<string, string>, project: string, user: string) {
+  const p = (await (await request.post('/identity/v3/projects', { headers: admin, data: { project: { name: project } } })).json()).project;
+  const u = (await (await request.post('/identity/v3/users', { headers: admin, data: { user: { name: user, password: `${user}-password`, default_project_id: p.id } } })).json()).user;
+  const roles = (await (await request.get('/identity/v3/roles?name=member', { headers: admin })).json()).roles;
+  await request.put(`/identity/v3/projects/${p.id}/users/${u.id}/roles/${roles[0].id}`, { headers: admin });
+  return { 'X-Auth-Token': await token(request, user, `${user}-password`, project) };
+}

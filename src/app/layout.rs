@@ -39,6 +39,24 @@ fn Frame(info: SessionInfo) -> impl IntoView {
     provide_context(info.clone());
     let pending = RwSignal::new(info.pending_shares);
     provide_context(PendingShares(pending));
+    let live = LiveEvents {
+        last: RwSignal::new(None),
+        resync: RwSignal::new(0),
+    };
+    provide_context(live);
+    let my_project = info.project_id.clone();
+    // A share offered to (or withdrawn from) this project changes the count in the navigation.
+    Effect::new(move |_| {
+        let Some(e) = live.last.get() else { return };
+        if e.event_type.starts_with("image.member.") && e.member.as_deref() == Some(&my_project) {
+            crate::app::browser_task(async move {
+                if let Ok(Some(info)) = current_session().await {
+                    pending.set(info.pending_shares);
+                }
+            });
+        }
+    });
+    subscribe(live);
     let is_admin = info.is_admin();
     view! {
         <div class="frame">
@@ -153,6 +171,84 @@ fn UserMenu(name: String) -> impl IntoView {
 /// answer.
 #[derive(Debug, Clone, Copy)]
 pub struct PendingShares(pub RwSignal<usize>);
+
+/// The live image events of the session (`GET /events`, server-sent events): the last one, and a
+/// counter bumped when events may have been missed (the stream lagged or reconnected), after
+/// which pages reload what they show.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveEvents {
+    /// The newest event.
+    pub last: RwSignal<Option<crate::server_fns::images::LiveEvent>>,
+    /// Bumped when events may have been missed.
+    pub resync: RwSignal<u32>,
+}
+
+impl LiveEvents {
+    /// Calls `f` with each event from now on, and with `None` after a resync (pages reload).
+    pub fn watch(self, f: impl Fn(Option<&crate::server_fns::images::LiveEvent>) + 'static) {
+        let f = std::rc::Rc::new(f);
+        let g = f.clone();
+        Effect::new(move |_| {
+            if let Some(e) = self.last.get() {
+                f(Some(&e));
+            }
+        });
+        Effect::new(move |first: Option<()>| {
+            self.resync.get();
+            if first.is_some() {
+                g(None);
+            }
+        });
+    }
+}
+
+/// Opens the session's event stream in the browser (nothing on the server); the browser's
+/// EventSource reconnects by itself.
+fn subscribe(live: LiveEvents) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |opened: Option<()>| {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        if opened.is_some() {
+            return;
+        }
+        let Ok(source) = web_sys::EventSource::new("/events") else {
+            return;
+        };
+        let on_image =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(text) = e.data().as_string() {
+                    if let Ok(ev) = serde_json::from_str(&text) {
+                        live.last.set(Some(ev));
+                    }
+                }
+            });
+        let resync = move || live.resync.update(|n| *n += 1);
+        let on_lagged = Closure::<dyn FnMut()>::new(resync);
+        let opens = std::cell::Cell::new(0u32);
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            // A reopened stream may have missed events.
+            opens.set(opens.get() + 1);
+            if opens.get() > 1 {
+                resync();
+            }
+        });
+        let _ = source.add_event_listener_with_callback("image", on_image.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("lagged", on_lagged.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("open", on_open.as_ref().unchecked_ref());
+        // The frame lives as long as the page: the listeners do too.
+        on_image.forget();
+        on_lagged.forget();
+        on_open.forget();
+        let source = StoredValue::new_local(source);
+        on_cleanup(move || {
+            source.try_with_value(|s| s.close());
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = live;
+}
 
 /// The logged-in user's session, for pages inside the frame.
 pub fn use_session() -> SessionInfo {

@@ -9,4 +9,6 @@ pub mod lifecycle;
 pub mod metadefs;
 pub mod policy;
 pub mod policy_rules;
+#[cfg(feature = "ssr")]
+pub mod property_protections;
 pub mod reason;

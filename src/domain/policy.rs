@@ -64,6 +64,29 @@ pub fn can_administer_identity(actor: &Actor) -> Decision {
     }
 }
 
+/// What the operator's property protections let a caller do with one property key, decided on the
+/// server and sent to the dashboard, which shows a key it may not change read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyAccess {
+    /// The key.
+    pub key: String,
+    /// Add it to an image that lacks it.
+    pub create: bool,
+    /// Change its value.
+    pub update: bool,
+    /// Remove it.
+    pub delete: bool,
+}
+
+impl PropertyAccess {
+    /// Why the key cannot be changed (or removed) as it stands on an image, for people.
+    pub const READ_ONLY: &'static str =
+        "Read-only: the operator's property protections do not let your roles change this key.";
+    /// Why the key cannot be added.
+    pub const NOT_ADDABLE: &'static str =
+        "The operator's property protections do not let your roles add this key.";
+}
+
 /// Why each action on an image is unavailable to a caller (`None`: allowed). The server decides
 /// it (with the operator's policy overrides) and sends it with the image, so the dashboard greys
 /// out exactly what the API would refuse; the details page and the table's row menus show it.

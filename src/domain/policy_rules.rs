@@ -298,6 +298,12 @@ impl PolicyOverrides {
     /// Parses a policy file: one `"rule": "expression"` (or `rule: expression`) per line, `#`
     /// comments. Keys must be Glance rule names, or helper rules referenced by another rule.
     pub fn parse_file(text: &str) -> Result<PolicyOverrides, String> {
+        Self::parse_file_with(text, &[])
+    }
+
+    /// The same, where `also_used` names rules something else refers to (the property protection
+    /// file's policies), so the file may define them.
+    pub fn parse_file_with(text: &str, also_used: &[String]) -> Result<PolicyOverrides, String> {
         let mut rules = HashMap::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -314,7 +320,10 @@ impl PolicyOverrides {
         }
         let o = PolicyOverrides { rules };
         for name in o.rules.keys() {
-            if Rule::parse(name).is_none() && !o.referenced(name) {
+            if Rule::parse(name).is_none()
+                && !o.referenced(name)
+                && !also_used.iter().any(|u| u == name)
+            {
                 return Err(format!(
                     "unknown rule '{name}': known rules are {}",
                     Rule::ALL.map(Rule::as_str).join(", ")
@@ -368,7 +377,18 @@ impl PolicyOverrides {
         self.rules.is_empty()
     }
 
-    fn eval(&self, e: &Expr, t: &Target) -> bool {
+    /// Whether the file defines a rule called `name`.
+    pub fn defines(&self, name: &str) -> bool {
+        self.rules.contains_key(name)
+    }
+
+    /// The rule the file calls `name`, evaluated; `None` when it does not define one.
+    pub fn check_named(&self, name: &str, t: &Target) -> Option<bool> {
+        self.rules.get(name).map(|e| self.eval(e, t))
+    }
+
+    /// Evaluates an expression, its `rule:` references resolved in this file.
+    pub fn eval(&self, e: &Expr, t: &Target) -> bool {
         match e {
             Expr::Always => true,
             Expr::Never => false,

@@ -67,6 +67,29 @@ pub struct Settings {
     /// read at start [default: none, Glance's defaults]
     #[arg(long, env = "GLIMPSE_POLICY_FILE", global = true)]
     pub policy_file: Option<PathBuf>,
+    /// Property protections: Glance's `property_protection_file`, an INI file of regular
+    /// expressions over property keys, each saying who may create, read, update and delete the
+    /// keys it matches (first match wins), read at start [default: none, no protections]
+    #[arg(long, env = "GLIMPSE_PROPERTY_PROTECTION_FILE", global = true)]
+    pub property_protection_file: Option<PathBuf>,
+    /// How the property protection file names who may: `roles` (comma-separated role names) or
+    /// `policies` (a rule of the policy file) [default: roles]
+    #[arg(
+        long,
+        env = "GLIMPSE_PROPERTY_PROTECTION_RULE_FORMAT",
+        global = true,
+        value_enum
+    )]
+    pub property_protection_rule_format: Option<crate::domain::property_protections::RuleFormat>,
+    /// Notifications not to send: event types (`image.send`) or groups (`image`), comma
+    /// separated, as Glance's `disabled_notifications` [default: none]
+    #[arg(
+        long,
+        env = "GLIMPSE_DISABLED_NOTIFICATIONS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub disabled_notifications: Option<Vec<String>>,
     /// Failed logins for one user before it is locked for a while [default: 5]
     #[arg(long, env = "GLIMPSE_LOGIN_MAX_FAILURES", global = true)]
     pub login_max_failures: Option<u32>,
@@ -309,6 +332,13 @@ impl Settings {
             image_size_cap: over.image_size_cap.or(self.image_size_cap),
             require_format_match: over.require_format_match.or(self.require_format_match),
             policy_file: over.policy_file.or(self.policy_file),
+            disabled_notifications: over.disabled_notifications.or(self.disabled_notifications),
+            property_protection_file: over
+                .property_protection_file
+                .or(self.property_protection_file),
+            property_protection_rule_format: over
+                .property_protection_rule_format
+                .or(self.property_protection_rule_format),
             login_max_failures: over.login_max_failures.or(self.login_max_failures),
             login_lockout: over.login_lockout.or(self.login_lockout),
             node_name: over.node_name.or(self.node_name),
@@ -360,6 +390,12 @@ pub struct Config {
     pub require_format_match: bool,
     /// Policy overrides file.
     pub policy_file: Option<PathBuf>,
+    /// Notifications not sent (event types or groups).
+    pub disabled_notifications: Vec<String>,
+    /// Property protection file.
+    pub property_protection_file: Option<PathBuf>,
+    /// How it names who may.
+    pub property_protection_rule_format: crate::domain::property_protections::RuleFormat,
     /// Failed logins before lockout.
     pub login_max_failures: u32,
     /// Lockout duration, seconds.
@@ -426,6 +462,15 @@ impl Config {
             image_size_cap: s.image_size_cap.unwrap_or(1 << 40),
             require_format_match: s.require_format_match.unwrap_or(true),
             policy_file: s.policy_file,
+            property_protection_file: s.property_protection_file,
+            disabled_notifications: s
+                .disabled_notifications
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            property_protection_rule_format: s.property_protection_rule_format.unwrap_or_default(),
             login_max_failures: s.login_max_failures.unwrap_or(5).max(1),
             login_lockout: s.login_lockout.unwrap_or(300),
         })

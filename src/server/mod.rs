@@ -8,11 +8,13 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod db_copy;
+pub mod events;
 pub mod glance;
 pub mod http;
 pub mod identity;
 pub mod images;
 pub mod keystone;
+pub mod live;
 pub mod metadefs;
 pub mod sessions;
 pub mod state;
@@ -128,16 +130,7 @@ impl Backend {
                     .collect(),
             );
         }
-        let overrides = match &config.policy_file {
-            None => crate::domain::policy_rules::PolicyOverrides::default(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    anyhow::anyhow!("cannot read policy file {}: {e}", path.display())
-                })?;
-                crate::domain::policy_rules::PolicyOverrides::parse_file(&text)
-                    .map_err(|e| anyhow::anyhow!("invalid policy file {}: {e}", path.display()))?
-            }
-        };
+        let (overrides, protections) = policies(config)?;
         let images = ImageService::new(
             ImageRepo::new(db.clone()),
             stores,
@@ -149,7 +142,12 @@ impl Backend {
         .delayed_delete(
             config.delayed_delete,
             Duration::from_secs(config.scrub_time),
-        );
+        )
+        .property_protections(protections)
+        .with_events(events::Events::new(
+            &config.node_name,
+            config.disabled_notifications.clone(),
+        ));
         let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()));
         let claims = claims::Claims::new(db.clone(), &config.node_name);
         // Two first starts at once seed the catalog once.
@@ -164,6 +162,48 @@ impl Backend {
             metadefs,
         })
     }
+}
+
+/// The policy overrides and the property protections the settings name, read and checked
+/// together (a protection file in the `policies` format names rules of the policy file).
+fn policies(
+    config: &Config,
+) -> anyhow::Result<(
+    crate::domain::policy_rules::PolicyOverrides,
+    Option<crate::domain::property_protections::PropertyProtections>,
+)> {
+    use crate::domain::policy_rules::PolicyOverrides;
+    use crate::domain::property_protections::PropertyProtections;
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {what} {}: {e}", path.display()))
+    };
+    let protections = match &config.property_protection_file {
+        None => None,
+        Some(path) => Some(
+            PropertyProtections::parse(
+                &read(path, "property protection file")?,
+                config.property_protection_rule_format,
+            )
+            .map_err(|e| {
+                anyhow::anyhow!("invalid property protection file {}: {e}", path.display())
+            })?,
+        ),
+    };
+    let used = protections
+        .as_ref()
+        .map(PropertyProtections::policy_names)
+        .unwrap_or_default();
+    let overrides = match &config.policy_file {
+        None => PolicyOverrides::default(),
+        Some(path) => PolicyOverrides::parse_file_with(&read(path, "policy file")?, &used)
+            .map_err(|e| anyhow::anyhow!("invalid policy file {}: {e}", path.display()))?,
+    };
+    if let Some(p) = &protections {
+        p.check_policies(&overrides)
+            .map_err(|e| anyhow::anyhow!("invalid property protection file: {e}"))?;
+    }
+    Ok((overrides, protections))
 }
 
 /// Leptos' options for a server with `config`.
@@ -209,6 +249,7 @@ pub async fn router(
     let ctx_services = services.clone();
     let app = Router::new()
         .route("/healthcheck", get(http::healthcheck))
+        .route("/events", get(live::events))
         // keystoneauth discovers versions at the endpoint with and without a trailing slash
         // (the nested image service answers `/image/` itself).
         .route("/identity/", get(keystone::versions))

@@ -7,6 +7,21 @@ use crate::domain::image::Image;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// One image event as the dashboard's live stream (`GET /events`) sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    /// `image.create`, `image.update`, `image.member.create`, …
+    pub event_type: String,
+    /// The image.
+    pub image_id: ImageId,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its status after the event.
+    pub status: crate::domain::image::ImageStatus,
+    /// For member events, the member project.
+    pub member: Option<String>,
+}
+
 /// The images table counts matches up to this many, then says "more than".
 pub const TOTAL_CAP: i64 = 1000;
 
@@ -156,6 +171,9 @@ pub struct ImageDetails {
     pub owner_name: Option<String>,
     /// Why each action is unavailable to the caller (the server's decision).
     pub actions: crate::domain::policy::Unavailable,
+    /// The image's keys (and `description`) the operator's property protections keep the
+    /// caller from changing, adding or removing.
+    pub property_access: Vec<crate::domain::policy::PropertyAccess>,
 }
 
 /// One image and its owner's name.
@@ -177,11 +195,32 @@ pub async fn get_image_details(id: ImageId) -> Result<ImageDetails, AppError> {
             .map(|(_, n)| n),
         None => None,
     };
+    let description = "description".to_string();
+    let property_access = s
+        .images
+        .property_access(&actor, image.properties.keys().chain([&description]));
     Ok(ImageDetails {
         image,
         owner_name,
         actions,
+        property_access,
     })
+}
+
+/// What the operator's property protections let the caller do with each of `keys` (only the
+/// keys where something is refused): the metadata editor's candidate keys.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn property_access(
+    keys: Vec<String>,
+) -> Result<Vec<crate::domain::policy::PropertyAccess>, AppError> {
+    let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    if keys.len() > 4096 {
+        return Err(AppError::Invalid {
+            field: "keys".into(),
+            message: "are too many".into(),
+        });
+    }
+    Ok(s.images.property_access(&actor, &keys))
 }
 
 /// One image.

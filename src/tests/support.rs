@@ -268,6 +268,19 @@ impl TestApp {
         self.send(b.body(Body::from(body)).unwrap()).await
     }
 
+    /// Calls a server function whose input is JSON (`input = Json`), with a session cookie.
+    pub async fn json_server_fn(&self, path: &str, cookie: &str, body: Value) -> Answer {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
     /// Creates a project and a user holding `role` there; returns (project id, user id).
     pub async fn user_with_role(
         &self,

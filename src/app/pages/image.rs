@@ -11,7 +11,7 @@ use crate::domain::image::human_size;
 use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
 };
-use crate::domain::policy::{can_set_visibility, Unavailable};
+use crate::domain::policy::{can_set_visibility, PropertyAccess, Unavailable};
 use crate::domain::reason::Reason;
 use crate::server_fns::images::{
     get_image_details, list_members, AddMember, DeleteImage, ImageChange, ImageDetails,
@@ -32,6 +32,17 @@ pub fn ImagePage() -> impl IntoView {
     let asked = |key: &str| use_query_map().with_untracked(|q| q.get(key).as_deref() == Some("1"));
     let open_editor = RwSignal::new(asked("edit"));
     let open_metadata = RwSignal::new(asked("metadata"));
+    // Another tab, user or client changing this image reloads it (live, no polling); an editor
+    // that is open stays open.
+    if let Some(live) = use_context::<crate::app::layout::LiveEvents>() {
+        live.watch(move |e| {
+            let this = params.with_untracked(|p| p.get("id").unwrap_or_default());
+            // (A deletion is left to the page: its own Delete redirects; reloading would 404.)
+            if e.is_none_or(|e| e.image_id.to_string() == this && e.event_type != "image.delete") {
+                version.update(|v| *v += 1);
+            }
+        });
+    }
     let image = Resource::new(
         move || (params.read().get("id").unwrap_or_default(), version.get()),
         |(id, _)| async move {
@@ -60,7 +71,7 @@ pub fn ImagePage() -> impl IntoView {
                 let members = members.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
-                    Ok(ImageDetails { image: img, owner_name, actions }) => {
+                    Ok(ImageDetails { image: img, owner_name, actions, property_access }) => {
                         let title = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
                         let size = |v: Option<i64>| v.map(|b| format!("{} ({b} bytes)", human_size(b))).unwrap_or_else(|| "—".into());
@@ -68,7 +79,7 @@ pub fn ImagePage() -> impl IntoView {
                             <PageHeader title=title.clone() subtitle="Image details"/>
                             <div class="toolbar">
                                 <a class="btn" href="/project/images">"« All images"</a>
-                                <ImageActions image=img.clone() why=actions.clone() version open_editor open_metadata/>
+                                <ImageActions image=img.clone() why=actions.clone() access=property_access.clone() version open_editor open_metadata/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
@@ -168,6 +179,7 @@ fn ActionButton(
 fn ImageActions(
     image: Image,
     why: Unavailable,
+    access: Vec<PropertyAccess>,
     version: RwSignal<u32>,
     open_editor: RwSignal<bool>,
     open_metadata: RwSignal<bool>,
@@ -256,6 +268,7 @@ fn ImageActions(
     };
     let edit_image = image.clone();
     let metadata_image = image.clone();
+    let (edit_access, metadata_access) = (access.clone(), access);
     // Each distinct reason once, under the buttons (each button also carries its own).
     let mut reasons: Vec<String> = Vec::new();
     for r in [&download_why, &modify, &delete_why, &activate_why]
@@ -292,15 +305,55 @@ fn ImageActions(
                     </ul>
                 }
             })}
-        {move || editing.get().then(|| view! { <EditForm image=edit_image.clone() version editing/> })}
-        {move || metadata.get().then(|| view! { <UpdateMetadata image=metadata_image.clone() version open=metadata/> })}
+        {move || editing.get().then(|| view! { <EditForm image=edit_image.clone() access=edit_access.clone() version editing/> })}
+        {move || metadata.get().then(|| view! { <UpdateMetadata image=metadata_image.clone() access=metadata_access.clone() version open=metadata/> })}
     }
 }
 
 /// Edit Image: sends only what the user changed.
 #[component]
-fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> impl IntoView {
+fn EditForm(
+    image: Image,
+    access: Vec<PropertyAccess>,
+    version: RwSignal<u32>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
     let session = use_session();
+    // Keys the operator's property protections keep as they are: shown, not editable, and never
+    // sent (the server decided which).
+    let locked: Vec<String> = access
+        .iter()
+        .filter(|a| !(a.update && a.delete))
+        .map(|a| a.key.clone())
+        .collect();
+    let description_locked = access.iter().any(|a| {
+        a.key == "description"
+            && if image.properties.contains_key("description") {
+                !(a.update && a.delete)
+            } else {
+                !a.create
+            }
+    });
+    let locked_rows: Vec<(String, String)> = image
+        .properties
+        .iter()
+        .filter(|(k, _)| k.as_str() != "description" && locked.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // What the textarea may hold: every key but description and the locked ones.
+    let locked_check = StoredValue::new(locked.clone());
+    let lines = move |text: &str| -> Result<Vec<(String, String)>, String> {
+        let props = parse_property_lines(text, &["description"])?;
+        match props
+            .iter()
+            .find(|(k, _)| locked_check.with_value(|l| l.contains(k)))
+        {
+            Some((k, _)) => Err(format!(
+                "\"{k}\" is read-only for your roles (the operator's property protections)"
+            )),
+            None => Ok(props),
+        }
+    };
     let update = mutation::<UpdateImage>(
         |_| Some("The image was updated.".into()),
         move |_| {
@@ -325,7 +378,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         image
             .properties
             .iter()
-            .filter(|(k, _)| k.as_str() != "description")
+            .filter(|(k, _)| k.as_str() != "description" && !locked.contains(k))
             .map(|(k, v)| format!("{k}={v}\n"))
             .collect::<String>(),
     );
@@ -343,7 +396,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         check_name(&name.get())
             .err()
             .map(|e| e.to_string())
-            .or_else(|| parse_property_lines(&custom.get(), &["description"]).err())
+            .or_else(|| lines(&custom.get()).err())
             .or_else(|| {
                 [
                     ("Minimum disk", min_disk.get()),
@@ -372,6 +425,7 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         }
         let d = description.get_untracked();
         match (o.properties.get("description"), d.is_empty()) {
+            _ if description_locked => {}
             (Some(old), true) if !old.is_empty() => {
                 changes.push(ImageChange::Remove("description".into()))
             }
@@ -406,10 +460,10 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
         if t != o.tags {
             changes.push(ImageChange::Set("tags".into(), serde_json::json!(t)));
         }
-        let props =
-            parse_property_lines(&custom.get_untracked(), &["description"]).unwrap_or_default();
+        let props = lines(&custom.get_untracked()).unwrap_or_default();
         for key in o.properties.keys() {
-            if key != "description" && !props.iter().any(|(k, _)| k == key) {
+            if key != "description" && !locked.contains(key) && !props.iter().any(|(k, _)| k == key)
+            {
                 changes.push(ImageChange::Remove(key.clone()));
             }
         }
@@ -437,7 +491,10 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
                 </div>
                 <div class="field">
                     <label for="ed-description">"Description"</label>
-                    <input id="ed-description" prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))/>
+                    <input id="ed-description" disabled=description_locked
+                        aria-describedby=description_locked.then_some("ed-description-locked")
+                        prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))/>
+                    {description_locked.then(|| view! { <p class="hint" id="ed-description-locked">{PropertyAccess::READ_ONLY}</p> })}
                 </div>
                 <div class="field">
                     <label for="ed-min-disk">"Minimum disk (GB)"</label>
@@ -461,6 +518,15 @@ fn EditForm(image: Image, version: RwSignal<u32>, editing: RwSignal<bool>) -> im
                     <label for="ed-props">"Properties (key=value, one per line)"</label>
                     <textarea id="ed-props" rows="4" prop:value=move || custom.get() on:input=move |e| custom.set(event_target_value(&e))></textarea>
                 </div>
+                {(!locked_rows.is_empty()).then(|| view! {
+                    <div class="field wide">
+                        <p class="label" id="ed-locked-h">"Protected properties"</p>
+                        <p class="hint">{PropertyAccess::READ_ONLY}</p>
+                        <dl class="facts" aria-labelledby="ed-locked-h">
+                            {locked_rows.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                        </dl>
+                    </div>
+                })}
             </div>
             {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <div class="toolbar">

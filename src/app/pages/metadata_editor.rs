@@ -8,7 +8,8 @@ use crate::domain::image::{check_extra_value, check_key, Image};
 use crate::domain::metadefs::{
     check_array_text, check_value, format_array_value, parse_array_value, NamespaceFile,
 };
-use crate::server_fns::images::{ImageChange, UpdateImage};
+use crate::domain::policy::PropertyAccess;
+use crate::server_fns::images::{property_access, ImageChange, UpdateImage};
 use crate::server_fns::metadefs::image_metadata;
 use leptos::prelude::*;
 use serde_json::Value;
@@ -128,7 +129,12 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
 
 /// The editor, opened from the image's page.
 #[component]
-pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>) -> impl IntoView {
+pub fn UpdateMetadata(
+    image: Image,
+    access: Vec<PropertyAccess>,
+    version: RwSignal<u32>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let save_changes = mutation::<UpdateImage>(
         |_| Some("The metadata was saved.".into()),
         move |_| {
@@ -137,18 +143,37 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
         },
     );
     let defs = RwSignal::new(None::<Result<Vec<NamespaceFile>, String>>);
+    // The keys the operator's property protections keep from the caller (the server's decision):
+    // the image's own keys come with the page, the definitions' keys are asked for once loaded.
+    let original_access = access.clone();
+    let access = RwSignal::new(access);
     // Loaded in the browser once mounted (effects never run on the server, where a page opened
     // directly at `?metadata=1` renders this too).
     Effect::new(move |_| {
         crate::app::browser_task(async move {
-            defs.set(Some(image_metadata().await.map_err(|e| e.to_string())));
+            let loaded = image_metadata().await.map_err(|e| e.to_string());
+            if let Ok(list) = &loaded {
+                let keys = list
+                    .iter()
+                    .flat_map(groups)
+                    .flat_map(|(_, props)| props.into_iter().map(|(k, _)| k))
+                    .collect();
+                if let Ok(more) = property_access(keys).await {
+                    access.update(|a| a.extend(more));
+                }
+            }
+            defs.set(Some(loaded));
         });
     });
+    // Whether the caller may add `key` (absent from the image).
+    let addable = move |key: &str| access.with(|a| !a.iter().any(|x| x.key == key && !x.create));
     // The values added from the tree belong to the editor, not to the tree's render (which a
     // search re-runs and disposes).
     let owner = StoredValue::new(Owner::current().expect("the editor renders inside an owner"));
     let loaded = move || defs.get().and_then(Result::ok).unwrap_or_default();
     let original = image.properties.clone();
+    let original_keys: Vec<String> = original.keys().cloned().collect();
+    let original_has = move |k: &str| original_keys.iter().any(|o| o == k);
     let chosen = RwSignal::new(
         original
             .iter()
@@ -158,6 +183,7 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
     );
     let search = RwSignal::new(String::new());
     let custom = RwSignal::new(String::new());
+    let custom_refused = RwSignal::new(None::<String>);
     let add = move |key: String, def: Option<&Value>| {
         let start = def.map(starting_value).unwrap_or_default();
         if chosen.with_untracked(|c| c.iter().any(|(k, _)| *k == key)) {
@@ -167,6 +193,9 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
         chosen.update(|c| c.push((key, value)));
     };
     let custom_error = move || {
+        if let Some(why) = custom_refused.get() {
+            return Some(why);
+        }
         let k = custom.get();
         let k = k.trim();
         if k.is_empty() {
@@ -255,11 +284,13 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                                                                 let label = p.get("title").and_then(Value::as_str).unwrap_or(&k).to_string();
                                                                 let key = k.clone();
                                                                 let taken = move || chosen.with(|c| c.iter().any(|(n, _)| *n == key));
+                                                                let refused = (!addable(&k)).then_some(PropertyAccess::NOT_ADDABLE);
                                                                 let (k2, p2) = (k.clone(), p.clone());
                                                                 view! {
                                                                     <li>
                                                                         <button type="button" class="menu-item" aria-label=format!("Add {k}")
-                                                                            disabled=taken on:click=move |_| add(k2.clone(), Some(&p2))>
+                                                                            title=refused aria-description=refused
+                                                                            disabled=move || taken() || refused.is_some() on:click=move |_| add(k2.clone(), Some(&p2))>
                                                                             {label}" "<code class="muted">{k.clone()}</code>
                                                                         </button>
                                                                     </li>
@@ -277,16 +308,32 @@ pub fn UpdateMetadata(image: Image, version: RwSignal<u32>, open: RwSignal<bool>
                     }}
                     <div class="field">
                         <label for="md-custom">"Custom key"</label>
-                        <input id="md-custom" prop:value=move || custom.get() on:input=move |e| custom.set(event_target_value(&e))/>
+                        <input id="md-custom" prop:value=move || custom.get() on:input=move |e| { custom_refused.set(None); custom.set(event_target_value(&e)); }/>
                         {move || custom_error().map(|e| view! { <p class="field-error">{e}</p> })}
                         <button type="button" class="btn small" disabled=move || custom.get().trim().is_empty() || custom_error().is_some()
-                            on:click=move |_| { add(custom.get_untracked().trim().to_string(), None); custom.set(String::new()); }>"Add custom key"</button>
+                            on:click=move |_| {
+                                let key = custom.get_untracked().trim().to_string();
+                                // The server says whether the caller may add it.
+                                crate::app::browser_task(async move {
+                                    match property_access(vec![key.clone()]).await {
+                                        Ok(a) if a.iter().any(|x| !x.create) => custom_refused.set(Some(PropertyAccess::NOT_ADDABLE.into())),
+                                        Ok(_) => { add(key, None); custom.set(String::new()); }
+                                        Err(e) => custom_refused.set(Some(e.to_string())),
+                                    }
+                                });
+                            }>"Add custom key"</button>
                     </div>
                 </div>
                 <div class="md-existing">
                     <h3>"Image metadata"</h3>
                     <For each=move || chosen.get() key=|(k, _)| k.clone() let:row>
-                        <MetadataRow key=row.0 value=row.1 defs chosen/>
+                        {
+                            // A key of the image keeps the rights the page came with; a key added
+                            // here was addable, so it can be set and taken back.
+                            let a = original_access.iter().find(|a| a.key == row.0 && original_has(&row.0));
+                            let (can_change, can_remove) = a.map(|a| (a.update, a.delete)).unwrap_or((true, true));
+                            view! { <MetadataRow key=row.0 value=row.1 defs chosen can_change can_remove/> }
+                        }
                     </For>
                 </div>
             </div>
@@ -306,6 +353,10 @@ fn MetadataRow(
     value: RwSignal<String>,
     defs: RwSignal<Option<Result<Vec<NamespaceFile>, String>>>,
     chosen: RwSignal<Vec<(String, RwSignal<String>)>>,
+    /// Whether the caller may change the value (the operator's property protections).
+    can_change: bool,
+    /// Whether it may remove the key.
+    can_remove: bool,
 ) -> impl IntoView {
     let key_for_def = key.clone();
     let def = Memo::new(move |_| {
@@ -333,7 +384,7 @@ fn MetadataRow(
         let kind = get("type")
             .and_then(|t| t.as_str().map(str::to_string))
             .unwrap_or_else(|| "string".into());
-        let readonly = get("readonly").and_then(|v| v.as_bool()).unwrap_or(false);
+        let readonly = !can_change || get("readonly").and_then(|v| v.as_bool()).unwrap_or(false);
         let strings = |v: Option<Value>| -> Vec<String> {
             v.and_then(|e| e.as_array().cloned())
                 .map(|e| {
@@ -415,8 +466,10 @@ fn MetadataRow(
         <div class="field md-row">
             <label for=input_id>{label}" "<code class="muted">{key.clone()}</code></label>
             {input}
-            <button type="button" class="btn small" aria-label=format!("Remove {key}")
+            <button type="button" class="btn small" aria-label=format!("Remove {key}") disabled=!can_remove
+                title=(!can_remove).then_some(PropertyAccess::READ_ONLY)
                 on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>"Remove"</button>
+            {(!can_change).then(|| view! { <p class="hint">{PropertyAccess::READ_ONLY}</p> })}
             {move || error().map(|e| view! { <p class="field-error" role="alert">{format!("{key} {e}")}</p> })}
         </div>
     }

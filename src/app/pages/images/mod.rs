@@ -11,7 +11,7 @@ use crate::domain::policy::{can_create, Decision, Unavailable};
 use crate::domain::reason::Reason;
 use crate::server_fns::identity::list_projects;
 use crate::server_fns::images::{
-    get_image, image_usage, list_images, DeleteImages, SetImageActive, TOTAL_CAP,
+    image_usage, list_images, DeleteImages, SetImageActive, TOTAL_CAP,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -142,6 +142,15 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
         move || (api_query(), version.get()),
         |(q, _)| list_images(q),
     );
+    // A new or deleted image (live, from the session's events) reloads the page; status changes
+    // update their rows alone.
+    if let Some(live) = use_context::<crate::app::layout::LiveEvents>() {
+        live.watch(move |e| {
+            if e.is_none_or(|e| matches!(e.event_type.as_str(), "image.create" | "image.delete")) {
+                version.update(|v| *v += 1);
+            }
+        });
+    }
     // Loaded by the browser once the page is up: the sums grow with the project's images, and the
     // table should not wait for them.
     let usage = LocalResource::new(move || {

@@ -329,38 +329,18 @@ pub struct Selected {
     protected: bool,
 }
 
-/// The status of one row; while it is transitional (queued, saving, …) it refreshes itself every
-/// two seconds, alone: the table is not reloaded, so selection and scroll stay.
+/// The status of one row, kept current by the session's live events (no polling): the table is
+/// not reloaded for a status change, so selection and scroll stay.
 #[component]
 pub(super) fn LiveStatus(id: ImageId, status: ImageStatus) -> impl IntoView {
     let current = RwSignal::new(status);
-    #[cfg(feature = "hydrate")]
-    if status.is_transitional() {
-        Effect::new(move |started: Option<()>| {
-            if started.is_some() {
-                return;
-            }
-            let id = id.clone();
-            let poll = move || {
-                let id = id.clone();
-                crate::app::browser_task(async move {
-                    if let Ok(img) = get_image(id).await {
-                        current.set(img.status);
-                    }
-                });
-            };
-            if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_secs(2)) {
-                on_cleanup(move || handle.clear());
-                Effect::new(move |_| {
-                    if !current.get().is_transitional() {
-                        handle.clear();
-                    }
-                });
+    if let Some(live) = use_context::<crate::app::layout::LiveEvents>() {
+        live.watch(move |e| {
+            if let Some(e) = e.filter(|e| e.image_id == id) {
+                current.set(e.status);
             }
         });
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (id, get_image);
     view! { {move || view! { <StatusBadge status=current.get()/> }} }
 }
 

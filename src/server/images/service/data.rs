@@ -104,6 +104,9 @@ impl ImageService {
         {
             return Err(ImageError::Conflict(Reason::AlreadySaving));
         }
+        let mut preparing = img.clone();
+        preparing.status = saving;
+        self.notify("image.prepare", &preparing).await;
         let mut guard = UploadGuard {
             repo: self.repo.clone(),
             id: id.clone(),
@@ -136,13 +139,22 @@ impl ImageService {
                     return Err(ImageError::Gone(Reason::DeletedDuringUpload));
                 }
                 tracing::info!(image = %id, size = r.size, store = store.id(), "image data stored");
-                self.repo.get(id).await?.ok_or_else(|| not_found(id))
+                let img = self.repo.get(id).await?.ok_or_else(|| not_found(id))?;
+                self.notify("image.upload", &img).await;
+                if img.status == ImageStatus::Active {
+                    self.notify("image.activate", &img).await;
+                }
+                Ok(self.readable(actor, img))
             }
             Err(e) => {
                 guard.armed = false;
                 self.repo
                     .fail_upload(id, (saving, failed), &self.node, &now)
                     .await?;
+                if self.events.enabled("image.upload") {
+                    let members = self.audience(&img).await;
+                    self.events.upload_failed(&img, &e.to_string(), members);
+                }
                 Err(e)
             }
         }
@@ -336,14 +348,77 @@ impl ImageService {
                 }
             }
         }
+        let mut data = data.ok_or_else(missing)?;
+        if self.events.enabled("image.send") {
+            // `image.send` when the stream ends, or is dropped early (a client gone), with the
+            // bytes that went out.
+            let (events, members) = (self.events.clone(), self.audience(&img).await);
+            let (sent_img, project, user) = (
+                img.clone(),
+                actor.project_id.clone(),
+                actor.user_id.to_string(),
+            );
+            data = Counted::new(data, len, move |sent, complete| {
+                events.sent(&sent_img, (&project, &user), sent, complete, members)
+            })
+            .boxed();
+        }
         Ok(Download::Data {
             image: Box::new(img),
-            data: data.ok_or_else(missing)?,
+            data,
             start,
             len,
             total,
             partial: range.is_some(),
         })
+    }
+}
+
+/// A download stream that reports, once, how many bytes went out and whether that was all.
+struct Counted<F: FnOnce(u64, bool)> {
+    inner: BoxStream<'static, std::io::Result<Bytes>>,
+    sent: u64,
+    expected: u64,
+    done: Option<F>,
+}
+
+impl<F: FnOnce(u64, bool)> Counted<F> {
+    fn new(inner: BoxStream<'static, std::io::Result<Bytes>>, expected: u64, done: F) -> Self {
+        Counted {
+            inner,
+            sent: 0,
+            expected,
+            done: Some(done),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(done) = self.done.take() {
+            done(self.sent, self.sent == self.expected);
+        }
+    }
+}
+
+impl<F: FnOnce(u64, bool) + Unpin> Stream for Counted<F> {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let next = self.inner.poll_next_unpin(cx);
+        match &next {
+            std::task::Poll::Ready(Some(Ok(b))) => self.sent += b.len() as u64,
+            std::task::Poll::Ready(_) => self.finish(),
+            std::task::Poll::Pending => {}
+        }
+        next
+    }
+}
+
+impl<F: FnOnce(u64, bool)> Drop for Counted<F> {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

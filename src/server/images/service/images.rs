@@ -6,7 +6,16 @@ use super::*;
 impl ImageService {
     /// `GET /images/{id}`.
     pub async fn get(&self, actor: &Actor, id: &ImageId) -> Result<Image, ImageError> {
-        Ok(self.load(actor, id).await?.0)
+        let img = self.load(actor, id).await?.0;
+        Ok(self.readable(actor, img))
+    }
+
+    /// Whether a list filters on a property the caller may not read: such a filter matches
+    /// nothing, so that it cannot tell which images hold the hidden value.
+    fn filters_unreadable(&self, actor: &Actor, q: &ListQuery) -> bool {
+        q.properties
+            .iter()
+            .any(|(k, _)| !self.property_allowed(actor, k, PropertyOp::Read))
     }
 
     /// `GET /images`.
@@ -19,12 +28,25 @@ impl ImageService {
                 })
             })?;
         }
-        self.repo.list(&actor.project_id, actor.is_admin(), q).await
+        if self.filters_unreadable(actor, q) {
+            return Ok(vec![]);
+        }
+        let images = self
+            .repo
+            .list(&actor.project_id, actor.is_admin(), q)
+            .await?;
+        Ok(images
+            .into_iter()
+            .map(|img| self.readable(actor, img))
+            .collect())
     }
 
     /// How many images the caller would list with these filters, over every page; a count past
     /// `cap` stops at `cap + 1` ("more than cap").
     pub async fn count(&self, actor: &Actor, q: &ListQuery, cap: i64) -> Result<i64, ImageError> {
+        if self.filters_unreadable(actor, q) {
+            return Ok(0);
+        }
         self.repo
             .count(&actor.project_id, actor.is_admin(), q, cap)
             .await
@@ -82,7 +104,8 @@ impl ImageService {
         }
         self.repo.insert(&img).await?;
         tracing::info!(image = %img.id, project = %actor.project_id, "image created");
-        Ok(img)
+        self.notify("image.create", &img).await;
+        Ok(self.readable(actor, img))
     }
 
     /// Sets one field from JSON, with every check Glance makes.
@@ -99,6 +122,13 @@ impl ImageService {
                 .as_str()
                 .ok_or_else(|| schema(format!("the value of {key:?} must be a string")))?;
             check_extra_value(key, s)?;
+            // Unreadable properties were split off: a key the caller cannot see is a new one.
+            let op = if img.properties.contains_key(key) {
+                PropertyOp::Update
+            } else {
+                PropertyOp::Create
+            };
+            self.check_property(actor, key, op)?;
             img.properties.insert(key.to_string(), s.to_string());
             return Ok(());
         }
@@ -209,6 +239,7 @@ impl ImageService {
         changes: Vec<Change>,
     ) -> Result<Image, ImageError> {
         let mut img = self.load_for_modify(actor, id).await?;
+        let hidden = self.split_unreadable(actor, &mut img);
         for change in changes {
             match change {
                 Change::Add(key, value) | Change::Replace(key, value) if key == "tags" => {
@@ -238,21 +269,29 @@ impl ImageService {
                             name: key.to_string(),
                         }));
                     }
-                    if img.properties.remove(&key).is_none() {
+                    if !img.properties.contains_key(&key) {
                         return Err(ImageError::Conflict(Reason::PropertyMissing {
                             key: key.to_string(),
                         }));
                     }
+                    self.check_property(actor, &key, PropertyOp::Delete)?;
+                    img.properties.remove(&key);
                 }
             }
         }
-        if img.properties.len() > MAX_PROPERTIES {
+        let mut saved = img.clone();
+        for (k, v) in hidden {
+            saved.properties.entry(k).or_insert(v);
+        }
+        if saved.properties.len() > MAX_PROPERTIES {
             return Err(ImageError::TooLarge(Reason::TooManyProperties {
                 max: MAX_PROPERTIES,
             }));
         }
-        img.updated_at = clock::stored(clock::now());
-        self.repo.save(&img).await?;
+        saved.updated_at = clock::stored(clock::now());
+        self.repo.save(&saved).await?;
+        self.notify("image.update", &saved).await;
+        img.updated_at = saved.updated_at;
         Ok(img)
     }
 
@@ -274,6 +313,8 @@ impl ImageService {
                 id: id.to_string(),
             }));
         }
+        // Who hears of the deletion: read before the members go.
+        let members = self.audience(&img).await;
         let event = if self.delayed_delete {
             Event::DelayedDelete
         } else {
@@ -285,6 +326,7 @@ impl ImageService {
             // The data, members, tags and properties stay until the scrubber (or a restore).
             self.repo.mark_pending_delete(id, to, &now).await?;
             tracing::info!(image = %id, by = %actor.user_name, "image deleted (pending the scrubber)");
+            self.notify_deleted(img, to, now, members);
             return Ok(());
         }
         let locations = self.repo.locations(id).await?;
@@ -298,7 +340,21 @@ impl ImageService {
             }
         }
         tracing::info!(image = %id, by = %actor.user_name, "image deleted");
+        self.notify_deleted(img, to, now, members);
         Ok(())
+    }
+
+    /// `image.delete`, with the image as it ends and the members it had.
+    fn notify_deleted(
+        &self,
+        mut img: Image,
+        to: ImageStatus,
+        now: String,
+        members: Vec<ProjectId>,
+    ) {
+        img.status = to;
+        img.updated_at = now;
+        self.events.image("image.delete", &img, members);
     }
 
     /// `PUT /images/{id}/tags/{tag}` (idempotent).
@@ -312,6 +368,7 @@ impl ImageService {
             img.tags.push(tag.to_string());
             img.updated_at = clock::stored(clock::now());
             self.repo.save(&img).await?;
+            self.notify("image.update", &img).await;
         }
         Ok(())
     }
@@ -332,7 +389,9 @@ impl ImageService {
             }));
         }
         img.updated_at = clock::stored(clock::now());
-        self.repo.save(&img).await
+        self.repo.save(&img).await?;
+        self.notify("image.update", &img).await;
+        Ok(())
     }
 
     /// `POST /images/{id}/actions/deactivate` or `reactivate` (no-op when already there).
@@ -373,6 +432,11 @@ impl ImageService {
                 .await?
         {
             return Err(ImageError::Conflict(Reason::StatusChangedMeanwhile));
+        }
+        if to != img.status {
+            let mut img = img;
+            img.status = to;
+            self.notify("image.update", &img).await;
         }
         Ok(())
     }

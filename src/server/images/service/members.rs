@@ -43,7 +43,25 @@ impl ImageService {
         self.repo
             .add_member(id, &member, &clock::stored(clock::now()))
             .await?;
-        self.member(actor, id, &member).await
+        let added = self.member(actor, id, &member).await?;
+        self.notify_member("image.member.create", &img, &added, None)
+            .await;
+        Ok(added)
+    }
+
+    /// A member event; `gone` is a member just removed, who still hears of it.
+    async fn notify_member(
+        &self,
+        event_type: &'static str,
+        img: &Image,
+        m: &Member,
+        gone: Option<&ProjectId>,
+    ) {
+        if self.events.enabled(event_type) {
+            let mut members = self.audience(img).await;
+            members.extend(gone.cloned());
+            self.events.member(event_type, img, m, members);
+        }
     }
 
     /// `GET /images/{id}/members`: all of them for the owner, only itself for a member.
@@ -107,7 +125,10 @@ impl ImageService {
         {
             return Err(not_a_member(member, id));
         }
-        self.member(actor, id, member).await
+        let changed = self.member(actor, id, member).await?;
+        self.notify_member("image.member.update", &img, &changed, None)
+            .await;
+        Ok(changed)
     }
 
     /// `DELETE /images/{id}/members/{member}`: the owner (or an admin) stops sharing.
@@ -129,8 +150,14 @@ impl ImageService {
             Decision::Forbidden(why) => return Err(ImageError::Forbidden(why)),
             Decision::Hidden => return Err(not_found(id)),
         }
+        let before = self.repo.members(id, Some(member)).await?.pop();
         if !self.repo.remove_member(id, member).await? {
             return Err(not_a_member(member, id));
+        }
+        if let Some(mut gone) = before {
+            gone.updated_at = clock::stored(clock::now());
+            self.notify_member("image.member.delete", &img, &gone, Some(member))
+                .await;
         }
         Ok(())
     }
@@ -139,7 +166,11 @@ impl ImageService {
 impl ImageService {
     /// Shared images the caller's project is a member of (any status), with that membership.
     pub async fn shared_with(&self, actor: &Actor) -> Result<Vec<(Image, Member)>, ImageError> {
-        self.repo.shared_with(&actor.project_id).await
+        let shared = self.repo.shared_with(&actor.project_id).await?;
+        Ok(shared
+            .into_iter()
+            .map(|(img, m)| (self.readable(actor, img), m))
+            .collect())
     }
 
     /// How many shares wait for the caller's project to accept or reject them.

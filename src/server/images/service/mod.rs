@@ -27,6 +27,7 @@ use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
 use crate::domain::lifecycle::{transition, Event};
 use crate::domain::policy::{self, Actor, Decision, Membership};
 use crate::domain::policy_rules::{PolicyOverrides, Rule, Target};
+use crate::domain::property_protections::{PropertyOp, PropertyProtections};
 pub(crate) use crate::domain::reason::Reason;
 use crate::server::clock;
 use crate::server::store::{BlockBuilder, ImageStore, StoreWriter, Stored, Stores};
@@ -123,6 +124,10 @@ pub struct ImageService {
     delayed_delete: bool,
     /// How long a pending deletion waits for the scrubber.
     scrub_time: std::time::Duration,
+    /// The operator's property protections, when a file is configured.
+    protections: Option<std::sync::Arc<PropertyProtections>>,
+    /// Notifications.
+    events: crate::server::events::Events,
 }
 
 fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
@@ -155,7 +160,144 @@ impl ImageService {
             require_format_match: true,
             delayed_delete: false,
             scrub_time: std::time::Duration::ZERO,
+            protections: None,
+            events: crate::server::events::Events::default(),
         }
+    }
+
+    /// Where the service's notifications go.
+    pub fn with_events(mut self, events: crate::server::events::Events) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The service's notifications.
+    pub fn events(&self) -> &crate::server::events::Events {
+        &self.events
+    }
+
+    /// The projects an image is shared with (any status), for its events' audience.
+    async fn audience(&self, img: &Image) -> Vec<ProjectId> {
+        if img.visibility != Visibility::Shared {
+            return vec![];
+        }
+        match self.repo.members(&img.id, None).await {
+            Ok(members) => members.into_iter().map(|m| m.member_id).collect(),
+            Err(e) => {
+                tracing::warn!(image = %img.id, error = %e, "cannot read members for an event");
+                vec![]
+            }
+        }
+    }
+
+    /// Emits an image event (Glance's payload) if it is enabled.
+    async fn notify(&self, event_type: &'static str, img: &Image) {
+        if self.events.enabled(event_type) {
+            let members = self.audience(img).await;
+            self.events.image(event_type, img, members);
+        }
+    }
+
+    /// Whether `actor` may see the image an event is about (the same decision as showing it,
+    /// operator policy included; a member project counts whatever its share's status).
+    pub fn may_see(&self, actor: &Actor, n: &crate::server::events::Notification) -> bool {
+        let crate::server::events::Audience::Image { image, members } = &n.audience;
+        let m = if members.contains(&actor.project_id) {
+            Membership::Pending
+        } else {
+            Membership::None
+        };
+        self.decide(
+            Rule::GetImage,
+            actor,
+            Some(image),
+            m,
+            policy::can_see(actor, image, m),
+        )
+        .is_allowed()
+    }
+
+    /// Property protections (Glance's `property_protection_file`), already checked against the
+    /// policy overrides.
+    pub fn property_protections(mut self, p: Option<PropertyProtections>) -> Self {
+        self.protections = p.map(std::sync::Arc::new);
+        self
+    }
+
+    /// Whether `actor` may do `op` on the extra property `key` (always, without protections).
+    pub fn property_allowed(&self, actor: &Actor, key: &str, op: PropertyOp) -> bool {
+        self.protections
+            .as_ref()
+            .is_none_or(|p| p.allows(key, op, actor, &self.overrides))
+    }
+
+    /// What `actor` may do with each of `keys`, for the keys where it may not do everything
+    /// (empty without protections).
+    pub fn property_access<'k>(
+        &self,
+        actor: &Actor,
+        keys: impl IntoIterator<Item = &'k String>,
+    ) -> Vec<policy::PropertyAccess> {
+        if self.protections.is_none() {
+            return vec![];
+        }
+        let mut out: Vec<policy::PropertyAccess> = keys
+            .into_iter()
+            .map(|k| policy::PropertyAccess {
+                key: k.clone(),
+                create: self.property_allowed(actor, k, PropertyOp::Create),
+                update: self.property_allowed(actor, k, PropertyOp::Update),
+                delete: self.property_allowed(actor, k, PropertyOp::Delete),
+            })
+            .filter(|a| !(a.create && a.update && a.delete))
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.dedup_by(|a, b| a.key == b.key);
+        out
+    }
+
+    /// Refuses `op` on `key` as Glance does (403, "Attribute 'key' is reserved.").
+    fn check_property(&self, actor: &Actor, key: &str, op: PropertyOp) -> Result<(), ImageError> {
+        if self.property_allowed(actor, key, op) {
+            Ok(())
+        } else {
+            Err(ImageError::Forbidden(Reason::Reserved {
+                attribute: key.to_string(),
+            }))
+        }
+    }
+
+    /// `img` as `actor` may see it: without the properties it may not read.
+    fn readable(&self, actor: &Actor, mut img: Image) -> Image {
+        if self.protections.is_some() {
+            img.properties
+                .retain(|k, _| self.property_allowed(actor, k, PropertyOp::Read));
+        }
+        img
+    }
+
+    /// Splits off the properties `actor` may not read: they are neither shown nor touched by
+    /// its changes, and are kept as they are when the image is saved.
+    fn split_unreadable(
+        &self,
+        actor: &Actor,
+        img: &mut Image,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut hidden = std::collections::BTreeMap::new();
+        if self.protections.is_some() {
+            let keys: Vec<String> = img
+                .properties
+                .keys()
+                .filter(|k| !self.property_allowed(actor, k, PropertyOp::Read))
+                .cloned()
+                .collect();
+            for k in keys {
+                if let Some(v) = img.properties.remove(&k) {
+                    hidden.insert(k, v);
+                }
+            }
+        }
+        hidden
     }
 
     /// Why each action on `img` is unavailable to `actor` (seen with `membership`), decided
@@ -190,7 +332,7 @@ impl ImageService {
     ) -> Result<(Image, policy::Unavailable), ImageError> {
         let (img, m) = self.load(actor, id).await?;
         let why = self.actions(actor, &img, m);
-        Ok((img, why))
+        Ok((self.readable(actor, img), why))
     }
 
     /// Whether this node can serve images now: the database answers and every store can be

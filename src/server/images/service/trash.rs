@@ -68,7 +68,8 @@ impl ImageService {
             return Err(not_pending());
         }
         tracing::info!(image = %id, by = %actor.user_name, "image restored from the trash");
-        self.repo.get(id).await?.ok_or_else(|| not_found(id))
+        let img = self.repo.get(id).await?.ok_or_else(|| not_found(id))?;
+        Ok(self.readable(actor, img))
     }
 
     /// Removes a pending deletion's data now, without waiting for the scrubber.

@@ -1,0 +1,263 @@
+//! Notifications: the one event stream inside the service, Glance's notifier. The image service
+//! emits `image.create|prepare|upload|activate|update|delete|send` and
+//! `image.member.create|update|delete` with Glance's payloads; `disabled_notifications` drops an
+//! event type (`image.send`) or a group (`image`). Each event carries who may see it (the image as
+//! it was), so the dashboard's live stream sends a caller only events for images it may see.
+
+use crate::domain::ids::ProjectId;
+use crate::domain::image::{Image, Member};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// How many events a slow subscriber may fall behind before it misses some (it is told, and
+/// the dashboard then reloads what it shows).
+const BACKLOG: usize = 1024;
+
+/// oslo.messaging's priorities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Things that happened.
+    Info,
+    /// Things that failed (a failed upload, a download cut short).
+    Error,
+}
+
+impl Priority {
+    /// As oslo.messaging spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Info => "INFO",
+            Priority::Error => "ERROR",
+        }
+    }
+}
+
+/// Who an event is about, for deciding who may see it.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// An image, as it was when the event happened, and the projects it is shared with.
+    Image {
+        /// The image.
+        image: Box<Image>,
+        /// Its member projects (any status): a pending member learns of its share.
+        members: Vec<ProjectId>,
+    },
+}
+
+/// One notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// `image.create`, …
+    pub event_type: &'static str,
+    /// INFO or ERROR.
+    pub priority: Priority,
+    /// Glance's payload for the event type.
+    pub payload: Value,
+    /// When, UTC, as oslo.messaging writes it (`2026-12-06 10:00:00.123456`).
+    pub timestamp: String,
+    /// A fresh UUID.
+    pub message_id: String,
+    /// `image.<node>`.
+    pub publisher_id: String,
+    /// Who may see it.
+    pub audience: Audience,
+}
+
+impl Notification {
+    /// The image the event is about.
+    pub fn image(&self) -> &Image {
+        match &self.audience {
+            Audience::Image { image, .. } => image,
+        }
+    }
+}
+
+/// The service's event stream. Cheap to clone; subscribers get every event emitted after they
+/// subscribed.
+#[derive(Debug, Clone)]
+pub struct Events {
+    tx: broadcast::Sender<Arc<Notification>>,
+    disabled: Arc<Vec<String>>,
+    publisher: Arc<str>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events::new("glimpse", Vec::new())
+    }
+}
+
+impl Events {
+    /// A stream published as `image.<node>`, dropping the `disabled` event types and groups.
+    pub fn new(node: &str, disabled: Vec<String>) -> Events {
+        let (tx, _) = broadcast::channel(BACKLOG);
+        Events {
+            tx,
+            disabled: Arc::new(disabled),
+            publisher: format!("image.{node}").into(),
+        }
+    }
+
+    /// Whether `event_type` is sent: neither it nor its group (`image` of `image.member.create`)
+    /// is disabled, as Glance decides.
+    pub fn enabled(&self, event_type: &str) -> bool {
+        let group = event_type.split('.').next().unwrap_or(event_type);
+        !self.disabled.iter().any(|d| d == event_type || d == group)
+    }
+
+    /// How many subscribers listen now.
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
+    /// Every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notification>> {
+        self.tx.subscribe()
+    }
+
+    fn emit(
+        &self,
+        event_type: &'static str,
+        priority: Priority,
+        payload: Value,
+        audience: Audience,
+    ) {
+        if !self.enabled(event_type) {
+            return;
+        }
+        let n = Notification {
+            event_type,
+            priority,
+            payload,
+            timestamp: crate::server::clock::now()
+                .format(&time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]"
+                ))
+                .unwrap_or_default(),
+            message_id: uuid::Uuid::new_v4().to_string(),
+            publisher_id: self.publisher.to_string(),
+            audience,
+        };
+        tracing::debug!(event = event_type, image = %n.image().id, "notification");
+        // Nobody listening is fine.
+        let _ = self.tx.send(Arc::new(n));
+    }
+
+    /// An image event with Glance's image payload (`format_image_notification`).
+    pub fn image(&self, event_type: &'static str, img: &Image, members: Vec<ProjectId>) {
+        self.emit(
+            event_type,
+            Priority::Info,
+            image_payload(img),
+            Audience::Image {
+                image: Box::new(img.clone()),
+                members,
+            },
+        );
+    }
+
+    /// `image.upload` at ERROR: the upload failed, with why (Glance's payload is the message).
+    pub fn upload_failed(&self, img: &Image, why: &str, members: Vec<ProjectId>) {
+        self.emit(
+            "image.upload",
+            Priority::Error,
+            Value::String(format!(
+                "Failed to upload image data for image {}: {why}",
+                img.id
+            )),
+            Audience::Image {
+                image: Box::new(img.clone()),
+                members,
+            },
+        );
+    }
+
+    /// `image.send`: a download ended after `sent` bytes (ERROR when it was cut short).
+    pub fn sent(
+        &self,
+        img: &Image,
+        receiver: (&ProjectId, &str),
+        sent: u64,
+        complete: bool,
+        members: Vec<ProjectId>,
+    ) {
+        self.emit(
+            "image.send",
+            if complete {
+                Priority::Info
+            } else {
+                Priority::Error
+            },
+            json!({
+                "bytes_sent": sent,
+                "image_id": img.id.to_string(),
+                "owner_id": img.owner.as_ref().map(|o| o.to_string()),
+                "receiver_tenant_id": receiver.0.to_string(),
+                "receiver_user_id": receiver.1,
+            }),
+            Audience::Image {
+                image: Box::new(img.clone()),
+                members,
+            },
+        );
+    }
+
+    /// `image.member.create|update|delete` with Glance's member payload.
+    pub fn member(
+        &self,
+        event_type: &'static str,
+        img: &Image,
+        m: &Member,
+        members: Vec<ProjectId>,
+    ) {
+        self.emit(
+            event_type,
+            Priority::Info,
+            json!({
+                "image_id": img.id.to_string(),
+                "member_id": m.member_id.to_string(),
+                "status": m.status,
+                "created_at": m.created_at,
+                "updated_at": m.updated_at,
+                "deleted": event_type == "image.member.delete",
+                "deleted_at": (event_type == "image.member.delete").then(|| m.updated_at.clone()),
+            }),
+            Audience::Image {
+                image: Box::new(img.clone()),
+                members,
+            },
+        );
+    }
+}
+
+/// Glance's `format_image_notification` (no locations: they may hold credentials).
+pub fn image_payload(img: &Image) -> Value {
+    let deleted = matches!(
+        img.status,
+        crate::domain::image::ImageStatus::Deleted
+            | crate::domain::image::ImageStatus::PendingDelete
+    );
+    json!({
+        "id": img.id.to_string(),
+        "name": img.name,
+        "status": img.status.as_str(),
+        "created_at": img.created_at,
+        "updated_at": img.updated_at,
+        "min_disk": img.min_disk,
+        "min_ram": img.min_ram,
+        "protected": img.protected,
+        "checksum": img.checksum,
+        "owner": img.owner.as_ref().map(|o| o.to_string()),
+        "disk_format": img.disk_format,
+        "container_format": img.container_format,
+        "size": img.size,
+        "virtual_size": img.virtual_size,
+        "is_public": img.visibility == crate::domain::image::Visibility::Public,
+        "visibility": img.visibility.as_str(),
+        "properties": img.properties,
+        "tags": img.tags,
+        "deleted": deleted,
+        "deleted_at": deleted.then(|| img.updated_at.clone()),
+    })
+}
