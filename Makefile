@@ -96,15 +96,17 @@ lint:
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# .ci/with-rabbitmq starts a throwaway RabbitMQ (Debian's rabbitmq-server, installed when missing)
+# for the notifications' AMQP test; it runs in the SQLite pass only.
 test-rust: venv glance-metadefs disk-tools
-	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-s3 cargo test --features ssr
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-rabbitmq .ci/with-s3 cargo test --features ssr
 
 ## test-s3: the integration suite again with every in-process app keeping image data in S3
 ## (moto's server, started by .ci/with-s3); the tests of spawned servers, which keep their data
 ## in files either way, run only in the other passes
 test-s3: venv glance-metadefs disk-tools
 	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) GLIMPSE_TEST_STORE=s3 .ci/with-s3 cargo test --features ssr --test api -- \
-		--skip load:: --skip nodes:: --skip interrupted::
+		--skip load:: --skip nodes:: --skip interrupted:: --skip amqp::
 
 ## s3s-fs: a signature-checking S3 server from crates.io, built once (not part of make test)
 s3s-fs:
@@ -117,7 +119,8 @@ test-s3-signed: s3s-fs
 ## test-postgres: the integration suite (API, real clients, CLI, two nodes, repository
 ## contracts) again on a throwaway PostgreSQL 15 cluster (.ci/with-postgres starts and stops it)
 test-postgres: venv glance-metadefs disk-tools
-	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-postgres .ci/with-s3 cargo test --features ssr --test api
+	GLIMPSE_CLIENT_VENV=$(CURDIR)/$(VENV) .ci/with-postgres .ci/with-s3 cargo test --features ssr --test api -- \
+		--skip amqp::
 
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
 # rebuild everything, so it runs without RUSTFLAGS.

@@ -90,6 +90,19 @@ pub struct Settings {
         value_delimiter = ','
     )]
     pub disabled_notifications: Option<Vec<String>>,
+    /// Also send notifications to this AMQP broker (RabbitMQ), in oslo.messaging's format:
+    /// `rabbit://user:password@host:5672/` or `amqp://…` [default: none, events stay inside]
+    #[arg(long, env = "GLIMPSE_NOTIFICATION_TRANSPORT_URL", global = true)]
+    pub notification_transport_url: Option<String>,
+    /// The notification topics (queues `<topic>.info` and `<topic>.error` on the `glance`
+    /// exchange), comma separated [default: notifications]
+    #[arg(
+        long,
+        env = "GLIMPSE_NOTIFICATION_TOPICS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub notification_topics: Option<Vec<String>>,
     /// Failed logins for one user before it is locked for a while [default: 5]
     #[arg(long, env = "GLIMPSE_LOGIN_MAX_FAILURES", global = true)]
     pub login_max_failures: Option<u32>,
@@ -333,6 +346,10 @@ impl Settings {
             require_format_match: over.require_format_match.or(self.require_format_match),
             policy_file: over.policy_file.or(self.policy_file),
             disabled_notifications: over.disabled_notifications.or(self.disabled_notifications),
+            notification_transport_url: over
+                .notification_transport_url
+                .or(self.notification_transport_url),
+            notification_topics: over.notification_topics.or(self.notification_topics),
             property_protection_file: over
                 .property_protection_file
                 .or(self.property_protection_file),
@@ -356,6 +373,20 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
         toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))
+    }
+}
+
+/// A broker URL, which may hold a password: shown without it.
+#[derive(Clone, PartialEq)]
+pub struct TransportUrl(pub String);
+
+impl std::fmt::Debug for TransportUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***{}", &self.0[..s], &self.0[at..]),
+            _ => self.0.clone(),
+        };
+        write!(f, "TransportUrl({shown:?})")
     }
 }
 
@@ -392,6 +423,10 @@ pub struct Config {
     pub policy_file: Option<PathBuf>,
     /// Notifications not sent (event types or groups).
     pub disabled_notifications: Vec<String>,
+    /// The AMQP broker notifications also go to.
+    pub notification_transport_url: Option<TransportUrl>,
+    /// Their topics.
+    pub notification_topics: Vec<String>,
     /// Property protection file.
     pub property_protection_file: Option<PathBuf>,
     /// How it names who may.
@@ -463,6 +498,17 @@ impl Config {
             require_format_match: s.require_format_match.unwrap_or(true),
             policy_file: s.policy_file,
             property_protection_file: s.property_protection_file,
+            notification_transport_url: match s.notification_transport_url {
+                Some(u) => {
+                    crate::server::amqp::check_url(&u)?;
+                    Some(TransportUrl(u))
+                }
+                None => None,
+            },
+            notification_topics: s
+                .notification_topics
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| vec!["notifications".into()]),
             disabled_notifications: s
                 .disabled_notifications
                 .unwrap_or_default()
@@ -493,6 +539,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broker_password_stays_out_of_debug_output() {
+        let u = TransportUrl("rabbit://glimpse:s3cret@mq.example:5672/".into());
+        let shown = format!("{u:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("@mq.example:5672/"), "{shown}");
+        let c = Config::resolve(Settings {
+            notification_transport_url: Some("http://nope".into()),
+            ..Default::default()
+        });
+        assert!(c.unwrap_err().to_string().contains("not an AMQP URL"));
+    }
 
     #[test]
     fn later_layers_win() {

@@ -1,11 +1,14 @@
 //! Notifications: the one event stream inside the service, Glance's notifier. The image service
 //! emits `image.create|prepare|upload|activate|update|delete|send` and
-//! `image.member.create|update|delete` with Glance's payloads; `disabled_notifications` drops an
-//! event type (`image.send`) or a group (`image`). Each event carries who may see it (the image as
-//! it was), so the dashboard's live stream sends a caller only events for images it may see.
+//! `image.member.create|update|delete`, the metadefs service `metadef_namespace.*`,
+//! `metadef_object.*`, `metadef_property.*`, `metadef_tag.*` and `metadef_resource_type.*`, with
+//! Glance's payloads; `disabled_notifications` drops an event type (`image.send`) or a group
+//! (`image`). Each event carries who may see it (the image or namespace as it was), so the
+//! dashboard's live stream sends a caller only events about what it may see.
 
 use crate::domain::ids::ProjectId;
 use crate::domain::image::{Image, Member};
+use crate::domain::metadefs::Namespace;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -43,6 +46,8 @@ pub enum Audience {
         /// Its member projects (any status): a pending member learns of its share.
         members: Vec<ProjectId>,
     },
+    /// A metadata-definition namespace (or something in it), as it was.
+    Namespace(Box<Namespace>),
 }
 
 /// One notification.
@@ -65,10 +70,11 @@ pub struct Notification {
 }
 
 impl Notification {
-    /// The image the event is about.
-    pub fn image(&self) -> &Image {
+    /// The image the event is about, if it is about one.
+    pub fn image(&self) -> Option<&Image> {
         match &self.audience {
-            Audience::Image { image, .. } => image,
+            Audience::Image { image, .. } => Some(image),
+            Audience::Namespace(_) => None,
         }
     }
 }
@@ -139,7 +145,7 @@ impl Events {
             publisher_id: self.publisher.to_string(),
             audience,
         };
-        tracing::debug!(event = event_type, image = %n.image().id, "notification");
+        tracing::debug!(event = event_type, "notification");
         // Nobody listening is fine.
         let _ = self.tx.send(Arc::new(n));
     }
@@ -218,8 +224,8 @@ impl Events {
                 "image_id": img.id.to_string(),
                 "member_id": m.member_id.to_string(),
                 "status": m.status,
-                "created_at": m.created_at,
-                "updated_at": m.updated_at,
+                "created_at": crate::server::clock::stored_to_seconds(&m.created_at),
+                "updated_at": crate::server::clock::stored_to_seconds(&m.updated_at),
                 "deleted": event_type == "image.member.delete",
                 "deleted_at": (event_type == "image.member.delete").then(|| m.updated_at.clone()),
             }),
@@ -227,6 +233,119 @@ impl Events {
                 image: Box::new(img.clone()),
                 members,
             },
+        );
+    }
+}
+
+/// What a metadefs event is about, for its payload.
+pub enum MetadefSubject<'a> {
+    /// The namespace itself (`namespace_old`: its name before a rename).
+    Namespace {
+        /// Its name before the change.
+        old: &'a str,
+        /// Created, stored form.
+        created_at: &'a str,
+        /// Updated, stored form.
+        updated_at: &'a str,
+    },
+    /// A property, object or tag: its name before the change, its name and its body.
+    Item {
+        /// `property`, `object` or `tag`.
+        kind: &'static str,
+        /// Its name before the change.
+        old: &'a str,
+        /// Its name.
+        name: &'a str,
+        /// Its stored definition.
+        body: &'a Value,
+        /// Created, stored form.
+        created_at: &'a str,
+        /// Updated, stored form.
+        updated_at: &'a str,
+    },
+    /// A resource type association.
+    ResourceType(&'a crate::domain::metadefs::Association),
+    /// Every item of one kind went (`metadef_namespace.delete_properties|objects|tags`).
+    AllOf,
+}
+
+impl Events {
+    /// A metadefs event with Glance's payload (`format_metadef_*_notification`).
+    pub fn metadef(&self, event_type: &'static str, ns: &Namespace, subject: MetadefSubject<'_>) {
+        if !self.enabled(event_type) {
+            return;
+        }
+        let deleted = event_type.ends_with(".delete");
+        let seconds = crate::server::clock::stored_to_seconds;
+        let mut payload = match subject {
+            MetadefSubject::Namespace {
+                old,
+                created_at,
+                updated_at,
+            } => json!({
+                "namespace": ns.namespace,
+                "namespace_old": old,
+                "display_name": ns.display_name,
+                "protected": ns.protected,
+                "visibility": ns.visibility.as_str(),
+                "owner": ns.owner.as_ref().map(|o| o.as_str().to_string()),
+                "description": ns.description,
+                "created_at": seconds(created_at),
+                "updated_at": seconds(updated_at),
+            }),
+            MetadefSubject::Item {
+                kind,
+                old,
+                name,
+                body,
+                created_at,
+                updated_at,
+            } => {
+                let mut p = json!({
+                    "namespace": ns.namespace,
+                    "name": name,
+                    "name_old": old,
+                    "created_at": seconds(created_at),
+                    "updated_at": seconds(updated_at),
+                });
+                if kind != "tag" {
+                    // A property's schema fields, or an object's description, required and
+                    // properties, beside the name.
+                    if let (Some(m), Some(b)) = (p.as_object_mut(), body.as_object()) {
+                        for (k, v) in b {
+                            m.entry(k.clone()).or_insert(v.clone());
+                        }
+                    }
+                }
+                p
+            }
+            MetadefSubject::ResourceType(a) => json!({
+                "namespace": ns.namespace,
+                "name": a.name,
+                "name_old": a.name,
+                "prefix": a.prefix,
+                "properties_target": a.properties_target,
+            }),
+            MetadefSubject::AllOf => json!({"namespace": ns.namespace}),
+        };
+        if let Some(m) = payload.as_object_mut() {
+            m.insert("deleted".into(), Value::Bool(deleted));
+            m.insert(
+                "deleted_at".into(),
+                if deleted {
+                    Value::String(crate::server::clock::stored_to_seconds(
+                        &crate::server::clock::stored(crate::server::clock::now()),
+                    ))
+                } else {
+                    Value::Null
+                },
+            );
+        }
+        self.emit(
+            event_type,
+            Priority::Info,
+            payload,
+            Audience::Namespace(Box::new(ns.clone())),
         );
     }
 }
@@ -242,8 +361,8 @@ pub fn image_payload(img: &Image) -> Value {
         "id": img.id.to_string(),
         "name": img.name,
         "status": img.status.as_str(),
-        "created_at": img.created_at,
-        "updated_at": img.updated_at,
+        "created_at": crate::server::clock::stored_to_seconds(&img.created_at),
+        "updated_at": crate::server::clock::stored_to_seconds(&img.updated_at),
         "min_disk": img.min_disk,
         "min_ram": img.min_ram,
         "protected": img.protected,
@@ -258,6 +377,6 @@ pub fn image_payload(img: &Image) -> Value {
         "properties": img.properties,
         "tags": img.tags,
         "deleted": deleted,
-        "deleted_at": deleted.then(|| img.updated_at.clone()),
+        "deleted_at": deleted.then(|| crate::server::clock::stored_to_seconds(&img.updated_at)),
     })
 }

@@ -18,10 +18,10 @@ use tower_sessions::Session;
 
 const RECHECK: Duration = Duration::from_secs(30);
 
-/// What a browser is told of one notification.
-fn live_event(n: &Notification) -> LiveEvent {
-    let img = n.image();
-    LiveEvent {
+/// What a browser is told of one notification (image events only).
+fn live_event(n: &Notification) -> Option<LiveEvent> {
+    let img = n.image()?;
+    Some(LiveEvent {
         event_type: n.event_type.to_string(),
         image_id: img.id.clone(),
         name: img.name.clone(),
@@ -31,7 +31,7 @@ fn live_event(n: &Notification) -> LiveEvent {
             .get("member_id")
             .and_then(|m| m.as_str())
             .map(str::to_string),
-    }
+    })
 }
 
 /// `GET /events` (dashboard session only).
@@ -51,9 +51,9 @@ pub async fn events(Extension(services): Extension<Services>, session: Session) 
             let (rx, services, session, actor, checked) = &mut st;
             let sse = match rx.recv().await {
                 Ok(n) => {
-                    if n.event_type == "image.send" {
+                    let Some(live) = live_event(&n).filter(|_| n.event_type != "image.send") else {
                         continue;
-                    }
+                    };
                     if checked.elapsed() > RECHECK {
                         match actor_from_session(&services.identity, session).await {
                             Ok(Some(a)) => *actor = a,
@@ -66,7 +66,7 @@ pub async fn events(Extension(services): Extension<Services>, session: Session) 
                     }
                     Event::default()
                         .event("image")
-                        .json_data(live_event(&n))
+                        .json_data(live)
                         .unwrap_or_default()
                 }
                 Err(RecvError::Lagged(_)) => Event::default().event("lagged").data("reload"),

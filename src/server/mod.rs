@@ -2,6 +2,7 @@
 //! layers, the router and the CLI. `router()` builds the whole application without binding a
 //! port, so tests drive it in-process or on 127.0.0.1:0; `serve()` binds and runs it.
 
+pub mod amqp;
 pub mod claims;
 pub mod cli;
 pub mod clock;
@@ -131,6 +132,11 @@ impl Backend {
             );
         }
         let (overrides, protections) = policies(config)?;
+        // One event stream for the node: images and metadefs.
+        let events = events::Events::new(&config.node_name, config.disabled_notifications.clone());
+        if let Some(url) = &config.notification_transport_url {
+            amqp::spawn(&events, &url.0, config.notification_topics.clone());
+        }
         let images = ImageService::new(
             ImageRepo::new(db.clone()),
             stores,
@@ -144,11 +150,9 @@ impl Backend {
             Duration::from_secs(config.scrub_time),
         )
         .property_protections(protections)
-        .with_events(events::Events::new(
-            &config.node_name,
-            config.disabled_notifications.clone(),
-        ));
-        let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()));
+        .with_events(events.clone());
+        let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()))
+            .with_events(events);
         let claims = claims::Claims::new(db.clone(), &config.node_name);
         // Two first starts at once seed the catalog once.
         claims

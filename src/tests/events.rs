@@ -335,3 +335,115 @@ async fn the_live_stream_sends_each_session_only_what_it_may_see() {
     assert_eq!(seen[0].image_id.to_string(), public["id"].as_str().unwrap());
     assert_eq!(seen[0].event_type, "image.create");
 }
+
+#[tokio::test]
+async fn metadefs_changes_emit_glances_metadef_events() {
+    let app = TestApp::new().await;
+    let admin = Api::admin(&app).await;
+    let mut rx = app.backend.images.events().subscribe();
+    let ns = "/v2/metadefs/namespaces";
+    let calls: Vec<(Method, String, Option<serde_json::Value>, StatusCode)> = vec![
+        (
+            Method::POST,
+            ns.into(),
+            Some(json!({"namespace": "EV::One", "display_name": "One"})),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::PUT,
+            format!("{ns}/EV::One"),
+            Some(json!({"namespace": "EV::One", "display_name": "One, renamed"})),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("{ns}/EV::One/properties"),
+            Some(json!({"name": "ev_cores", "title": "Cores", "type": "integer"})),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::PUT,
+            format!("{ns}/EV::One/properties/ev_cores"),
+            Some(json!({"name": "ev_cpus", "title": "CPUs", "type": "integer"})),
+            StatusCode::OK,
+        ),
+        (
+            Method::DELETE,
+            format!("{ns}/EV::One/properties/ev_cpus"),
+            None,
+            StatusCode::NO_CONTENT,
+        ),
+        (
+            Method::POST,
+            format!("{ns}/EV::One/objects"),
+            Some(json!({"name": "CPU", "properties": {}})),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::POST,
+            format!("{ns}/EV::One/tags/fast"),
+            None,
+            StatusCode::CREATED,
+        ),
+        (
+            Method::POST,
+            format!("{ns}/EV::One/resource_types"),
+            Some(json!({"name": "OS::Glance::Image", "prefix": "ev_"})),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::DELETE,
+            format!("{ns}/EV::One/resource_types/OS::Glance::Image"),
+            None,
+            StatusCode::NO_CONTENT,
+        ),
+        (
+            Method::DELETE,
+            format!("{ns}/EV::One/tags"),
+            None,
+            StatusCode::NO_CONTENT,
+        ),
+        (
+            Method::DELETE,
+            format!("{ns}/EV::One"),
+            None,
+            StatusCode::NO_CONTENT,
+        ),
+    ];
+    for (method, path, body, want) in calls {
+        let a = admin.call(method.clone(), &path, body).await;
+        assert_eq!(a.status, want, "{method} {path}: {}", a.text());
+    }
+    let events = drain(&mut rx);
+    assert_eq!(
+        types(&events),
+        [
+            "metadef_namespace.create",
+            "metadef_namespace.update",
+            "metadef_property.create",
+            "metadef_property.update",
+            "metadef_property.delete",
+            "metadef_object.create",
+            "metadef_tag.create",
+            "metadef_resource_type.create",
+            "metadef_resource_type.delete",
+            "metadef_namespace.delete_tags",
+            "metadef_namespace.delete",
+        ]
+    );
+    let p = |i: usize| &events[i].payload;
+    assert_eq!(p(1)["display_name"], "One, renamed");
+    assert_eq!(p(1)["namespace_old"], "EV::One");
+    assert_eq!(p(3)["name"], "ev_cpus");
+    assert_eq!(p(3)["name_old"], "ev_cores");
+    assert_eq!(p(3)["type"], "integer");
+    assert_eq!(p(7)["prefix"], "ev_");
+    assert_eq!(p(10)["deleted"], true);
+    assert!(
+        p(0)["created_at"].as_str().unwrap().ends_with('Z'),
+        "{}",
+        p(0)
+    );
+    // The dashboard's stream carries image events only: metadefs are admin matters.
+    assert!(events.iter().all(|n| n.image().is_none()));
+}

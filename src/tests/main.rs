@@ -1,6 +1,7 @@
 //! The integration test binary: the whole router on a temp data dir (in-process, or on
 //! 127.0.0.1:0 for the real OpenStack clients), the CLI binary, and the python clients.
 
+mod amqp;
 mod cli;
 mod clients;
 mod contracts;

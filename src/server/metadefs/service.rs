@@ -15,6 +15,7 @@ use crate::domain::metadefs::{
 use crate::domain::policy::{Actor, Decision};
 use crate::domain::reason::{NamespacePart, Reason};
 use crate::server::clock;
+use crate::server::events::{Events, MetadefSubject};
 use serde_json::{Map, Value};
 
 fn allow(d: Decision, hidden: impl FnOnce() -> MetadefError) -> Result<(), MetadefError> {
@@ -68,12 +69,71 @@ fn now() -> String {
 #[derive(Debug, Clone)]
 pub struct MetadefService {
     repo: MetadefRepo,
+    events: Events,
+}
+
+/// The event type of `kind`'s items (`metadef_property.create`, …).
+fn item_event(kind: Kind, verb: &str) -> &'static str {
+    match (kind, verb) {
+        (Kind::Property, "create") => "metadef_property.create",
+        (Kind::Property, "update") => "metadef_property.update",
+        (Kind::Property, _) => "metadef_property.delete",
+        (Kind::Object, "create") => "metadef_object.create",
+        (Kind::Object, "update") => "metadef_object.update",
+        (Kind::Object, _) => "metadef_object.delete",
+        (Kind::Tag, "create") => "metadef_tag.create",
+        (Kind::Tag, "update") => "metadef_tag.update",
+        (Kind::Tag, _) => "metadef_tag.delete",
+    }
 }
 
 impl MetadefService {
     /// A service over `repo`.
     pub fn new(repo: MetadefRepo) -> Self {
-        Self { repo }
+        Self {
+            repo,
+            events: Events::default(),
+        }
+    }
+
+    /// Where the service's notifications go.
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
+    }
+
+    fn namespace_event(&self, event_type: &'static str, row: &NamespaceRow, old: &str) {
+        self.events.metadef(
+            event_type,
+            &row.ns,
+            MetadefSubject::Namespace {
+                old,
+                created_at: &row.created_at,
+                updated_at: &row.updated_at,
+            },
+        );
+    }
+
+    fn item_event(
+        &self,
+        event_type: &'static str,
+        row: &NamespaceRow,
+        kind: Kind,
+        old: &str,
+        item: &Item,
+    ) {
+        self.events.metadef(
+            event_type,
+            &row.ns,
+            MetadefSubject::Item {
+                kind: kind.noun(),
+                old,
+                name: &item.name,
+                body: &item.body,
+                created_at: &item.created_at,
+                updated_at: &item.updated_at,
+            },
+        );
     }
 
     /// A namespace the actor may see (404 otherwise, as Glance hides private ones).
@@ -160,7 +220,10 @@ impl MetadefService {
         if doc.namespace.owner.is_none() {
             doc.namespace.owner = Some(NamespaceOwner::project(&actor.project_id));
         }
-        self.store(doc, false).await
+        let row = self.store(doc, false).await?;
+        let name = row.ns.namespace.clone();
+        self.namespace_event("metadef_namespace.create", &row, &name);
+        Ok(row)
     }
 
     /// Checks and stores a namespace document; with `replace`, an existing namespace of that
@@ -185,10 +248,13 @@ impl MetadefService {
         self.writable(actor, name).await?;
         new.check()?;
         self.repo.update_namespace(name, &new, &now()).await?;
-        self.repo
+        let row = self
+            .repo
             .namespace(&new.namespace)
             .await?
-            .ok_or_else(|| no_namespace(&new.namespace))
+            .ok_or_else(|| no_namespace(&new.namespace))?;
+        self.namespace_event("metadef_namespace.update", &row, name);
+        Ok(row)
     }
 
     /// Deletes a namespace and all it holds; protected ones answer 403.
@@ -197,7 +263,9 @@ impl MetadefService {
         allow(can_delete_in(&row.ns, NamespacePart::Itself), || {
             no_namespace(name)
         })?;
-        self.repo.delete_namespace(name).await
+        self.repo.delete_namespace(name).await?;
+        self.namespace_event("metadef_namespace.delete", &row, name);
+        Ok(())
     }
 
     /// Every namespace the actor may see, whole (`glimpse metadefs export`).
@@ -302,10 +370,12 @@ impl MetadefService {
         name: &str,
         body: Value,
     ) -> Result<Item, MetadefError> {
-        self.writable(actor, ns).await?;
+        let row = self.writable(actor, ns).await?;
         check_item(kind, name, &body)?;
         self.repo.create_item(ns, kind, name, &body, &now()).await?;
-        self.item(actor, ns, kind, name).await
+        let item = self.item(actor, ns, kind, name).await?;
+        self.item_event(item_event(kind, "create"), &row, kind, name, &item);
+        Ok(item)
     }
 
     /// Replaces an item (a new name renames it).
@@ -319,13 +389,15 @@ impl MetadefService {
         new_name: &str,
         body: Value,
     ) -> Result<Item, MetadefError> {
-        self.writable(actor, ns).await?;
+        let row = self.writable(actor, ns).await?;
         self.item(actor, ns, kind, name).await?;
         check_item(kind, new_name, &body)?;
         self.repo
             .replace_item(ns, kind, (name, new_name), &body, &now())
             .await?;
-        self.item(actor, ns, kind, new_name).await
+        let item = self.item(actor, ns, kind, new_name).await?;
+        self.item_event(item_event(kind, "update"), &row, kind, name, &item);
+        Ok(item)
     }
 
     /// Deletes one item, or all of a kind when `name` is `None`; protected namespaces answer 403.
@@ -337,14 +409,30 @@ impl MetadefService {
         name: Option<&str>,
     ) -> Result<(), MetadefError> {
         let row = self.writable(actor, ns).await?;
-        if let Some(n) = name {
-            self.item(actor, ns, kind, n).await?;
-        }
+        let one = match name {
+            Some(n) => Some(self.item(actor, ns, kind, n).await?),
+            None => None,
+        };
         allow(
             can_delete_in(&row.ns, NamespacePart::Items(kind.noun().to_string())),
             || no_namespace(ns),
         )?;
-        self.repo.delete_items(ns, kind, name).await
+        self.repo.delete_items(ns, kind, name).await?;
+        match one {
+            Some(item) => {
+                self.item_event(item_event(kind, "delete"), &row, kind, &item.name, &item)
+            }
+            None => self.events.metadef(
+                match kind {
+                    Kind::Property => "metadef_namespace.delete_properties",
+                    Kind::Object => "metadef_namespace.delete_objects",
+                    Kind::Tag => "metadef_namespace.delete_tags",
+                },
+                &row.ns,
+                MetadefSubject::AllOf,
+            ),
+        }
+        Ok(())
     }
 
     /// `POST /tags`: replaces every tag with `tags`, or adds them when `append`.
@@ -365,8 +453,29 @@ impl MetadefService {
                 || no_namespace(ns),
             )?;
         }
+        let before: Vec<String> = self
+            .repo
+            .items(ns, Kind::Tag)
+            .await?
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
         self.repo.set_tags(ns, tags, append, &now()).await?;
-        self.repo.items(ns, Kind::Tag).await
+        let after = self.repo.items(ns, Kind::Tag).await?;
+        if !append {
+            self.events.metadef(
+                "metadef_namespace.delete_tags",
+                &row.ns,
+                MetadefSubject::AllOf,
+            );
+        }
+        for t in after
+            .iter()
+            .filter(|t| !append || !before.contains(&t.name))
+        {
+            self.item_event("metadef_tag.create", &row, Kind::Tag, &t.name, t);
+        }
+        Ok(after)
     }
 
     /// Every resource type (the seeded ones and those associations created).
@@ -394,15 +503,22 @@ impl MetadefService {
         ns: &str,
         a: Association,
     ) -> Result<AssociationRow, MetadefError> {
-        self.writable(actor, ns).await?;
+        let row = self.writable(actor, ns).await?;
         a.check()?;
         self.repo.associate(ns, &a, &now()).await?;
-        self.repo
+        let made = self
+            .repo
             .associations(ns)
             .await?
             .into_iter()
             .find(|r| r.assoc.name == a.name)
-            .ok_or_else(|| no_namespace(ns))
+            .ok_or_else(|| no_namespace(ns))?;
+        self.events.metadef(
+            "metadef_resource_type.create",
+            &row.ns,
+            MetadefSubject::ResourceType(&made.assoc),
+        );
+        Ok(made)
     }
 
     /// Removes an association.
@@ -417,6 +533,15 @@ impl MetadefService {
                 resource_type: rt.to_string(),
             }));
         }
+        self.events.metadef(
+            "metadef_resource_type.delete",
+            &row.ns,
+            MetadefSubject::ResourceType(&crate::domain::metadefs::Association {
+                name: rt.to_string(),
+                prefix: None,
+                properties_target: None,
+            }),
+        );
         Ok(())
     }
 

@@ -201,7 +201,9 @@ impl ImageService {
     /// Whether `actor` may see the image an event is about (the same decision as showing it,
     /// operator policy included; a member project counts whatever its share's status).
     pub fn may_see(&self, actor: &Actor, n: &crate::server::events::Notification) -> bool {
-        let crate::server::events::Audience::Image { image, members } = &n.audience;
+        let crate::server::events::Audience::Image { image, members } = &n.audience else {
+            return false;
+        };
         let m = if members.contains(&actor.project_id) {
             Membership::Pending
         } else {
