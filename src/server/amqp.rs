@@ -103,6 +103,10 @@ pub fn spawn(events: &Events, transport_url: &str, topics: Vec<String>) {
                 }
                 Err(RecvError::Closed) => return,
             };
+            // Another node's event: that node sends it.
+            if n.relayed {
+                continue;
+            }
             if link.is_none() {
                 match connect(&url, &topics).await {
                     Ok(l) => {

@@ -1,7 +1,7 @@
 //! `glimpse db copy`: moves a whole deployment from one database to another (typically the
 //! embedded SQLite to PostgreSQL, which is how a deployment grows): identity, images with their
 //! properties, tags, members and locations, limits and metadata definitions. Tokens, dashboard
-//! sessions, failed-login counts, claims and upload leases are not copied (users log in again;
+//! sessions, failed-login counts, claims, upload leases and relayed live events are not copied (users log in again;
 //! an upload in flight goes back to `queued` at the next start). The target is migrated first,
 //! filled in one transaction and its row counts checked against the source's.
 
@@ -183,7 +183,13 @@ const TABLES: &[Table] = &[
 const IN_USE: &[&str] = &["projects", "users", "images", "metadef_namespaces"];
 
 /// Tables emptied in a forced copy besides the copied ones (what the copy does not bring).
-const DROPPED: &[&str] = &["tokens", "login_failures", "claims", "image_upload_leases"];
+const DROPPED: &[&str] = &[
+    "tokens",
+    "login_failures",
+    "claims",
+    "image_upload_leases",
+    "live_events",
+];
 
 /// One value read from the source.
 #[derive(Debug, Clone)]

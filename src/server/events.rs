@@ -67,6 +67,9 @@ pub struct Notification {
     pub publisher_id: String,
     /// Who may see it.
     pub audience: Audience,
+    /// Whether another node emitted it (relayed through the database for the live stream):
+    /// it is not relayed again nor sent to AMQP, which its own node did.
+    pub relayed: bool,
 }
 
 impl Notification {
@@ -144,6 +147,7 @@ impl Events {
             message_id: uuid::Uuid::new_v4().to_string(),
             publisher_id: self.publisher.to_string(),
             audience,
+            relayed: false,
         };
         tracing::debug!(event = event_type, "notification");
         // Nobody listening is fine.
@@ -379,4 +383,166 @@ pub fn image_payload(img: &Image) -> Value {
         "deleted": deleted,
         "deleted_at": deleted.then(|| crate::server::clock::stored_to_seconds(&img.updated_at)),
     })
+}
+
+/// Every event type an image event can have (a relayed event's name is one of these).
+const IMAGE_EVENTS: [&str; 10] = [
+    "image.create",
+    "image.prepare",
+    "image.upload",
+    "image.activate",
+    "image.update",
+    "image.delete",
+    "image.send",
+    "image.member.create",
+    "image.member.update",
+    "image.member.delete",
+];
+
+/// How often a node reads the events other nodes wrote.
+const RELAY_POLL: std::time::Duration = std::time::Duration::from_millis(300);
+/// How long relayed events stay in the table.
+const RELAY_KEEP_MS: i64 = 60_000;
+/// How far back each read looks again, in sequence numbers: on PostgreSQL a row can commit after
+/// a later-numbered one, so recent numbers are read again and de-duplicated.
+const RELAY_LOOKBACK: i64 = 100;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Relayed {
+    event_type: String,
+    error: bool,
+    payload: Value,
+    timestamp: String,
+    message_id: String,
+    publisher_id: String,
+    image: Image,
+    members: Vec<ProjectId>,
+}
+
+impl Events {
+    /// Relays image events between the nodes sharing `db`, for the dashboard's live stream:
+    /// this node writes the ones it emits (not `image.send`), and re-emits to its own
+    /// subscribers the ones other nodes wrote, within about `RELAY_POLL`.
+    pub fn spawn_relay(&self, db: crate::server::db::Db, node: &str) {
+        let node: Arc<str> = node.into();
+        let mut rx = self.subscribe();
+        let (wdb, wnode) = (db.clone(), node.clone());
+        tokio::spawn(async move {
+            loop {
+                let n = match rx.recv().await {
+                    Ok(n) => n,
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let Audience::Image { image, members } = &n.audience else {
+                    continue;
+                };
+                if n.relayed || n.event_type == "image.send" {
+                    continue;
+                }
+                let body = Relayed {
+                    event_type: n.event_type.to_string(),
+                    error: n.priority == Priority::Error,
+                    payload: n.payload.clone(),
+                    timestamp: n.timestamp.clone(),
+                    message_id: n.message_id.clone(),
+                    publisher_id: n.publisher_id.clone(),
+                    image: (**image).clone(),
+                    members: members.clone(),
+                };
+                let body = serde_json::to_string(&body).unwrap_or_default();
+                let now = crate::server::clock::now_ms();
+                let r = crate::server::db::db_run!(&wdb, pool => {
+                    sqlx::query(
+                        "INSERT INTO live_events (node, created_ms, body) VALUES ($1, $2, $3)",
+                    )
+                    .bind(&*wnode)
+                    .bind(now)
+                    .bind(&body)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+                });
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "cannot relay a live event to the other nodes");
+                }
+            }
+        });
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let mut last: i64 = crate::server::db::db_run!(&db, pool => {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM live_events")
+                    .fetch_one(pool)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0)
+            });
+            let mut seen = std::collections::BTreeSet::new();
+            let mut tick = tokio::time::interval(RELAY_POLL);
+            let mut rounds = 0u64;
+            loop {
+                tick.tick().await;
+                rounds += 1;
+                let rows: Result<Vec<(i64, String)>, sqlx::Error> = crate::server::db::db_run!(&db, pool => {
+                    sqlx::query_as(
+                        "SELECT seq, body FROM live_events WHERE seq > $1 AND node <> $2
+                          ORDER BY seq",
+                    )
+                    .bind(last - RELAY_LOOKBACK)
+                    .bind(&*node)
+                    .fetch_all(pool)
+                    .await
+                });
+                let rows = match rows {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the other nodes' live events");
+                        continue;
+                    }
+                };
+                for (seq, body) in rows {
+                    last = last.max(seq);
+                    if !seen.insert(seq) {
+                        continue;
+                    }
+                    let Ok(r) = serde_json::from_str::<Relayed>(&body) else {
+                        continue;
+                    };
+                    let Some(event_type) = IMAGE_EVENTS.iter().find(|t| **t == r.event_type) else {
+                        continue;
+                    };
+                    let _ = tx.send(Arc::new(Notification {
+                        event_type,
+                        priority: if r.error {
+                            Priority::Error
+                        } else {
+                            Priority::Info
+                        },
+                        payload: r.payload,
+                        timestamp: r.timestamp,
+                        message_id: r.message_id,
+                        publisher_id: r.publisher_id,
+                        audience: Audience::Image {
+                            image: Box::new(r.image),
+                            members: r.members,
+                        },
+                        relayed: true,
+                    }));
+                }
+                // Sequence numbers below the look-back cannot come again.
+                seen = seen.split_off(&(last - RELAY_LOOKBACK));
+                if rounds.is_multiple_of(100) {
+                    let before = crate::server::clock::now_ms() - RELAY_KEEP_MS;
+                    let _ = crate::server::db::db_run!(&db, pool => {
+                        sqlx::query("DELETE FROM live_events WHERE created_ms < $1")
+                            .bind(before)
+                            .execute(pool)
+                            .await
+                            .map(|_| ())
+                    });
+                }
+            }
+        });
+    }
 }

@@ -299,6 +299,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "recovered from an interrupted run: uploads in flight went back to queued"
         );
     }
+    // The dashboard's live events reach browsers connected to any node.
+    backend
+        .images
+        .events()
+        .spawn_relay(backend.db.clone(), &config.node_name);
     // Uploads of a node that died while receiving go back to queued once their lease runs out.
     // One node at a time sweeps (the claim passes on if that node dies).
     let sweeper = backend.images.clone();

@@ -239,7 +239,7 @@ async fn disabled_notifications_drop_a_type_or_a_group() {
 
 /// Reads server-sent events from a live response until `until` accepts one; returns the image
 /// events seen, in order.
-async fn read_until(
+pub(crate) async fn read_until(
     resp: &mut reqwest::Response,
     buf: &mut String,
     until: impl Fn(&LiveEvent) -> bool,
