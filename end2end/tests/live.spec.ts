@@ -46,6 +46,13 @@ test('the images table updates live, and each browser gets only its own events',
   const seenByA = await a.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
   expect(seenByA).toContain('e2e-live-private');
   await expect(row(b.page, 'e2e-live-private')).toHaveCount(0);
+
+  // A share offered to B's project shows in B's navigation at once.
+  const projectB = (await (await request.get('/identity/v3/projects?name=e2e-live-b', { headers: admin })).json()).projects[0];
+  const shared = await (await request.post('/image/v2/images', { headers: lia, data: { name: 'e2e-live-shared', visibility: 'shared' } })).json();
+  const offer = await request.post(`/image/v2/images/${shared.id}/members`, { headers: lia, data: { member: projectB.id } });
+  expect(offer.status()).toBe(200);
+  await expect(b.page.getByRole('navigation', { name: 'Main' }).getByLabel('1 pending')).toBeVisible();
   expect(a.errors).toEqual([]);
   expect(b.errors).toEqual([]);
 });
