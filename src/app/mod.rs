@@ -25,6 +25,18 @@ pub fn browser_task(fut: impl std::future::Future<Output = ()> + 'static) {
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's Content-Security-Policy names the nonce Leptos puts on its inline scripts.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(v) =
+            axum::http::HeaderValue::from_str(&crate::server::http::dashboard_csp(&nonce))
+        {
+            res.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

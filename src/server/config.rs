@@ -44,7 +44,14 @@ pub struct Settings {
     /// API token lifetime in seconds [default: 3600]
     #[arg(long, env = "GLIMPSE_TOKEN_LIFETIME", global = true)]
     pub token_lifetime: Option<u64>,
-    /// Mark the session cookie `Secure` (serve over HTTPS) [default: false]
+    /// Serve HTTPS with this certificate chain (PEM), for single-binary deployments without a
+    /// proxy; needs `tls_key_file` [default: none, plain HTTP]
+    #[arg(long, env = "GLIMPSE_TLS_CERT_FILE", global = true)]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert_file` [default: none]
+    #[arg(long, env = "GLIMPSE_TLS_KEY_FILE", global = true)]
+    pub tls_key_file: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (serve over HTTPS) [default: true with tls_cert_file, else false]
     #[arg(long, env = "GLIMPSE_COOKIE_SECURE", global = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub cookie_secure: Option<bool>,
     /// Log format [default: text]
@@ -339,6 +346,8 @@ impl Settings {
             session_lifetime: over.session_lifetime.or(self.session_lifetime),
             token_lifetime: over.token_lifetime.or(self.token_lifetime),
             cookie_secure: over.cookie_secure.or(self.cookie_secure),
+            tls_cert_file: over.tls_cert_file.or(self.tls_cert_file),
+            tls_key_file: over.tls_key_file.or(self.tls_key_file),
             log_format: over.log_format.or(self.log_format),
             log: over.log.or(self.log),
             max_json_body: over.max_json_body.or(self.max_json_body),
@@ -409,6 +418,8 @@ pub struct Config {
     pub token_lifetime: u64,
     /// `Secure` cookie flag.
     pub cookie_secure: bool,
+    /// HTTPS: the certificate chain and key files.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter.
@@ -472,6 +483,11 @@ impl Config {
             .bind
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9292)));
         let stores_named = s.stores.as_ref().is_some_and(|s| !s.is_empty());
+        let tls = match (s.tls_cert_file.clone(), s.tls_key_file.clone()) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => anyhow::bail!("HTTPS needs both tls_cert_file and tls_key_file"),
+        };
         let stores = resolve_stores(s.stores, &data_dir)?;
         Ok(Config {
             bind,
@@ -490,7 +506,8 @@ impl Config {
             site_root: s.site_root.unwrap_or_else(|| PathBuf::from("target/site")),
             session_lifetime: s.session_lifetime.unwrap_or(3600),
             token_lifetime: s.token_lifetime.unwrap_or(3600),
-            cookie_secure: s.cookie_secure.unwrap_or(false),
+            cookie_secure: s.cookie_secure.unwrap_or(tls.is_some()),
+            tls,
             log_format: s.log_format.unwrap_or_default(),
             log: s.log.unwrap_or_else(|| "info".into()),
             max_json_body: s.max_json_body.unwrap_or(1 << 20),
@@ -532,7 +549,8 @@ impl Config {
         if addr.ip().is_unspecified() {
             addr.set_ip([127, 0, 0, 1].into());
         }
-        format!("http://{addr}")
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{addr}")
     }
 }
 

@@ -279,6 +279,10 @@ pub async fn router(
                 )
                 .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
                 .layer(axum::middleware::from_fn(http::cross_site_guard))
+                .layer(axum::middleware::from_fn_with_state(
+                    config.cookie_secure,
+                    http::security_headers,
+                ))
                 .layer(axum::middleware::from_fn(principal::with_actor_cell))
                 .layer(sessions)
                 .layer(Extension(services)),
@@ -372,12 +376,38 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     tracing::info!(%local, %public_url, data_dir = %config.data_dir.display(), "Glimpse is listening");
     println!("Glimpse is serving {public_url} (dashboard at /, Image API at /image, identity at /identity/v3)");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    match &config.tls {
+        None => {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .await?
+        }
+        Some((cert, key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot use the certificate {} with the key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                // In-flight requests get as long as they need, as with plain HTTP.
+                stopping.graceful_shutdown(None);
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+                .handle(handle)
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                .await?
+        }
+    }
     backend.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -80,7 +80,10 @@ pub async fn spawn_configured(
             .await
             .unwrap()
             .expect("server printed its address");
-        if let Some(rest) = line.strip_prefix("Glimpse is serving http://") {
+        if let Some(rest) = line
+            .strip_prefix("Glimpse is serving http://")
+            .or_else(|| line.strip_prefix("Glimpse is serving https://"))
+        {
             break rest.split_whitespace().next().unwrap().to_string();
         }
         banner.push(line);

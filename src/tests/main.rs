@@ -2,6 +2,7 @@
 //! 127.0.0.1:0 for the real OpenStack clients), the CLI binary, and the python clients.
 
 mod amqp;
+mod armour;
 mod cli;
 mod clients;
 mod contracts;

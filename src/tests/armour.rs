@@ -1,0 +1,194 @@
+//! The headers every response carries: a Content-Security-Policy on every HTML response (the
+//! dashboard's with a fresh nonce that its inline scripts, and only they, carry; the API's HTML
+//! error pages a policy that runs nothing), `X-Content-Type-Options: nosniff`,
+//! `Referrer-Policy: same-origin`, and HSTS only when cookies are `Secure`; HTTPS served directly
+//! with a certificate the test makes (openssl), checked by a client that trusts only it.
+
+use crate::support::{Answer, TestApp};
+use axum::body::Body;
+use axum::http::{header, Request};
+
+async fn get(app: &TestApp, path: &str, accept: &str) -> Answer {
+    let req = Request::builder()
+        .uri(path)
+        .header(header::ACCEPT, accept)
+        .body(Body::empty())
+        .unwrap();
+    app.send(req).await
+}
+
+fn csp(a: &Answer) -> String {
+    a.header("content-security-policy")
+        .unwrap_or_else(|| panic!("no CSP on {}", a.text()))
+}
+
+/// The nonce a dashboard policy allows.
+fn nonce_of(policy: &str) -> String {
+    let start = policy.find("'nonce-").expect("a nonce") + 7;
+    policy[start..].split('\'').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::new().await;
+    for (path, accept) in [
+        ("/login", "text/html"),
+        ("/image/v2/images", "application/json"),
+        ("/identity/v3", "application/json"),
+        ("/healthcheck", "*/*"),
+        ("/pkg/nothing.js", "*/*"),
+    ] {
+        let a = get(&app, path, accept).await;
+        assert_eq!(
+            a.header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            a.header("referrer-policy").as_deref(),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            a.header("strict-transport-security"),
+            None,
+            "{path}: plain HTTP"
+        );
+    }
+    let secure = TestApp::with(|s| s.cookie_secure = Some(true)).await;
+    let a = get(&secure, "/login", "text/html").await;
+    assert_eq!(
+        a.header("strict-transport-security").as_deref(),
+        Some("max-age=31536000; includeSubDomains")
+    );
+}
+
+#[tokio::test]
+async fn dashboard_pages_allow_only_their_own_inline_scripts() {
+    let app = TestApp::new().await;
+    let first = get(&app, "/login", "text/html").await;
+    let policy = csp(&first);
+    for part in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'self'",
+    ] {
+        assert!(policy.contains(part), "{part} in {policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let nonce = nonce_of(&policy);
+    assert!(nonce.len() >= 16, "{nonce}");
+    // Every inline script of the page carries this response's nonce.
+    let html = first.text();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "{html}");
+    for s in &scripts {
+        let tag = &s[..s.find('>').unwrap()];
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "a script without the nonce: <script{tag}>"
+        );
+    }
+    // A new response, a new nonce.
+    let second = get(&app, "/login", "text/html").await;
+    assert_ne!(nonce_of(&csp(&second)), nonce);
+}
+
+#[tokio::test]
+async fn the_apis_html_error_pages_run_nothing() {
+    let app = TestApp::new().await;
+    let a = get(&app, "/image/v2/images", "text/html").await;
+    assert_eq!(a.status, 401);
+    assert!(
+        a.header("content-type").unwrap().starts_with("text/html"),
+        "{:?}",
+        a.header("content-type")
+    );
+    let policy = csp(&a);
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_is_served_directly_with_the_configured_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let data = dir.path().join("data");
+    let (server, _) = crate::interrupted::spawn_configured(
+        &data,
+        "tls-node",
+        60,
+        Some(crate::support::ADMIN_PASSWORD),
+        None,
+        &[
+            ("GLIMPSE_TLS_CERT_FILE", cert.to_str().unwrap()),
+            ("GLIMPSE_TLS_KEY_FILE", key.to_str().unwrap()),
+        ],
+    )
+    .await;
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let url = format!("https://{}", server.addr);
+    let a = trusting
+        .get(format!("{url}/healthcheck"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.status(), 200);
+    // Over HTTPS, cookies are Secure by default, and HSTS tells browsers to stay there.
+    assert_eq!(
+        a.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let page = trusting.get(format!("{url}/login")).send().await.unwrap();
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    // The API's links name the HTTPS address.
+    let versions = trusting
+        .get(format!("{url}/image/versions"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let versions: serde_json::Value = serde_json::from_slice(&versions).unwrap();
+    let href = versions["versions"][0]["links"][0]["href"]
+        .as_str()
+        .unwrap();
+    assert!(href.starts_with(&format!("{url}/image/")), "{href}");
+    // A client that does not trust the certificate, and plain HTTP, get nowhere.
+    assert!(reqwest::get(format!("{url}/healthcheck")).await.is_err());
+    let plain = reqwest::get(format!("http://{}/healthcheck", server.addr)).await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
