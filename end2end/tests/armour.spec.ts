@@ -10,7 +10,10 @@ test('the dashboard hydrates and works under its Content-Security-Policy, with n
     w.violations = [];
     document.addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
+  // The dashboard's wasm comes compressed (the browser accepts br and gzip).
+  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
   const res = await page.goto('/login');
+  expect(['br', 'gzip']).toContain((await wasm).headers()['content-encoding']);
   const headers = res!.headers();
   expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
   expect(headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']{16,}' 'wasm-unsafe-eval'/);

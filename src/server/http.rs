@@ -151,6 +151,17 @@ pub async fn security_headers(
     res
 }
 
+/// What is compressed on the fly for a client that accepts it: pages, JSON and the dashboard's
+/// assets (wasm, JS, CSS). Never the image data (`application/octet-stream`, which would cost
+/// the download's speed and hide its length), the live event stream, or tiny bodies.
+pub fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    tower_http::compression::CompressionLayer::new().compress_when(
+        DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+    )
+}
+
 fn forbidden() -> Response {
     (
         StatusCode::FORBIDDEN,

@@ -278,6 +278,7 @@ pub async fn router(
                         .on_response(http::on_response),
                 )
                 .layer(PropagateRequestIdLayer::new(http::REQUEST_ID))
+                .layer(http::compression())
                 .layer(axum::middleware::from_fn(http::cross_site_guard))
                 .layer(axum::middleware::from_fn_with_state(
                     config.cookie_secure,

@@ -192,3 +192,69 @@ async fn https_is_served_directly_with_the_configured_certificate() {
     let plain = reqwest::get(format!("http://{}/healthcheck", server.addr)).await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
+
+/// Pages and JSON are compressed for clients that accept it; the image data never is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_json_are_compressed_but_never_the_image_data() {
+    let app = TestApp::new().await;
+    let admin = crate::support::Api::admin(&app).await;
+    let send = |path: &str, encoding: Option<&'static str>| {
+        let mut b = Request::builder()
+            .uri(path.to_string())
+            .header("x-auth-token", &admin.token)
+            .header(header::ACCEPT, "application/json, text/html");
+        if let Some(e) = encoding {
+            b = b.header(header::ACCEPT_ENCODING, e);
+        }
+        app.send(b.body(Body::empty()).unwrap())
+    };
+    let a = send("/login", Some("br")).await;
+    assert_eq!(a.header("content-encoding").as_deref(), Some("br"));
+    assert!(a
+        .header("vary")
+        .unwrap()
+        .to_lowercase()
+        .contains("accept-encoding"));
+    let a = send("/image/v2/images", Some("gzip")).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-encoding").as_deref(), Some("gzip"));
+    let a = send("/image/v2/images", None).await;
+    assert_eq!(a.header("content-encoding"), None);
+    assert!(a.json()["images"].is_array());
+
+    let img = admin
+        .create(serde_json::json!({"name": "z", "disk_format": "raw", "container_format": "bare"}))
+        .await;
+    let id = img["id"].as_str().unwrap();
+    let data = vec![0u8; 100_000]; // as compressible as data gets
+    assert_eq!(admin.upload(id, &data, None).await.status, 204);
+    let a = send(&format!("/image/v2/images/{id}/file"), Some("gzip, br")).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-encoding"), None);
+    assert_eq!(a.header("content-length").as_deref(), Some("100000"));
+    assert_eq!(a.body.len(), data.len());
+
+    // Nor the live event stream, which must reach the browser event by event.
+    let base = app.spawn().await;
+    let login = app
+        .server_fn(
+            glimpse::server_fns::auth::Login::PATH,
+            None,
+            &[
+                ("username", "admin"),
+                ("password", crate::support::ADMIN_PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    use leptos::server_fn::ServerFn;
+    let stream = reqwest::Client::new()
+        .get(format!("{base}/events"))
+        .header("cookie", login.session_cookie().unwrap())
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers().get("content-encoding"), None);
+}
