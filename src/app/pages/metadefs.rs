@@ -251,7 +251,7 @@ pub fn MetadefPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match doc.await {
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Err(e) => view! { <PageHeader title="Metadata Definition"/><ErrorBox error=e/> }.into_any(),
                     Ok(d) => view! { <NamespaceView doc=d version/> }.into_any(),
                 }
             })}
