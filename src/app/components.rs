@@ -184,3 +184,97 @@ pub fn short_time(stored: &str) -> String {
         .map(|s| s.replace('T', " "))
         .unwrap_or_else(|| stored.to_string())
 }
+
+/// The elements of `root` that take focus with Tab, in document order.
+#[cfg(feature = "hydrate")]
+fn focusables(root: &web_sys::HtmlElement) -> Vec<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = root.query_selector_all(
+        "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), \
+         textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return vec![];
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+/// A confirmation (`role="alertdialog"`, named by `label`): focus moves to its first button when
+/// it opens, Tab and Shift+Tab stay inside it, Escape cancels, and focus goes back to what opened
+/// it when it closes.
+#[component]
+pub fn ConfirmDialog(
+    #[prop(into)] label: String,
+    on_cancel: impl Fn() + Send + Sync + 'static,
+    children: Children,
+) -> impl IntoView {
+    let root = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let opener = StoredValue::new_local(None::<web_sys::HtmlElement>);
+        let opened = StoredValue::new(false);
+        Effect::new(move |_| {
+            let Some(div) = root.get() else { return };
+            if opened.get_value() {
+                return;
+            }
+            opened.set_value(true);
+            let active = document()
+                .active_element()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            opener.set_value(active);
+            if let Some(first) = focusables(&div).first() {
+                let _ = first.focus();
+            }
+        });
+        on_cleanup(move || {
+            opener.try_with_value(|o| {
+                if let Some(o) = o.as_ref().filter(|o| o.is_connected()) {
+                    let _ = o.focus();
+                }
+            });
+        });
+    }
+    let keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            on_cancel();
+        }
+        "Tab" =>
+        {
+            #[cfg(feature = "hydrate")]
+            if let Some(div) = root.get_untracked() {
+                let all = focusables(&div);
+                let active = document().active_element();
+                let at = |e: Option<&web_sys::HtmlElement>| {
+                    e.is_some_and(|e| {
+                        active
+                            .as_ref()
+                            .is_some_and(|a| a == e.as_ref() as &web_sys::Element)
+                    })
+                };
+                let (first, last) = (all.first(), all.last());
+                if ev.shift_key() && at(first) {
+                    ev.prevent_default();
+                    if let Some(l) = last {
+                        let _ = l.focus();
+                    }
+                } else if !ev.shift_key() && at(last) {
+                    ev.prevent_default();
+                    if let Some(f) = first {
+                        let _ = f.focus();
+                    }
+                }
+            }
+        }
+        _ => {}
+    };
+    view! {
+        <div class="confirm" role="alertdialog" aria-modal="true" aria-label=label node_ref=root on:keydown=keydown>
+            {children()}
+        </div>
+    }
+}

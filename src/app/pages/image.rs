@@ -2,7 +2,7 @@
 //! that streams the data from the image API.
 
 use crate::app::components::{image_type, short_time, StatusBadge};
-use crate::app::components::{mutation, ErrorBox, PageHeader};
+use crate::app::components::{mutation, ConfirmDialog, ErrorBox, PageHeader};
 use crate::app::layout::use_session;
 use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::ids::{ImageId, ProjectId};
@@ -290,11 +290,11 @@ fn ImageActions(
         {move || confirming.get().then(|| {
             let really_delete = really_delete.clone();
             view! {
-                <div class="confirm" role="alertdialog" aria-labelledby="confirm-h">
-                    <p id="confirm-h">"Delete this image? Its data is removed and this cannot be undone."</p>
+                <ConfirmDialog label="Delete this image?" on_cancel=move || confirming.set(false)>
+                    <p>"Delete this image? Its data is removed and this cannot be undone."</p>
                     <button class="btn danger" on:click=move |_| really_delete()>"Delete image"</button>
                     <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
+                </ConfirmDialog>
             }
         })}
         {(!reasons.is_empty())

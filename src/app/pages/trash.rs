@@ -1,7 +1,7 @@
 //! Admin > Trash: deleted images that keep their data until the scrubber runs (delayed delete),
 //! with Restore and Delete now. Glance can only restore from the command line.
 
-use crate::app::components::{mutation, short_time, ErrorBox, PageHeader};
+use crate::app::components::{mutation, short_time, ConfirmDialog, ErrorBox, PageHeader};
 use crate::domain::ids::ImageId;
 use crate::domain::image::human_size;
 use crate::server_fns::trash::{list_trash, PurgeImage, RestoreImage, TrashItem, TrashPage};
@@ -80,16 +80,16 @@ fn TrashTable(page: TrashPage, version: RwSignal<u32>) -> impl IntoView {
             }}
         </section>
         {move || confirming.get().map(|(id, name)| view! {
-            <div class="confirm" role="alertdialog" aria-labelledby="purge-h">
+            <ConfirmDialog label=format!("Remove the data of {name} now?") on_cancel=move || confirming.set(None)>
                 <div>
-                    <p id="purge-h">{format!("Remove the data of {name} now? It cannot be restored afterwards.")}</p>
+                    <p>{format!("Remove the data of {name} now? It cannot be restored afterwards.")}</p>
                 </div>
                 <button class="btn danger" on:click=move |_| {
                     purge.dispatch(PurgeImage { id: id.clone() });
                     confirming.set(None);
                 }>"Delete now"</button>
                 <button class="btn" on:click=move |_| confirming.set(None)>"Cancel"</button>
-            </div>
+            </ConfirmDialog>
         })}
     }
 }

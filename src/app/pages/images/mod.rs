@@ -2,8 +2,8 @@
 //! own list parameters. The whole view lives in the URL, so it can be bookmarked and the back
 //! button works.
 
-use crate::app::components::mutation;
 use crate::app::components::{image_type, short_time, ErrorBox, PageHeader, StatusBadge};
+use crate::app::components::{mutation, ConfirmDialog};
 use crate::app::layout::use_session;
 use crate::domain::ids::ImageId;
 use crate::domain::image::{human_size, Image, ImageStatus, DISK_FORMATS};

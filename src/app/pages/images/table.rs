@@ -403,7 +403,7 @@ pub(super) fn BatchBar(
         {move || confirming.get().then(|| {
             let list = selected.get();
             view! {
-                <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                <ConfirmDialog label="Confirm delete" on_cancel=move || confirming.set(false)>
                     <div>
                         <p>{match list.len() {
                             1 => "Delete this image? Its data is removed and this cannot be undone.".to_string(),
@@ -417,7 +417,7 @@ pub(super) fn BatchBar(
                     </div>
                     <button class="btn danger" on:click=move |_| run()>"Delete images"</button>
                     <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
+                </ConfirmDialog>
             }
         })}
         {move || {
