@@ -320,6 +320,23 @@ fn from_file(file: &Path) -> impl FnOnce(std::net::TcpStream) + Send + 'static {
     }
 }
 
+/// From the cached file with read(2) and write(2) through a 1 MiB buffer: what any server that
+/// reads the file and writes it to the socket does (one copy more than memory to memory).
+fn from_file_copy(file: &Path) -> impl FnOnce(std::net::TcpStream) + Send + 'static {
+    let mut f = std::fs::File::open(file).unwrap();
+    move |mut s| {
+        use std::io::{Read, Write};
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            s.write_all(&buf[..n]).unwrap();
+        }
+    }
+}
+
 /// The list figures on one database (`url`, already created and holding the admin): p50/p95 at
 /// 10k and 100k images, the dashboard's pages, and create calls per second. Returns
 /// (images, call, p95 ms).
@@ -616,19 +633,25 @@ async fn transfers(root: &Path, data: &Path) {
     // Each warm download is paired with a loopback TCP reference taken just before it, so that
     // the ratio compares the two on the same machine at the same moment (the host is shared and
     // its loopback throughput moves by a third between minutes).
-    let (mut colds, mut downs, mut paired) = (vec![], vec![], vec![]);
+    let (mut colds, mut downs, mut paired, mut paired_copy) = (vec![], vec![], vec![], vec![]);
     for id in &ids {
         colds.push(download(&server.addr, &t, id).await);
         for _ in 0..3 {
             let reference = tokio::task::spawn_blocking(|| loopback(from_memory))
                 .await
                 .unwrap();
+            let f = file.clone();
+            let copying = tokio::task::spawn_blocking(move || loopback(from_file_copy(&f)))
+                .await
+                .unwrap();
             let took = download(&server.addr, &t, id).await;
             downs.push(took);
             paired.push(reference.as_secs_f64() / took.as_secs_f64());
+            paired_copy.push(copying.as_secs_f64() / took.as_secs_f64());
         }
     }
     paired.sort_by(f64::total_cmp);
+    paired_copy.sort_by(f64::total_cmp);
     let cold = mbps(GIB, median(colds));
     let up = mbps(GIB, median(ups));
     let up_off = mbps(GIB, median(uninspected));
@@ -666,6 +689,13 @@ async fn transfers(root: &Path, data: &Path) {
         paired[paired.len() / 2],
         paired[0],
         paired[paired.len() - 1]
+    );
+    println!(
+        "download beside loopback TCP from the cached file by read() and write() (a server's copies, \
+         no HTTP) taken just before it, 9 pairs: median {:.2} x, worst {:.2} x, best {:.2} x",
+        paired_copy[paired_copy.len() / 2],
+        paired_copy[0],
+        paired_copy[paired_copy.len() - 1]
     );
     println!(
         "server peak RSS {:.1} MB (target < 100 MB)",
