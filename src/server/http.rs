@@ -116,13 +116,16 @@ const STATIC_HTML_CSP: &str =
 /// Middleware: the headers every response carries: `X-Content-Type-Options: nosniff`,
 /// `Referrer-Policy: same-origin`, HSTS when cookies are `Secure` (the server is reached over
 /// HTTPS), and a Content-Security-Policy on HTML that has none yet (dashboard pages set their
-/// own, with the nonce of their inline scripts).
+/// own, with the nonce of their inline scripts), and `Cache-Control: no-cache` on the dashboard's
+/// assets.
 pub async fn security_headers(
     axum::extract::State(hsts): axum::extract::State<bool>,
     req: Request,
     next: Next,
 ) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
+    let status = res.status();
     let h = res.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -136,6 +139,15 @@ pub async fn security_headers(
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    // The dashboard's assets keep their names from one release to the next: browsers must ask
+    // again each time (a 304 when unchanged, so a warm visit moves no wasm), never run a stale
+    // wasm against a newer page.
+    if is_asset && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-cache"),
         );
     }
     let html = h

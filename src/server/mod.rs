@@ -259,6 +259,12 @@ pub async fn router(
         .route("/identity/", get(keystone::versions))
         .nest("/identity", keystone::router())
         .nest_service("/image", glance::router())
+        // The dashboard's assets, with a 304 to a browser that has the file already (compressed
+        // on the fly like everything else).
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(config.site_root.join("pkg")),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -258,3 +258,37 @@ async fn pages_and_json_are_compressed_but_never_the_image_data() {
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers().get("content-encoding"), None);
 }
+
+/// The dashboard's assets are revalidated on every visit (they keep their names across
+/// releases): `no-cache`, and an unchanged one answers 304 with no body.
+#[tokio::test]
+async fn assets_are_revalidated_and_unchanged_ones_answer_304() {
+    let app = TestApp::new().await;
+    let pkg = app.config.site_root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("glimpse.js"),
+        "export default function () {}\n".repeat(10),
+    )
+    .unwrap();
+    let first = get(&app, "/pkg/glimpse.js", "*/*").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("cache-control").as_deref(), Some("no-cache"));
+    let modified = first.header("last-modified").expect("a validator");
+    let req = Request::builder()
+        .uri("/pkg/glimpse.js")
+        .header(header::IF_MODIFIED_SINCE, &modified)
+        .body(Body::empty())
+        .unwrap();
+    let again = app.send(req).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("cache-control").as_deref(), Some("no-cache"));
+    // Pages and the API are not assets.
+    assert_eq!(
+        get(&app, "/healthcheck", "*/*")
+            .await
+            .header("cache-control"),
+        None
+    );
+}
