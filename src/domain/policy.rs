@@ -25,6 +25,18 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A caller in a fresh project holding `roles` (tests).
+    #[cfg(test)]
+    pub(crate) fn random_with(roles: &[Role]) -> Actor {
+        Actor {
+            user_id: UserId::random(),
+            user_name: "u".into(),
+            project_id: ProjectId::random(),
+            project_name: "p".into(),
+            roles: RoleSet::effective(roles.iter().copied()),
+        }
+    }
+
     /// Whether the actor holds `role` (directly or through an implying role).
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(role)
@@ -350,13 +362,7 @@ mod tests {
     use super::*;
 
     fn actor(roles: &[Role]) -> Actor {
-        Actor {
-            user_id: UserId::random(),
-            user_name: "u".into(),
-            project_id: ProjectId::random(),
-            project_name: "p".into(),
-            roles: RoleSet::effective(roles.iter().copied()),
-        }
+        Actor::random_with(roles)
     }
 
     #[test]

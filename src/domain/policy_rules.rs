@@ -433,18 +433,11 @@ fn attr_value(t: &Target, attr: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::identity::RoleSet;
-    use crate::domain::ids::{ImageId, ProjectId, UserId};
+    use crate::domain::ids::{ImageId, ProjectId};
     use crate::domain::image::{ImageStatus, Visibility};
 
     fn actor(role: Role) -> Actor {
-        Actor {
-            user_id: UserId::random(),
-            user_name: "u".into(),
-            project_id: ProjectId::random(),
-            project_name: "p".into(),
-            roles: RoleSet::effective([role]),
-        }
+        Actor::random_with(&[role])
     }
 
     fn image(owner: &ProjectId, vis: Visibility) -> Image {

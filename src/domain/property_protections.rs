@@ -273,17 +273,9 @@ fn who(v: &str, format: RuleFormat) -> Result<Who, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::identity::RoleSet;
-    use crate::domain::ids::{ProjectId, UserId};
 
     fn actor(role: Role) -> Actor {
-        Actor {
-            user_id: UserId::random(),
-            user_name: "u".into(),
-            project_id: ProjectId::random(),
-            project_name: "p".into(),
-            roles: RoleSet::effective([role]),
-        }
+        Actor::random_with(&[role])
     }
 
     /// Glance's `etc/property-protections-roles.conf.sample`, comments removed.

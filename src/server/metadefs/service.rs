@@ -73,7 +73,7 @@ pub struct MetadefService {
 }
 
 /// The event type of `kind`'s items (`metadef_property.create`, …).
-fn item_event(kind: Kind, verb: &str) -> &'static str {
+fn item_event_type(kind: Kind, verb: &str) -> &'static str {
     match (kind, verb) {
         (Kind::Property, "create") => "metadef_property.create",
         (Kind::Property, "update") => "metadef_property.update",
@@ -374,7 +374,7 @@ impl MetadefService {
         check_item(kind, name, &body)?;
         self.repo.create_item(ns, kind, name, &body, &now()).await?;
         let item = self.item(actor, ns, kind, name).await?;
-        self.item_event(item_event(kind, "create"), &row, kind, name, &item);
+        self.item_event(item_event_type(kind, "create"), &row, kind, name, &item);
         Ok(item)
     }
 
@@ -396,7 +396,7 @@ impl MetadefService {
             .replace_item(ns, kind, (name, new_name), &body, &now())
             .await?;
         let item = self.item(actor, ns, kind, new_name).await?;
-        self.item_event(item_event(kind, "update"), &row, kind, name, &item);
+        self.item_event(item_event_type(kind, "update"), &row, kind, name, &item);
         Ok(item)
     }
 
@@ -419,9 +419,13 @@ impl MetadefService {
         )?;
         self.repo.delete_items(ns, kind, name).await?;
         match one {
-            Some(item) => {
-                self.item_event(item_event(kind, "delete"), &row, kind, &item.name, &item)
-            }
+            Some(item) => self.item_event(
+                item_event_type(kind, "delete"),
+                &row,
+                kind,
+                &item.name,
+                &item,
+            ),
             None => self.events.metadef(
                 match kind {
                     Kind::Property => "metadef_namespace.delete_properties",

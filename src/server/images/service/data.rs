@@ -352,7 +352,9 @@ impl ImageService {
         if self.events.enabled("image.send") {
             // `image.send` when the stream ends, or is dropped early (a client gone), with the
             // bytes that went out.
-            let (events, members) = (self.events.clone(), self.audience(&img).await);
+            // No members query on the download path: the audience of `image.send` is never
+            // read (the live stream and the relay leave it out; AMQP consumers get it all).
+            let (events, members) = (self.events.clone(), Vec::new());
             let (sent_img, project, user) = (
                 img.clone(),
                 actor.project_id.clone(),
