@@ -12,3 +12,6 @@ pub mod policy_rules;
 #[cfg(feature = "ssr")]
 pub mod property_protections;
 pub mod reason;
+pub mod task;
+#[cfg(feature = "ssr")]
+pub mod uri_filter;

@@ -47,11 +47,15 @@ pub enum Rule {
     ContextIsAdmin,
     /// `delete_image_location` (remove one store's copy)
     DeleteImageLocation,
+    /// `copy_image` (import with copy-image)
+    CopyImage,
+    /// `tasks_api_access` (the admin task list)
+    TasksApiAccess,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 20] = [
         Rule::AddImage,
         Rule::GetImage,
         Rule::GetImages,
@@ -70,6 +74,8 @@ impl Rule {
         Rule::ModifyMember,
         Rule::ContextIsAdmin,
         Rule::DeleteImageLocation,
+        Rule::CopyImage,
+        Rule::TasksApiAccess,
     ];
 
     /// Glance's name for the rule.
@@ -93,6 +99,8 @@ impl Rule {
             Rule::GetMembers => "get_members",
             Rule::ModifyMember => "modify_member",
             Rule::ContextIsAdmin => "context_is_admin",
+            Rule::CopyImage => "copy_image",
+            Rule::TasksApiAccess => "tasks_api_access",
         }
     }
 

@@ -264,6 +264,38 @@ pub enum Reason {
     DataGone {
         id: String,
     },
+
+    // Import.
+    ImportMethodDisabled {
+        method: String,
+    },
+    ImportNeedsStatus {
+        method: String,
+        status: String,
+    },
+    ImportFormatsFirst,
+    ImportRunning {
+        task: String,
+    },
+    UriRefused {
+        why: String,
+    },
+    StoreHasImage {
+        store: String,
+    },
+    AdminOnlyCopy,
+    AdminOnlyTasks,
+    TaskNotFound {
+        id: String,
+    },
+    SourceFailed {
+        why: String,
+    },
+    ConversionFailed {
+        why: String,
+    },
+    DeletedDuringImport,
+    ImportInterrupted,
 }
 
 impl Reason {
@@ -483,6 +515,36 @@ impl fmt::Display for Reason {
                 f.write_str("Image was deleted while its data was being uploaded.")
             }
             DataGone { id } => write!(f, "Image {id} cannot be restored: its data is gone."),
+
+            ImportMethodDisabled { method } => {
+                write!(f, "Import method {method} is not enabled on this cloud.")
+            }
+            ImportNeedsStatus { method, status } => write!(
+                f,
+                "Image needs to be in '{status}' state to use the '{method}' method."
+            ),
+            ImportFormatsFirst => f.write_str(
+                "'disk_format' and 'container_format' must be set prior to importing data.",
+            ),
+            ImportRunning { task } => write!(
+                f,
+                "Image has an import running already (task {task}); wait for it to end."
+            ),
+            UriRefused { why } => {
+                write!(f, "URI for web-download does not pass filtering: {why}.")
+            }
+            StoreHasImage { store } => {
+                write!(f, "Image is already present in store '{store}'.")
+            }
+            AdminOnlyCopy => f.write_str("Only administrators can copy images between stores."),
+            AdminOnlyTasks => f.write_str("Only administrators can list all tasks."),
+            TaskNotFound { id } => write!(f, "Task with identifier {id} not found"),
+            SourceFailed { why } => write!(f, "The image could not be fetched: {why}."),
+            ConversionFailed { why } => write!(f, "The image could not be converted: {why}."),
+            DeletedDuringImport => f.write_str("Image was deleted while it was being imported."),
+            ImportInterrupted => {
+                f.write_str("The import was interrupted; the image went back to queued.")
+            }
         }
     }
 }

@@ -136,6 +136,31 @@ pub struct Settings {
     /// [default: 300]
     #[arg(long, env = "GLIMPSE_SCRUB_INTERVAL", global = true)]
     pub scrub_interval: Option<u64>,
+    /// Import methods offered, comma separated, among glance-direct, web-download and
+    /// copy-image (Glance's `enabled_import_methods`) [default: all three]
+    #[arg(
+        long,
+        env = "GLIMPSE_ENABLED_IMPORT_METHODS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub enabled_import_methods: Option<Vec<String>>,
+    /// Convert imported images to this disk format with `qemu-img` (Glance's `image_conversion`
+    /// plugin; `raw` is Glance's output format) [default: none, no conversion]
+    #[arg(long, env = "GLIMPSE_IMAGE_CONVERSION_FORMAT", global = true)]
+    pub image_conversion_format: Option<String>,
+    /// Seconds a web-download waits for its source to send more data before it fails
+    /// [default: 60]
+    #[arg(long, env = "GLIMPSE_WEB_DOWNLOAD_IDLE_TIMEOUT", global = true)]
+    pub web_download_idle_timeout: Option<u64>,
+    /// Which URIs web-download may fetch, as an `[import_filtering]` table of the settings file
+    /// (Glance's `import_filtering_opts`: `allowed_schemes`, `disallowed_schemes`,
+    /// `allowed_hosts`, `disallowed_hosts`, `allowed_ports`, `disallowed_ports`, plus
+    /// `max_redirects`). Loopback, private, link-local, multicast and reserved addresses are
+    /// refused unless their host is in `allowed_hosts` [default: http and https on ports 80 and
+    /// 443 to public addresses, 5 redirects]
+    #[arg(skip)]
+    pub import_filtering: Option<crate::domain::uri_filter::UriFilter>,
     /// Image stores, as `[[stores]]` tables of the settings file (`id`, `kind`, `default`,
     /// `description`, and the kind's own keys) [default: one file store `file` in <data dir>/images]
     #[arg(skip)]
@@ -373,6 +398,14 @@ impl Settings {
             scrub_time: over.scrub_time.or(self.scrub_time),
             scrub_interval: over.scrub_interval.or(self.scrub_interval),
             stores: over.stores.or(self.stores),
+            enabled_import_methods: over.enabled_import_methods.or(self.enabled_import_methods),
+            image_conversion_format: over
+                .image_conversion_format
+                .or(self.image_conversion_format),
+            web_download_idle_timeout: over
+                .web_download_idle_timeout
+                .or(self.web_download_idle_timeout),
+            import_filtering: over.import_filtering.or(self.import_filtering),
         }
     }
 
@@ -460,6 +493,14 @@ pub struct Config {
     pub scrub_time: u64,
     /// Seconds between scrubber runs.
     pub scrub_interval: u64,
+    /// The import methods offered.
+    pub import_methods: Vec<crate::domain::task::ImportMethod>,
+    /// The disk format imports are converted to, if any.
+    pub image_conversion_format: Option<String>,
+    /// web-download's idle timeout, seconds.
+    pub web_download_idle_timeout: u64,
+    /// Which URIs web-download may fetch.
+    pub import_filtering: crate::domain::uri_filter::UriFilter,
 }
 
 impl Config {
@@ -489,7 +530,32 @@ impl Config {
             _ => anyhow::bail!("HTTPS needs both tls_cert_file and tls_key_file"),
         };
         let stores = resolve_stores(s.stores, &data_dir)?;
+        let import_methods = match s.enabled_import_methods {
+            None => crate::domain::task::ImportMethod::ALL.to_vec(),
+            Some(names) => names
+                .iter()
+                .map(|n| n.trim())
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    crate::domain::task::ImportMethod::parse(n).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "enabled_import_methods: unknown method {n:?} (use glance-direct, web-download, copy-image)"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        };
+        let image_conversion_format = match s.image_conversion_format {
+            Some(f) if !crate::domain::image::DISK_FORMATS.contains(&f.as_str()) => {
+                anyhow::bail!("image_conversion_format: unknown disk format {f:?}")
+            }
+            other => other,
+        };
         Ok(Config {
+            import_methods,
+            image_conversion_format,
+            web_download_idle_timeout: s.web_download_idle_timeout.unwrap_or(60).max(1),
+            import_filtering: s.import_filtering.unwrap_or_default(),
             bind,
             stores,
             stores_named,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod db_copy;
 pub mod events;
+pub mod fetch;
 pub mod glance;
 pub mod http;
 pub mod identity;
@@ -32,6 +33,7 @@ use config::Config;
 use config::StoreKind;
 use identity::throttle::{LoginThrottle, DELAY_STEP};
 use identity::{principal, repo::IdentityRepo, IdentityService};
+use images::service::{Conversion, ImportSettings};
 use images::{repo::ImageRepo, ImageService};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -46,6 +48,9 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The staging area's store id (Glance's name for it).
+pub const STAGING_STORE: &str = "os_glance_staging_store";
 
 /// The operator: who the `glimpse` CLI acts as. It has direct database access anyway, so it
 /// holds the admin role; it is never produced from a request.
@@ -131,6 +136,52 @@ impl Backend {
                     .collect(),
             );
         }
+        // The staging area sits beside the default store, so every node that reads the store
+        // reads what any node staged (Glance's `os_glance_staging_store`).
+        let staging: Arc<dyn ImageStore> = match config
+            .stores
+            .iter()
+            .find(|s| s.id == stores.default_id())
+            .map(|s| &s.kind)
+        {
+            Some(StoreKind::S3(settings)) => {
+                let mut settings = settings.clone();
+                settings.prefix.push_str("staging/");
+                Arc::new(
+                    crate::server::store::s3::S3Store::new(STAGING_STORE, &settings)
+                        .map_err(|e| anyhow::anyhow!("the staging area: {e}"))?,
+                )
+            }
+            Some(StoreKind::File { path }) => Arc::new(
+                FileStore::open(STAGING_STORE, path.join("staging"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot open the staging area: {e}"))?,
+            ),
+            None => Arc::new(
+                FileStore::open(STAGING_STORE, config.data_dir.join("staging"))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot open the staging area: {e}"))?,
+            ),
+        };
+        let stores = stores.with_staging(staging);
+        let imports = ImportSettings {
+            methods: config.import_methods.clone(),
+            fetcher: fetch::Fetcher::new(
+                config.import_filtering.clone(),
+                Duration::from_secs(10),
+                Duration::from_secs(config.web_download_idle_timeout),
+            ),
+            conversion: config
+                .image_conversion_format
+                .as_ref()
+                .map(|format| Conversion {
+                    format: format.clone(),
+                    work_dir: config.data_dir.join("convert"),
+                    cpu_seconds: 600,
+                    memory_bytes: 1 << 30,
+                }),
+            ..Default::default()
+        };
         let (overrides, protections) = policies(config)?;
         // One event stream for the node: images and metadefs.
         let events = events::Events::new(&config.node_name, config.disabled_notifications.clone());
@@ -150,6 +201,7 @@ impl Backend {
             Duration::from_secs(config.scrub_time),
         )
         .property_protections(protections)
+        .imports(imports)
         .with_events(events.clone());
         let metadefs = metadefs::MetadefService::new(metadefs::MetadefRepo::new(db.clone()))
             .with_events(events);
@@ -336,6 +388,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         },
     );
+    // Import tasks: this node runs what it starts, and what other nodes started or left behind.
+    backend.images.spawn_task_runner();
     // Delayed delete's scrubber: one node at a time removes the data of due pending deletions.
     let scrubber = backend.images.clone();
     backend.claims.clone().spawn_periodic(

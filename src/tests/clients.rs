@@ -41,6 +41,25 @@ impl As<'_> {
     }
 }
 
+/// The OS_* environment of a password login as `user` in `project`.
+pub fn password_env<'a>(
+    auth_url: &'a str,
+    user: &'a str,
+    password: &'a str,
+    project: &'a str,
+) -> [(&'a str, &'a str); 8] {
+    [
+        ("OS_AUTH_URL", auth_url),
+        ("OS_USERNAME", user),
+        ("OS_PASSWORD", password),
+        ("OS_PROJECT_NAME", project),
+        ("OS_USER_DOMAIN_NAME", "Default"),
+        ("OS_PROJECT_DOMAIN_NAME", "Default"),
+        ("OS_IDENTITY_API_VERSION", "3"),
+        ("OS_INTERFACE", "public"),
+    ]
+}
+
 impl Clients {
     /// `program` as `user` in `project`.
     pub fn as_user<'a>(
@@ -85,23 +104,49 @@ impl Clients {
         args: &[&str],
     ) -> Run {
         let auth_url = format!("{}/identity/v3", self.base);
-        let env = [
-            ("OS_AUTH_URL", auth_url.as_str()),
-            ("OS_USERNAME", user),
-            ("OS_PASSWORD", password),
-            ("OS_PROJECT_NAME", project),
-            ("OS_USER_DOMAIN_NAME", "Default"),
-            ("OS_PROJECT_DOMAIN_NAME", "Default"),
-            ("OS_IDENTITY_API_VERSION", "3"),
-            ("OS_INTERFACE", "public"),
-        ];
+        let env = password_env(&auth_url, user, password, project);
         self.run_env(program, &env, args).await
     }
 
     /// Runs a client program with exactly the given OS_* environment.
     pub async fn run_env(&self, program: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+        self.run_with(program, env, args, false).await
+    }
+
+    /// `run` with no standard input at all: glanceclient takes any standard input that is not
+    /// a terminal, even an empty one, for image data (and refuses it with web-download).
+    pub async fn run_without_stdin(
+        &self,
+        program: &str,
+        user: &str,
+        password: &str,
+        project: &str,
+        args: &[&str],
+    ) -> Run {
+        let auth_url = format!("{}/identity/v3", self.base);
+        let env = password_env(&auth_url, user, password, project);
+        self.run_with(program, &env, args, true).await
+    }
+
+    async fn run_with(
+        &self,
+        program: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+        close_stdin: bool,
+    ) -> Run {
         let home = tempfile::tempdir().unwrap();
-        let out = tokio::process::Command::new(self.bin.join(program))
+        let mut cmd = if close_stdin {
+            // The shell closes descriptor 0 before it becomes the client.
+            let mut c = tokio::process::Command::new("/bin/sh");
+            c.arg("-c")
+                .arg("exec \"$0\" \"$@\" <&-")
+                .arg(self.bin.join(program));
+            c
+        } else {
+            tokio::process::Command::new(self.bin.join(program))
+        };
+        let out = cmd
             .args(args)
             .env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))

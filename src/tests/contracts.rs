@@ -105,6 +105,7 @@ async fn image_repo_uploads_are_leased_to_one_node() {
             (ImageStatus::Saving, ImageStatus::Queued),
             None,
             "2026-01-01T00:01:30.000000Z",
+            true,
         )
         .await
         .unwrap();
@@ -123,6 +124,7 @@ async fn image_repo_uploads_are_leased_to_one_node() {
             (ImageStatus::Saving, ImageStatus::Queued),
             Some("node-1"),
             T0,
+            true,
         )
         .await
         .unwrap();

@@ -12,6 +12,7 @@ mod events;
 mod glance_parity;
 mod identity_api;
 mod images_api;
+mod import;
 mod inspection;
 mod interrupted;
 mod load;

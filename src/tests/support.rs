@@ -155,6 +155,7 @@ impl TestApp {
         tweak(&mut s);
         let config = Arc::new(Config::resolve(s).unwrap());
         let backend = Backend::open(&config).await.unwrap();
+        backend.images.spawn_task_runner();
         backend
             .identity
             .bootstrap(Some(ADMIN_PASSWORD.into()))

@@ -21,6 +21,20 @@ pub async fn upload(
     let actor = actor(a)?;
     let id = image_id(&id)?;
     let headers = req.headers();
+    let declared = octet_stream_size(headers)?;
+    let store = headers
+        .get("x-image-meta-store")
+        .map(|v| v.to_str().unwrap_or("").to_string());
+    let body = req.into_body().into_data_stream();
+    s.images
+        .upload(&actor, &id, declared, store.as_deref(), body)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks that a data upload is `application/octet-stream` (415 otherwise) and reads its
+/// expected size: `x-openstack-image-size`, else `Content-Length`.
+pub fn octet_stream_size(headers: &axum::http::HeaderMap) -> Result<Option<u64>, GlanceError> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -42,18 +56,10 @@ pub async fn upload(
                 .ok_or_else(|| GlanceError::bad_request(format!("Invalid {name} header"))),
         }
     };
-    let declared = match number("x-openstack-image-size")? {
+    Ok(match number("x-openstack-image-size")? {
         Some(n) => Some(n),
         None => number("content-length")?,
-    };
-    let store = headers
-        .get("x-image-meta-store")
-        .map(|v| v.to_str().unwrap_or("").to_string());
-    let body = req.into_body().into_data_stream();
-    s.images
-        .upload(&actor, &id, declared, store.as_deref(), body)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    })
 }
 
 fn parse_range(v: &str) -> Result<ByteRange, GlanceError> {

@@ -83,6 +83,13 @@ pub async fn create(
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
+    let methods = s.images.import_methods();
+    if !methods.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&methods.join(",")) {
+            resp.headers_mut()
+                .insert("openstack-image-import-methods", v);
+        }
+    }
     if stores.is_named() {
         let ids: Vec<&str> = stores.all().map(|st| st.id()).collect();
         if let Ok(v) = HeaderValue::from_str(&ids.join(",")) {

@@ -1,5 +1,5 @@
 //! The OpenStack Image API v2 under `/image`, as Glance serves it: version discovery, schemas,
-//! images, image data, tags, members and actions. Handlers are named after Glance's operations and stay
+//! images, image data, tags, members, actions, and import with its tasks. Handlers are named after Glance's operations and stay
 //! thin: `ImageService` holds every rule. Error bodies are negotiated in `error`.
 
 pub mod error;
@@ -8,6 +8,7 @@ pub mod images;
 pub mod members;
 pub mod metadefs;
 pub mod schemas;
+pub mod tasks;
 pub mod wire;
 
 use crate::domain::ids::ImageId;
@@ -141,6 +142,17 @@ fn routes() -> Router {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route(
+            "/v2/images/{id}/stage",
+            axum::routing::put(tasks::stage).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v2/images/{id}/import", post(tasks::import))
+        .route(
+            "/v2/images/{id}/tasks",
+            get(tasks::image_tasks).layer(no_body()),
+        )
+        .route("/v2/tasks", get(tasks::list).layer(no_body()))
+        .route("/v2/tasks/{id}", get(tasks::show).layer(no_body()))
+        .route(
             "/v2/images/{id}/tags/{tag}",
             delete(images::delete_tag)
                 .layer(no_body())
@@ -201,14 +213,16 @@ pub fn image_id(s: &str) -> Result<ImageId, GlanceError> {
     ImageId::parse(s).map_err(|_| GlanceError::not_found(format!("No image found with ID {s}")))
 }
 
-/// Versions this server speaks; v2.7 brings os_hidden and multihash, the newest feature served
-/// without multi-store; with it (the settings name the stores), 2.8 (stores) to 2.10 (removing one
-/// store's copy) too, as Glance advertises them only then.
-const VERSIONS: [(&str, &str); 11] = [
-    ("v2.10", "CURRENT"),
+/// Versions this server speaks. As in Glance, v2.12 (an image's tasks) is the current one with
+/// or without multi-store, and v2.8 (stores) to v2.11 (copy-image) are listed only with it (the
+/// settings name the stores).
+const VERSIONS: [(&str, &str); 13] = [
+    ("v2.12", "CURRENT"),
+    ("v2.11", "SUPPORTED"),
+    ("v2.10", "SUPPORTED"),
     ("v2.9", "SUPPORTED"),
     ("v2.8", "SUPPORTED"),
-    ("v2.7", "CURRENT"),
+    ("v2.7", "SUPPORTED"),
     ("v2.6", "SUPPORTED"),
     ("v2.5", "SUPPORTED"),
     ("v2.4", "SUPPORTED"),
@@ -218,29 +232,24 @@ const VERSIONS: [(&str, &str); 11] = [
     ("v2.0", "SUPPORTED"),
 ];
 
-/// The versions served: without multi-store, up to v2.7 (then CURRENT).
-fn served(s: &Services) -> &'static [(&'static str, &'static str)] {
+/// The versions served: without multi-store, v2.12 and then v2.7 down.
+fn served(s: &Services) -> Vec<(&'static str, &'static str)> {
     if s.images.stores().is_named() {
-        &VERSIONS[..]
+        VERSIONS.to_vec()
     } else {
-        &VERSIONS[3..]
+        VERSIONS[..1]
+            .iter()
+            .chain(&VERSIONS[5..])
+            .copied()
+            .collect()
     }
 }
 
 fn version_doc(s: &Services) -> Value {
     let href = format!("{}/image/v2/", s.public_url);
-    let named = s.images.stores().is_named();
     let list: Vec<Value> = served(s)
         .iter()
-        // With multi-store v2.10 is the current one and v2.7 merely supported.
-        .map(|(id, status)| {
-            let status = if named && *id == "v2.7" {
-                "SUPPORTED"
-            } else {
-                *status
-            };
-            json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})
-        })
+        .map(|(id, status)| json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]}))
         .collect();
     json!({ "versions": list })
 }
@@ -294,9 +303,10 @@ async fn versions(Extension(s): Extension<Services>) -> Json<Value> {
     Json(version_doc(&s))
 }
 
-async fn import_info() -> Json<Value> {
+/// `GET /v2/info/import`: the enabled import methods.
+async fn import_info(Extension(s): Extension<Services>) -> Json<Value> {
     Json(
-        json!({"import-methods": {"description": "Import methods available.", "type": "array", "value": []}}),
+        json!({"import-methods": {"description": "Import methods available.", "type": "array", "value": s.images.import_methods()}}),
     )
 }
 

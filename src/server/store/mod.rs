@@ -95,6 +95,9 @@ pub struct Stores {
     /// Whether the settings name the stores (Glance's multi-store: `/v2/info/stores`, the
     /// `stores` field, choosing a store on upload).
     named: bool,
+    /// Where `PUT /stage` puts data until its import (Glance's `os_glance_staging_store`):
+    /// beside the default store, so every node reads it.
+    staging: Option<Arc<dyn ImageStore>>,
 }
 
 impl Stores {
@@ -117,7 +120,19 @@ impl Stores {
             default: default.to_string(),
             descriptions: BTreeMap::new(),
             named: false,
+            staging: None,
         })
+    }
+
+    /// The stores with `staging` as the staging area.
+    pub fn with_staging(mut self, staging: Arc<dyn ImageStore>) -> Stores {
+        self.staging = Some(staging);
+        self
+    }
+
+    /// The staging area, if one is set.
+    pub fn staging(&self) -> Option<&Arc<dyn ImageStore>> {
+        self.staging.as_ref()
     }
 
     /// The stores as the settings named them, with their descriptions: multi-store is on.
@@ -150,6 +165,7 @@ impl Stores {
             default: id,
             descriptions: BTreeMap::new(),
             named: false,
+            staging: None,
         }
     }
 

@@ -1,12 +1,14 @@
 //! All image SQL, split by area: this module holds the rows and the image itself (insert, save,
 //! get, status); `list` the list and count queries (visibility, filters, keyset pages);
 //! `uploads` upload leases, locations and soft delete; `trash` delayed delete; `members` sharing;
-//! `quota` usage and limits. Tags and properties are loaded in one batch per page; status changes that race (two
+//! `quota` usage and limits; `tasks` import tasks and their locks. Tags and properties are loaded in one batch per page; status changes that race (two
 //! uploads, a delete during an upload) are conditional updates.
 
 mod list;
 mod members;
 mod quota;
+mod tasks;
+pub use tasks::{Begun, Staleness};
 mod trash;
 mod uploads;
 

@@ -155,47 +155,48 @@ impl ImageRepo {
     }
 
     /// Takes back uploads whose receiver is gone: images in `from` (saving) whose lease has
-    /// expired or is missing, and, when `own` is given, those leased by that node (a node that
-    /// starts again owns nothing in flight). They move to `to` (queued) with size and hashes
-    /// cleared. Returns their ids.
+    /// expired (or is missing, when `missing_counts`), and, when `own` is given, those leased by
+    /// that node (a node that starts again owns nothing in flight). They move to `to` (queued)
+    /// with size and hashes cleared. Returns their ids.
     pub async fn requeue_abandoned(
         &self,
         (from, to): (ImageStatus, ImageStatus),
         own: Option<&str>,
         now: &str,
+        missing_counts: bool,
     ) -> Result<Vec<ImageId>, ImageError> {
+        let missing = if missing_counts {
+            "l.image_id IS NULL OR "
+        } else {
+            ""
+        };
+        let abandoned = format!(
+            "SELECT i.id FROM images i LEFT JOIN image_upload_leases l ON l.image_id = i.id
+             WHERE i.status = $1 AND ({missing}l.expires_at < $2 OR l.node = $3)"
+        );
         crate::server::db::db_run!(&self.db, pool => {
             let mut tx = pool.begin_write().await?;
-            let ids: Vec<(String,)> = sqlx::query_as(
-                "SELECT i.id FROM images i LEFT JOIN image_upload_leases l ON l.image_id = i.id
-                 WHERE i.status = $1 AND (l.image_id IS NULL OR l.expires_at < $2 OR l.node = $3)",
-            )
-            .bind(from.as_str())
-            .bind(now)
-            .bind(own.unwrap_or(""))
-            .fetch_all(&mut *tx)
-            .await?;
-            // The same condition, set-based: the images first, then their leases.
-            let abandoned =
-                "SELECT i.id FROM images i LEFT JOIN image_upload_leases l ON l.image_id = i.id
-                 WHERE i.status = $1 AND (l.image_id IS NULL OR l.expires_at < $2 OR l.node = $3)";
-            sqlx::query(&format!(
-                "DELETE FROM image_upload_leases WHERE image_id IN ({abandoned})"
-            ))
-            .bind(from.as_str())
-            .bind(now)
-            .bind(own.unwrap_or(""))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(&format!(
-                "UPDATE images SET status = $1, {NO_DATA}, updated_at = $2
-                 WHERE status = $3 AND id NOT IN (SELECT image_id FROM image_upload_leases)"
-            ))
-            .bind(to.as_str())
-            .bind(now)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?;
+            let ids: Vec<(String,)> = sqlx::query_as(&abandoned)
+                .bind(from.as_str())
+                .bind(now)
+                .bind(own.unwrap_or(""))
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id,) in &ids {
+                sqlx::query(&format!(
+                    "UPDATE images SET status = $1, {NO_DATA}, updated_at = $2 WHERE id = $3 AND status = $4"
+                ))
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM image_upload_leases WHERE image_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(ids
                 .into_iter()

@@ -5,19 +5,21 @@ use super::*;
 
 /// Fails an upload if the guard is dropped before it is disarmed: the request future was dropped
 /// (client gone) or returned early. The image goes back to `queued`.
-struct UploadGuard {
-    repo: ImageRepo,
-    id: ImageId,
-    node: std::sync::Arc<str>,
-    armed: bool,
+pub(super) struct UploadGuard {
+    pub(super) repo: ImageRepo,
+    pub(super) id: ImageId,
+    pub(super) node: std::sync::Arc<str>,
+    /// The status move a failure makes (saving -> queued, uploading -> queued).
+    pub(super) failed: (ImageStatus, ImageStatus),
+    pub(super) armed: bool,
 }
 
 impl Drop for UploadGuard {
     fn drop(&mut self) {
         if self.armed {
             let (repo, id, node) = (self.repo.clone(), self.id.clone(), self.node.clone());
+            let failed = self.failed;
             tokio::spawn(async move {
-                let failed = (ImageStatus::Saving, ImageStatus::Queued);
                 if let Err(e) = repo
                     .fail_upload(&id, failed, &node, &clock::stored(clock::now()))
                     .await
@@ -30,7 +32,7 @@ impl Drop for UploadGuard {
 }
 
 /// Renews an upload's lease until dropped.
-struct LeaseKeeper(tokio::task::JoinHandle<()>);
+pub(super) struct LeaseKeeper(pub(super) tokio::task::JoinHandle<()>);
 
 impl Drop for LeaseKeeper {
     fn drop(&mut self) {
@@ -111,11 +113,12 @@ impl ImageService {
             repo: self.repo.clone(),
             id: id.clone(),
             node: self.node.clone(),
+            failed: (saving, failed),
             armed: true,
         };
         let _lease = self.keep_lease(id);
         let result = self
-            .receive(&img, store.as_ref(), declared, body, cap, cap_error)
+            .receive(&img, store.as_ref(), declared, body, (cap, cap_error), true)
             .await;
         let now = clock::stored(clock::now());
         match result {
@@ -161,7 +164,7 @@ impl ImageService {
     }
 
     /// Renews this node's lease on the upload of `id` every third of the lease, until dropped.
-    fn keep_lease(&self, id: &ImageId) -> LeaseKeeper {
+    pub(super) fn keep_lease(&self, id: &ImageId) -> LeaseKeeper {
         let (repo, id, node, lease) =
             (self.repo.clone(), id.clone(), self.node.clone(), self.lease);
         LeaseKeeper(tokio::spawn(async move {
@@ -180,15 +183,16 @@ impl ImageService {
     }
 
     /// The receive step: streams `body` into `store` while hashing and inspecting it, and says
-    /// what was stored and where. It knows nothing of statuses, so imports can use it too.
-    async fn receive<S, E>(
+    /// what was stored and where (the inspector only when `inspect`: staged data is inspected
+    /// when it is imported). It knows nothing of statuses, so imports use it too.
+    pub(super) async fn receive<S, E>(
         &self,
         img: &Image,
         store: &dyn ImageStore,
         declared: Option<u64>,
         body: S,
-        cap: u64,
-        cap_error: ImageError,
+        (cap, cap_error): (u64, ImageError),
+        inspect: bool,
     ) -> Result<(UploadResult, Stored), ImageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
@@ -196,7 +200,15 @@ impl ImageService {
     {
         let mut staged = store.put(&img.id).await?;
         match self
-            .fill(img, &mut staged, store, declared, body, cap, cap_error)
+            .fill(
+                img,
+                &mut staged,
+                store,
+                declared,
+                body,
+                (cap, cap_error),
+                inspect,
+            )
             .await
         {
             Ok(result) => Ok((result, staged.commit().await?)),
@@ -219,8 +231,8 @@ impl ImageService {
         store: &dyn ImageStore,
         declared: Option<u64>,
         mut body: S,
-        cap: u64,
-        cap_error: ImageError,
+        (cap, cap_error): (u64, ImageError),
+        inspect: bool,
     ) -> Result<UploadResult, ImageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
@@ -228,7 +240,8 @@ impl ImageService {
     {
         let hashers = Hashers::start();
         // Glance inspects bare images only: other containers wrap the disk in their own format.
-        let mut inspector = (img.container_format.as_deref() == Some("bare")).then(Inspector::new);
+        let mut inspector =
+            (inspect && img.container_format.as_deref() == Some("bare")).then(Inspector::new);
         let mut blocks = BlockBuilder::new(store.block_pool());
         let mut total: u64 = 0;
         while let Some(chunk) = body.next().await {

@@ -3,15 +3,20 @@
 //! domain types. Glance handlers and dashboard server functions are thin adapters over it. This
 //! module holds the service, its loading and policy helpers; the use cases are split by area:
 //! `images` (metadata), `data` (upload and download), `members` (sharing), `quota` (limits),
-//! `trash` (delayed delete: the scrubber, restore).
+//! `trash` (delayed delete: the scrubber, restore), `import` (stage, import, tasks and their
+//! runner) with `convert` (its conversion step).
 
+mod convert;
 mod data;
 mod images;
+mod import;
 mod members;
 mod quota;
 mod stores;
 mod trash;
 
+pub use convert::Conversion;
+pub use import::ImportSettings;
 pub use stores::{StoreInfo, StoreUsage};
 
 use super::error::ImageError;
@@ -128,6 +133,10 @@ pub struct ImageService {
     protections: Option<std::sync::Arc<PropertyProtections>>,
     /// Notifications.
     events: crate::server::events::Events,
+    /// How imports run.
+    import: std::sync::Arc<ImportSettings>,
+    /// Wakes this node's task runner when it starts an import.
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 fn allow(d: Decision, id: &ImageId) -> Result<(), ImageError> {
@@ -162,6 +171,8 @@ impl ImageService {
             scrub_time: std::time::Duration::ZERO,
             protections: None,
             events: crate::server::events::Events::default(),
+            import: Default::default(),
+            wake: Default::default(),
         }
     }
 
@@ -415,6 +426,8 @@ impl ImageService {
     /// lease went stale go back to `queued`, and the stores' partial data of every upload that is
     /// not live goes. Returns (uploads requeued, partials removed).
     pub async fn recover(&self) -> Result<(usize, usize), ImageError> {
+        // Import tasks this node ran before it stopped are claimed again (by any node).
+        self.repo.release_tasks(&self.node).await?;
         self.take_back(Some(&self.node)).await
     }
 
@@ -427,13 +440,20 @@ impl ImageService {
     async fn take_back(&self, own: Option<&str>) -> Result<(usize, usize), ImageError> {
         let to = transition(ImageStatus::Saving, Event::UploadFailed)?;
         let now = clock::stored(clock::now());
-        let requeued = self
+        let mut requeued = self
             .repo
-            .requeue_abandoned((ImageStatus::Saving, to), own, &now)
+            .requeue_abandoned((ImageStatus::Saving, to), own, &now, true)
             .await?;
+        // Staging in flight holds a lease; finished staging (still `uploading`) holds none.
+        let staged_back = transition(ImageStatus::Uploading, Event::StageFailed)?;
+        requeued.extend(
+            self.repo
+                .requeue_abandoned((ImageStatus::Uploading, staged_back), own, &now, false)
+                .await?,
+        );
         let live = self.repo.live_uploads(&now).await?;
         let mut removed = 0;
-        for store in self.stores.all() {
+        for store in self.stores.all().chain(self.stores.staging()) {
             for partial in store.partials().await? {
                 if !live.contains(&partial.image) {
                     store.discard(&partial.key).await?;
