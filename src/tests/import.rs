@@ -26,6 +26,8 @@ pub struct Source {
     pub base: String,
     pub port: u16,
     pub dir: tempfile::TempDir,
+    /// Requests `/stall/` and `/stall-once/` have had so far.
+    pub stalls: Arc<AtomicUsize>,
 }
 
 #[derive(Clone)]
@@ -126,6 +128,7 @@ impl Source {
             base: format!("http://127.0.0.1:{port}"),
             port,
             dir,
+            stalls,
         }
     }
 
@@ -841,4 +844,100 @@ fn field(table: &str, name: &str) -> String {
             (cells.len() > 2 && cells[1] == name).then(|| cells[2].to_string())
         })
         .unwrap_or_else(|| panic!("no {name} in:\n{table}"))
+}
+
+/// GET `path` on the node at `addr` with `token`; the JSON answer.
+async fn get_json(addr: &str, token: &str, path: &str) -> Value {
+    let (status, head, body) =
+        crate::interrupted::http(addr, "GET", path, &[("X-Auth-Token", token)], b"").await;
+    assert_eq!(status, 200, "{head}");
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_whose_node_is_killed_is_finished_by_another_node() {
+    use crate::interrupted::{http, spawn_configured, token};
+    use crate::support::ADMIN_PASSWORD;
+    let source = Source::start().await;
+    let (path, _) = source.qcow2("disk.qcow2");
+    let qcow2 = std::fs::read(path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("glimpse.toml");
+    std::fs::write(
+        &config,
+        "[import_filtering]\nallowed_hosts = [\"127.0.0.1\"]\nallowed_ports = []\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let spawn = |node: &'static str| {
+        let (data, config) = (data.clone(), config.clone());
+        async move {
+            spawn_configured(&data, node, 3, Some(ADMIN_PASSWORD), Some(&config), &[])
+                .await
+                .0
+        }
+    };
+    let mut a = spawn("node-a").await;
+    let tok = token(&a.addr).await;
+    let (status, head, body) = http(
+        &a.addr,
+        "POST",
+        "/image/v2/images",
+        &[("X-Auth-Token", &tok), ("Content-Type", "application/json")],
+        br#"{"name": "taken over", "disk_format": "qcow2", "container_format": "bare"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{head}");
+    let id = serde_json::from_slice::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The source stalls the first transfer: node A is still running the task when it dies.
+    let req = json!({"method": {"name": "web-download", "uri": format!("{}/stall-once/disk.qcow2", source.base)}});
+    let (status, head, _) = http(
+        &a.addr,
+        "POST",
+        &format!("/image/v2/images/{id}/import"),
+        &[("X-Auth-Token", &tok), ("Content-Type", "application/json")],
+        req.to_string().as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202, "{head}");
+    let tasks_path = format!("/image/v2/images/{id}/tasks");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get_json(&a.addr, &tok, &tasks_path).await["tasks"][0]["status"] != "processing"
+        || source.stalls.load(Ordering::SeqCst) == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "node A never started the transfer"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let b = spawn("node-b").await;
+    a.child.kill().await.unwrap();
+
+    // Once A's lease runs out, B takes the task over, fetches again and finishes it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let img = loop {
+        let img = get_json(&b.addr, &tok, &format!("/image/v2/images/{id}")).await;
+        if img["status"] == "active" {
+            break img;
+        }
+        assert!(Instant::now() < deadline, "node B never finished it: {img}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(img["checksum"], json!(md5_hex(&qcow2)));
+    assert!(img.get("os_glance_import_task").is_none(), "{img}");
+    let t = &get_json(&b.addr, &tok, &tasks_path).await["tasks"][0];
+    assert_eq!(t["status"], "success", "{t}");
+    let (status, _, got) = http(
+        &b.addr,
+        "GET",
+        &format!("/image/v2/images/{id}/file"),
+        &[("X-Auth-Token", &tok)],
+        b"",
+    )
+    .await;
+    assert_eq!((status, got.len()), (200, qcow2.len()));
 }
