@@ -1,6 +1,6 @@
 //! `glimpse db copy`: moves a whole deployment from one database to another (typically the
 //! embedded SQLite to PostgreSQL, which is how a deployment grows): identity, images with their
-//! properties, tags, members and locations, limits and metadata definitions. Tokens, dashboard
+//! properties, tags, members, locations and import tasks, limits and metadata definitions. Tokens, dashboard
 //! sessions, failed-login counts, claims, upload leases and relayed live events are not copied (users log in again;
 //! an upload in flight goes back to `queued` at the next start). The target is migrated first,
 //! filled in one transaction and its row counts checked against the source's.
@@ -127,6 +127,26 @@ const TABLES: &[Table] = &[
             ("location", Text),
             ("status", Text),
             ("created_at", Text),
+        ],
+    },
+    // Import tasks: the history is copied; which node ran one is not (nodes differ).
+    Table {
+        name: "tasks",
+        order_by: "created_at, id",
+        cols: &[
+            ("id", Text),
+            ("type", Text),
+            ("status", Text),
+            ("input", Text),
+            ("result", OptText),
+            ("message", Text),
+            ("owner", Text),
+            ("user_id", Text),
+            ("request_id", Text),
+            ("image_id", OptText),
+            ("created_at", Text),
+            ("updated_at", Text),
+            ("expires_at", OptText),
         ],
     },
     Table {

@@ -258,8 +258,18 @@ pub struct NewImageForm {
 /// Creates a queued image; the browser then uploads its data straight to the image API.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn create_image(form: NewImageForm) -> Result<Image, AppError> {
-    use serde_json::{json, Map, Value};
     let (s, actor) = (super::ctx::services()?, super::ctx::actor().await?);
+    create_image_inner(&s, &actor, form).await
+}
+
+/// Creates a queued image from the form's fields (also for Create from URL).
+#[cfg(feature = "ssr")]
+pub(crate) async fn create_image_inner(
+    s: &crate::server::state::Services,
+    actor: &crate::domain::policy::Actor,
+    form: NewImageForm,
+) -> Result<Image, AppError> {
+    use serde_json::{json, Map, Value};
     let mut m = Map::new();
     m.insert("name".into(), json!(form.name));
     m.insert("disk_format".into(), json!(form.disk_format));
@@ -277,7 +287,7 @@ pub async fn create_image(form: NewImageForm) -> Result<Image, AppError> {
             m.insert(k, Value::String(v));
         }
     }
-    s.images.create(&actor, m).await.map_err(image_error)
+    s.images.create(actor, m).await.map_err(image_error)
 }
 
 /// Deletes an image.

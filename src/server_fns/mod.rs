@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod identity;
 pub mod images;
+pub mod import;
 pub mod metadefs;
 pub mod stores;
 pub mod trash;

@@ -3,7 +3,9 @@
 //! to the image API with a progress bar, speed, time left and an Abort button. An aborted or failed
 //! upload leaves a queued image that the page offers to retry or delete. The domain's format
 //! inspector reads the chosen file's headers first: the detected disk format is pre-selected and
-//! a mismatch or a failed safety check is shown before anything is sent.
+//! a mismatch or a failed safety check is shown before anything is sent. When the cloud offers
+//! web-download, the source may be a URL instead: the image is created and its import started
+//! in one call, and its page follows the import.
 
 use crate::app::components::{mutation, use_toasts, PageHeader};
 use crate::app::layout::use_session;
@@ -16,6 +18,7 @@ use crate::domain::image::{
 use crate::domain::inspect::{judge, Format, Inspection, Verdict};
 use crate::domain::policy::{can_create, can_set_visibility, Decision};
 use crate::server_fns::images::{CreateImage, DeleteImage, NewImageForm};
+use crate::server_fns::import::{import_methods, CreateImageFromUrl};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
@@ -112,6 +115,12 @@ pub fn CreateImagePage() -> impl IntoView {
     let file_check = RwSignal::new(None::<FileCheck>);
     let phase = RwSignal::new(Phase::Editing);
     let file_input = NodeRef::<leptos::html::Input>::new();
+    // Where the data comes from: a file from this computer, or a URL the cloud fetches
+    // (web-download, offered only when the cloud enables it).
+    let methods = Resource::new(|| (), |_| import_methods());
+    let from_url = RwSignal::new(false);
+    let uri = RwSignal::new(String::new());
+    let uri_touched = RwSignal::new(false);
 
     let name_error = move || {
         let n = name.get();
@@ -121,13 +130,29 @@ pub fn CreateImagePage() -> impl IntoView {
         }
         check_name(&n).err().map(|e| e.to_string())
     };
+    let uri_error = move || {
+        let u = uri.get();
+        let u = u.trim();
+        if u.is_empty() {
+            return uri_touched
+                .get()
+                .then(|| "Enter the URL the image is fetched from.".to_string());
+        }
+        (!(u.starts_with("http://") || u.starts_with("https://"))
+            || u.contains(char::is_whitespace))
+        .then(|| "Enter an http:// or https:// URL.".to_string())
+    };
     // What still stands between the form and Create, said beside the button.
     let missing = move || {
         let mut m = Vec::new();
         if name.get().trim().is_empty() {
             m.push("enter an image name");
         }
-        if file_name.get().is_none() {
+        if from_url.get() {
+            if uri.get().trim().is_empty() {
+                m.push("enter the image's URL");
+            }
+        } else if file_name.get().is_none() {
             m.push("choose an image file");
         }
         (!m.is_empty()).then(|| format!("To create the image, {}.", m.join(" and ")))
@@ -143,7 +168,9 @@ pub fn CreateImagePage() -> impl IntoView {
     let props_error = move || parse_property_lines(&custom.get(), &OWN_FIELDS).err();
     // Only bare images are inspected by the server, so only they are checked here.
     let inspected = move || match file_check.get() {
-        Some(FileCheck::Done(found, size)) if container_format.get() == "bare" => {
+        Some(FileCheck::Done(found, size))
+            if container_format.get() == "bare" && !from_url.get() =>
+        {
             Some((found, size))
         }
         _ => None,
@@ -164,7 +191,11 @@ pub fn CreateImagePage() -> impl IntoView {
     };
     let invalid = move || {
         name.get().trim().is_empty()
-            || file_name.get().is_none()
+            || if from_url.get() {
+                uri.get().trim().is_empty() || uri_error().is_some()
+            } else {
+                file_name.get().is_none()
+            }
             || name_error().is_some()
             || disk_error().is_some()
             || ram_error().is_some()
@@ -245,6 +276,20 @@ pub fn CreateImagePage() -> impl IntoView {
             phase.set(Phase::Editing);
         }
     });
+    // From a URL: one call creates the image and starts its import; its page shows the rest.
+    let importing = mutation::<CreateImageFromUrl>(
+        |_| Some("The import has started: the image becomes active when its data is in.".into()),
+        move |img| done.set(Some(format!("/project/images/{}", img.id))),
+    );
+    Effect::new(move |_| {
+        if let Some(Err(_)) = importing.value().get() {
+            phase.set(Phase::Editing);
+        }
+    });
+    let url_refused = move || match importing.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
     let leftover = mutation::<DeleteImage>(
         |_| Some("The queued image was deleted.".into()),
         move |_| phase.set(Phase::Editing),
@@ -286,7 +331,15 @@ pub fn CreateImagePage() -> impl IntoView {
                 .collect(),
         };
         phase.set(Phase::Creating);
-        creating.dispatch(CreateImage { form });
+        if from_url.get_untracked() {
+            importing.dispatch(CreateImageFromUrl {
+                form,
+                uri: uri.get_untracked().trim().to_string(),
+                store: Some(store.get_untracked()).filter(|s| !s.is_empty()),
+            });
+        } else {
+            creating.dispatch(CreateImage { form });
+        }
     };
 
     let remove = move |id: String| {
@@ -323,9 +376,39 @@ pub fn CreateImagePage() -> impl IntoView {
                         <label for="ci-description">"Description"</label>
                         <input id="ci-description" maxlength="255" on:input=move |e| description.set(event_target_value(&e))/>
                     </div>
-                    <div class="field wide">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let offered = methods.await.unwrap_or_default().iter().any(|m| m == "web-download");
+                            offered.then(|| view! {
+                                <fieldset class="field wide source-choice">
+                                    <legend>"Image source"</legend>
+                                    <label class="checkbox">
+                                        <input type="radio" name="ci-source" value="file" checked=move || !from_url.get()
+                                            on:change=move |_| from_url.set(false)/>
+                                        "File (upload from this computer)"
+                                    </label>
+                                    <label class="checkbox">
+                                        <input type="radio" name="ci-source" value="url" checked=move || from_url.get()
+                                            on:change=move |_| from_url.set(true)/>
+                                        "URL (the cloud downloads it)"
+                                    </label>
+                                </fieldset>
+                            })
+                        })}
+                    </Suspense>
+                    <div class="field wide" hidden=move || !from_url.get()>
+                        <label for="ci-url">"Image URL "<span class="required" aria-hidden="true">"*"</span></label>
+                        <input id="ci-url" type="url" inputmode="url" placeholder="https://cloud-images.example.org/image.qcow2"
+                            aria-describedby="ci-url-error ci-url-help"
+                            on:input=move |e| uri.set(event_target_value(&e))
+                            on:blur=move |_| uri_touched.set(true)
+                            aria-invalid=move || (uri_error().is_some() || url_refused().is_some()).to_string()/>
+                        <p class="muted" id="ci-url-help">"The image service fetches the file itself, checks it, and keeps its progress on the image's page."</p>
+                        <p class="field-error" id="ci-url-error" role="alert">{move || uri_error().or_else(url_refused)}</p>
+                    </div>
+                    <div class="field wide" hidden=move || from_url.get()>
                         <label for="ci-file">"Image file "<span class="required" aria-hidden="true">"*"</span></label>
-                        <input id="ci-file" type="file" node_ref=file_input required on:change=move |e| {
+                        <input id="ci-file" type="file" node_ref=file_input required=move || !from_url.get() on:change=move |e| {
                             let input: web_sys_input::Input = event_target(&e);
                             file_name.set(web_sys_input::first_file(&input));
                             file_check.set(Some(FileCheck::Reading));

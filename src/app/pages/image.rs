@@ -17,6 +17,8 @@ use crate::server_fns::images::{
     get_image_details, list_members, AddMember, DeleteImage, ImageChange, ImageDetails,
     RemoveMember, SetImageActive, UpdateImage,
 };
+use crate::server_fns::import::{image_tasks, ImportImage};
+use crate::server_fns::stores::list_stores;
 use crate::server_fns::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -65,10 +67,22 @@ pub fn ImagePage() -> impl IntoView {
             }
         },
     );
+    let tasks = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), version.get()),
+        |(id, _)| async move {
+            match ImageId::parse(&id) {
+                Ok(id) => image_tasks(id).await,
+                Err(_) => Ok(Vec::new()),
+            }
+        },
+    );
+    let stores = Resource::new(|| (), |_| list_stores());
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
             {move || Suspend::new(async move {
                 let members = members.await.unwrap_or_default();
+                let tasks = tasks.await.unwrap_or_default();
+                let stores = stores.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
                     Ok(ImageDetails { image: img, owner_name, actions, property_access }) => {
@@ -121,6 +135,7 @@ pub fn ImagePage() -> impl IntoView {
                                         <dt>"Hash value"</dt><dd><code class="hash">{opt(&img.os_hash_value)}</code></dd>
                                     </dl>
                                 </section>
+                                <ImportCard image=img.clone() tasks stores version/>
                                 {(img.visibility == Visibility::Shared
                                     && use_session().project_id == img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default())
                                     .then(|| view! { <MembersCard image_id=img.id.clone() members=members.clone() version/> })}
@@ -149,6 +164,127 @@ pub fn ImagePage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The image's imports: a running one's progress, each task with its status and message, Retry
+/// for a failed web-download, and, for admins with several stores, Copy to store.
+#[component]
+fn ImportCard(
+    image: Image,
+    tasks: Vec<crate::domain::task::Task>,
+    stores: Vec<crate::server_fns::stores::StoreRow>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    use crate::domain::task::{ImportMethod, TaskStatus};
+    let admin = use_session().actor().is_some_and(|a| a.is_admin());
+    let missing: Vec<String> = stores
+        .iter()
+        .map(|s| s.id.clone())
+        .filter(|s| !image.stores.contains(s))
+        .collect();
+    let can_copy = admin && image.status == ImageStatus::Active && !missing.is_empty();
+    let running = image.status == ImageStatus::Importing
+        || tasks
+            .iter()
+            .any(|t| matches!(t.status, TaskStatus::Pending | TaskStatus::Processing));
+    if tasks.is_empty() && !can_copy && !running {
+        return ().into_any();
+    }
+    let bump = move || version.update(|v| *v += 1);
+    let import =
+        mutation::<ImportImage>(|_| Some("The import has started.".into()), move |_| bump());
+    // A failed web-download into a queued image can be tried again from the same URL.
+    let retry = tasks.first().filter(|t| {
+        t.status == TaskStatus::Failure
+            && image.status == ImageStatus::Queued
+            && t.method() == Some(ImportMethod::WebDownload)
+    });
+    let retry = retry.and_then(|t| t.uri().map(str::to_string));
+    let id = image.id.clone();
+    let id2 = image.id.clone();
+    let target = RwSignal::new(missing.first().cloned().unwrap_or_default());
+    let importing_to = image
+        .properties
+        .get(crate::domain::task::IMPORTING_TO)
+        .cloned()
+        .unwrap_or_default();
+    view! {
+        <section class="card span-all" aria-labelledby="import-h">
+            <h2 id="import-h">"Import"</h2>
+            {running.then(|| view! {
+                <p role="status">
+                    <progress aria-label="Import progress"></progress>
+                    {if importing_to.is_empty() {
+                        " Importing… this page updates when the import ends.".to_string()
+                    } else {
+                        format!(" Importing to {importing_to}… this page updates when the import ends.")
+                    }}
+                </p>
+            })}
+            {retry.map(|uri| {
+                let (id, uri2) = (id.clone(), uri.clone());
+                view! {
+                    <p class="muted">"The last import failed; the image is queued without data."</p>
+                    <div class="toolbar">
+                        <button class="btn primary" on:click=move |_| {
+                            import.dispatch(ImportImage {
+                                id: id.clone(),
+                                method: "web-download".into(),
+                                uri: Some(uri2.clone()),
+                                stores: vec![],
+                            });
+                        }>"Retry import"</button>
+                        <span class="muted">{format!("from {uri}")}</span>
+                    </div>
+                }
+            })}
+            {can_copy.then(|| view! {
+                <div class="toolbar">
+                    <label for="copy-store">"Copy to store"</label>
+                    <select id="copy-store" on:change=move |e| target.set(event_target_value(&e))>
+                        {missing.iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                    </select>
+                    <button class="btn" on:click=move |_| {
+                        import.dispatch(ImportImage {
+                            id: id2.clone(),
+                            method: "copy-image".into(),
+                            uri: None,
+                            stores: vec![target.get_untracked()],
+                        });
+                    }>"Copy"</button>
+                </div>
+            })}
+            {(!tasks.is_empty()).then(|| view! {
+                <table class="data compact">
+                    <caption class="sr-only">"Import tasks"</caption>
+                    <thead><tr>
+                        <th scope="col">"Method"</th><th scope="col">"Status"</th><th scope="col">"Message"</th>
+                        <th scope="col">"Started"</th><th scope="col">"Updated"</th>
+                    </tr></thead>
+                    <tbody>
+                        {tasks.iter().map(|t| {
+                            let class = match t.status {
+                                TaskStatus::Success => "badge ok",
+                                TaskStatus::Failure => "badge off",
+                                _ => "badge warn",
+                            };
+                            let method = t.method().map(|m| m.as_str()).unwrap_or("import");
+                            view! {
+                                <tr>
+                                    <td>{method}{t.uri().map(|u| view! { <br/><span class="muted">{u.to_string()}</span> })}</td>
+                                    <td><span class=class>{t.status.as_str()}</span></td>
+                                    <td>{if t.message.is_empty() { "—".to_string() } else { t.message.clone() }}</td>
+                                    <td>{short_time(&t.created_at)}</td>
+                                    <td>{short_time(&t.updated_at)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+    }
+    .into_any()
 }
 
 /// A button that is disabled, with its reason shown, when the policy refuses the action.
