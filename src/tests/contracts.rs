@@ -609,3 +609,130 @@ async fn claims_are_held_by_one_node_at_a_time() {
     tokio::join!(work(&a), work(&b));
     assert_eq!(runs.load(Ordering::SeqCst), 10);
 }
+
+fn task(id: &str, image: &ImageId, at: &str) -> glimpse::domain::task::Task {
+    glimpse::domain::task::Task {
+        id: id.into(),
+        kind: "api_image_import".into(),
+        status: glimpse::domain::task::TaskStatus::Pending,
+        input: json!({"import_req": {"method": {"name": "copy-image"}}}),
+        result: None,
+        message: String::new(),
+        owner: "p".into(),
+        user_id: "u".into(),
+        request_id: String::new(),
+        image_id: Some(image.to_string()),
+        created_at: at.into(),
+        updated_at: at.into(),
+        expires_at: None,
+    }
+}
+
+#[tokio::test]
+async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_broken() {
+    use glimpse::domain::task::{TaskStatus, IMPORT_LOCK};
+    use glimpse::server::images::repo::{Begun, Staleness};
+    let (_d, pool) = pool().await;
+    let repo = ImageRepo::new(pool);
+    let mut img = image(&ProjectId::random());
+    img.status = ImageStatus::Active;
+    repo.insert(&img).await.unwrap();
+    let active = (ImageStatus::Active, ImageStatus::Active);
+    let fresh = Staleness {
+        processing_before: T0,
+        pending_before: T0,
+    };
+    let a = task("00000000-0000-4000-8000-00000000000a", &img.id, T1);
+    assert_eq!(
+        repo.begin_import(&img.id, active, &a, fresh).await.unwrap(),
+        Begun::Started
+    );
+    let held = repo.get(&img.id).await.unwrap().unwrap();
+    assert_eq!(held.properties.get(IMPORT_LOCK), Some(&a.id));
+    // A second import while the first is live is refused; a wrong status changes nothing.
+    let b = task("00000000-0000-4000-8000-00000000000b", &img.id, T2);
+    assert_eq!(
+        repo.begin_import(&img.id, active, &b, fresh).await.unwrap(),
+        Begun::Locked(a.id.clone())
+    );
+    let queued = (ImageStatus::Queued, ImageStatus::Importing);
+    let c = task("00000000-0000-4000-8000-00000000000c", &img.id, T2);
+    assert_eq!(
+        repo.begin_import(
+            &img.id,
+            queued,
+            &c,
+            Staleness {
+                processing_before: T2,
+                pending_before: T2
+            }
+        )
+        .await
+        .unwrap(),
+        Begun::StatusChanged
+    );
+
+    // One node claims it; no other node can while the lease holds; after it, another can.
+    let claimed = repo.claim_task("node-1", T2, T1).await.unwrap().unwrap();
+    assert_eq!(
+        (claimed.id.as_str(), claimed.status),
+        (a.id.as_str(), TaskStatus::Processing)
+    );
+    assert!(repo.claim_task("node-2", T2, T1).await.unwrap().is_none());
+    assert!(repo.renew_task(&claimed, "node-1", T2, T1).await.unwrap());
+    assert!(!repo.renew_task(&claimed, "node-2", T2, T1).await.unwrap());
+    let later = "2026-01-01T00:03:00.000000Z";
+    let taken = repo
+        .claim_task("node-2", "2026-01-01T00:04:00.000000Z", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.id, a.id);
+    // The first node can no longer end it; the second can, and the lock goes with it.
+    assert!(!repo
+        .end_task(
+            &claimed,
+            "node-1",
+            TaskStatus::Success,
+            "",
+            None,
+            &[],
+            later,
+            later
+        )
+        .await
+        .unwrap());
+
+    // A lock whose task has not moved since the staleness time is broken by a newer import,
+    // and its task fails.
+    let stale = Staleness {
+        processing_before: "2026-01-01T01:00:00.000000Z",
+        pending_before: "2026-01-01T01:00:00.000000Z",
+    };
+    assert_eq!(
+        repo.begin_import(&img.id, active, &b, stale).await.unwrap(),
+        Begun::Started
+    );
+    let broken = repo.task(&a.id).await.unwrap().unwrap();
+    assert_eq!(broken.status, TaskStatus::Failure);
+    assert!(broken.message.contains("stale"), "{}", broken.message);
+    let held = repo.get(&img.id).await.unwrap().unwrap();
+    assert_eq!(held.properties.get(IMPORT_LOCK), Some(&b.id));
+    assert!(
+        !repo
+            .end_task(
+                &taken,
+                "node-2",
+                TaskStatus::Success,
+                "",
+                None,
+                &[],
+                later,
+                later
+            )
+            .await
+            .unwrap(),
+        "a broken task cannot end as a success"
+    );
+    assert_eq!(repo.image_tasks(&img.id).await.unwrap().len(), 2);
+}

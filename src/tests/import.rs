@@ -356,6 +356,97 @@ async fn glance_direct_stages_then_imports_and_leaves_nothing_staged() {
         "staged data went"
     );
     assert_eq!(ended_task(&api, &id).await["status"], "success");
+    // Deleting an image with staged data removes the staged data too.
+    let other = new_image(&api, "raw").await;
+    let req = Request::builder()
+        .method(Method::PUT)
+        .uri(format!("/image/v2/images/{other}/stage"))
+        .header("x-auth-token", &api.token)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(data.clone()))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::NO_CONTENT);
+    let oid = glimpse::domain::ids::ImageId::parse(&other).unwrap();
+    assert!(staging.exists(&staging.location_for(&oid)).await.unwrap());
+    let d = api
+        .call(Method::DELETE, &format!("/v2/images/{other}"), None)
+        .await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT);
+    assert!(
+        !staging.exists(&staging.location_for(&oid)).await.unwrap(),
+        "staged data deleted"
+    );
+}
+
+#[tokio::test]
+async fn imports_answer_to_the_project_quotas() {
+    use glimpse::domain::identity::{Role, IMAGE_SERVICE_ID};
+    let source = Source::start().await;
+    source.put("big.img", &vec![5u8; 3 << 20]);
+    let app = TestApp::with(loopback_allowed).await;
+    let (alpha, _) = app
+        .user_with_role("alpha", "ann", "ann-password", Role::Member)
+        .await;
+    let api = Api {
+        app: &app,
+        token: app.token("ann", "ann-password", "alpha").await,
+    };
+    let admin = app.token("admin", support::ADMIN_PASSWORD, "admin").await;
+    let limit = |name: &str, value: i64| json!({"limits": [{"project_id": alpha, "service_id": IMAGE_SERVICE_ID, "resource_name": name, "resource_limit": value}]});
+    let a = app
+        .json(
+            Method::POST,
+            "/identity/v3/limits",
+            Some(&admin),
+            Some(limit("image_size_total", 1)),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+
+    // Staging more than the quota: 413, and the image is queued with nothing staged.
+    let id = new_image(&api, "raw").await;
+    let req = Request::builder()
+        .method(Method::PUT)
+        .uri(format!("/image/v2/images/{id}/stage"))
+        .header("x-auth-token", &api.token)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(vec![1u8; 2 << 20]))
+        .unwrap();
+    let staged = app.send(req).await;
+    assert_eq!(
+        staged.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        staged.text()
+    );
+    let img = api
+        .call(Method::GET, &format!("/v2/images/{id}"), None)
+        .await
+        .json();
+    assert_eq!(img["status"], "queued");
+
+    // A web-download past the quota fails its task with the reason and keeps nothing.
+    let a = import(&api, &id, web(&format!("{}/files/big.img", source.base))).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let t = ended_task(&api, &id).await;
+    assert_eq!(t["status"], "failure");
+    assert!(t["message"].as_str().unwrap().contains("quota"), "{t}");
+    wait_image(&api, &id, |i| i["status"] == "queued").await;
+    assert!(!support::has_data(&app, &id).await);
+
+    // No uploads allowed at once: the import itself is refused with 413.
+    let a = app
+        .json(
+            Method::POST,
+            "/identity/v3/limits",
+            Some(&admin),
+            Some(limit("image_count_uploading", 0)),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let a = import(&api, &id, web(&format!("{}/files/big.img", source.base))).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+    assert_eq!(tasks(&api, &id).await.len(), 1, "no new task");
 }
 
 #[tokio::test]

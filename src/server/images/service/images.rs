@@ -331,6 +331,12 @@ impl ImageService {
         }
         let locations = self.repo.locations(id).await?;
         self.repo.soft_delete(id, to, &now).await?;
+        // Data staged for an import goes with the image.
+        if matches!(img.status, ImageStatus::Uploading | ImageStatus::Importing) {
+            if let Some(staging) = self.stores.staging() {
+                staging.delete(&staging.location_for(id)).await?;
+            }
+        }
         for (store, location) in locations {
             match self.stores.get(&store) {
                 Some(s) => s.delete(&location).await?,
