@@ -709,6 +709,87 @@ async fn transfers(root: &Path, data: &Path) {
     let _ = std::fs::remove_file(&file);
 }
 
+/// web-download of a 1 GiB file from a local HTTP server (tower-http's `ServeDir`, in this
+/// process) beside the same file's plain upload through the API, in pairs on one server, and
+/// the server's peak RSS.
+async fn imports(root: &Path) {
+    let file = root.join("random-1GiB.bin");
+    if !file.exists() {
+        random_file(&file, GIB);
+    }
+    let served = root.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    std::fs::hard_link(&file, served.join("image.raw")).unwrap_or_else(|_| {
+        std::fs::copy(&file, served.join("image.raw")).unwrap();
+    });
+    let _ = timed("cat", &file); // warm the page cache
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let source = format!("http://{}/image.raw", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&served));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let config = root.join("import.toml");
+    std::fs::write(
+        &config,
+        "[import_filtering]\nallowed_hosts = [\"127.0.0.1\"]\nallowed_ports = []\n",
+    )
+    .unwrap();
+    let data = root.join("import-data");
+    let server = start_with(&data, &[("GLIMPSE_CONFIG", config.to_str().unwrap())]).await;
+    let t = token(&server.addr, "admin", "admin").await;
+    println!("== web-download of a 1 GiB file from a local HTTP server (3 pairs) ==");
+    let (mut ups, mut webs, mut ratios) = (vec![], vec![], vec![]);
+    for _ in 0..3 {
+        let id = create(&server.addr, &t, "bare").await;
+        let up = upload(&server.addr, &t, &id, &file).await;
+        let _ = std::fs::remove_file(data.join("images").join(&id));
+        let id = create(&server.addr, &t, "bare").await;
+        let web = web_download(&server.addr, &t, &id, &source).await;
+        let _ = std::fs::remove_file(data.join("images").join(&id));
+        ratios.push(up.as_secs_f64() / web.as_secs_f64());
+        ups.push(up);
+        webs.push(web);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let (up, web) = (mbps(GIB, median(ups)), mbps(GIB, median(webs)));
+    println!("plain upload      {up:8.1} MB/s");
+    println!(
+        "web-download      {web:8.1} MB/s  (median {:.2} x the upload of its pair, worst {:.2} x; target >= 0.8)",
+        ratios[1], ratios[0]
+    );
+    println!(
+        "server peak RSS {:.1} MB (target < 100 MB)",
+        server.peak_rss_kib() as f64 / 1024.0
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&served);
+}
+
+/// Starts a web-download of `uri` into image `id` and times it until the image is active.
+async fn web_download(addr: &str, token: &str, id: &str, uri: &str) -> Duration {
+    let body = format!(r#"{{"method": {{"name": "web-download", "uri": "{uri}"}}}}"#);
+    let h = head(
+        "POST",
+        addr,
+        &format!("/image/v2/images/{id}/import"),
+        Some(token),
+        "Content-Type: application/json\r\n",
+        body.len() as u64,
+    );
+    let start = Instant::now();
+    let (status, _, _) = request(addr, h, body.as_bytes()).await;
+    assert_eq!(status, 202);
+    loop {
+        let h = format!("GET /image/v2/images/{id} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Auth-Token: {token}\r\n\r\n");
+        let (_, _, b) = request(addr, h, b"").await;
+        let img: Value = serde_json::from_slice(&b).unwrap();
+        match img["status"].as_str() {
+            Some("active") => return start.elapsed(),
+            Some("importing") => tokio::time::sleep(Duration::from_millis(20)).await,
+            other => panic!("the import failed: {other:?} {img}"),
+        }
+    }
+}
+
 /// 1 GiB up and down through the S3 store on the signature-checking server `.ci/with-s3-signed`
 /// starts (`make bench` does), beside the file store's figures from the same run when given.
 async fn s3_transfers(root: &Path, file: &Path, file_store: Option<(f64, f64)>) {
@@ -768,10 +849,15 @@ async fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
+    // BENCH_ONLY=import runs only the web-download figures;
     // BENCH_ONLY=transfer stops after the transfers (the S3 store's included); BENCH_ONLY=list
     // runs only the list figures, BENCH_ONLY=logins only the memory under logins, BENCH_ONLY=s3
     // only the S3 store's transfers.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "import" {
+        imports(&root).await;
+        return;
+    }
     if only == "s3" {
         let file = root.join("random-1GiB.bin");
         random_file(&file, GIB);
@@ -792,6 +878,7 @@ async fn main() {
         if only == "transfer" {
             return;
         }
+        imports(&root).await;
     }
 
     let url = format!("sqlite://{}", data.join("glimpse.db").display());
