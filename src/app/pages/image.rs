@@ -77,12 +77,14 @@ pub fn ImagePage() -> impl IntoView {
         },
     );
     let stores = Resource::new(|| (), |_| list_stores());
+    let methods = Resource::new(|| (), |_| crate::server_fns::import::import_methods());
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
             {move || Suspend::new(async move {
                 let members = members.await.unwrap_or_default();
                 let tasks = tasks.await.unwrap_or_default();
                 let stores = stores.await.unwrap_or_default();
+                let methods = methods.await.unwrap_or_default();
                 match image.await {
                     Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
                     Ok(ImageDetails { image: img, owner_name, actions, property_access }) => {
@@ -135,7 +137,7 @@ pub fn ImagePage() -> impl IntoView {
                                         <dt>"Hash value"</dt><dd><code class="hash">{opt(&img.os_hash_value)}</code></dd>
                                     </dl>
                                 </section>
-                                <ImportCard image=img.clone() tasks stores version/>
+                                <ImportCard image=img.clone() tasks stores methods version/>
                                 {(img.visibility == Visibility::Shared
                                     && use_session().project_id == img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default())
                                     .then(|| view! { <MembersCard image_id=img.id.clone() members=members.clone() version/> })}
@@ -173,16 +175,19 @@ fn ImportCard(
     image: Image,
     tasks: Vec<crate::domain::task::Task>,
     stores: Vec<crate::server_fns::stores::StoreRow>,
+    methods: Vec<String>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
     use crate::domain::task::{ImportMethod, TaskStatus};
-    let admin = use_session().actor().is_some_and(|a| a.is_admin());
+    let offered = |m: ImportMethod| methods.iter().any(|o| o == m.as_str());
+    let copy_offered =
+        use_session().actor().is_some_and(|a| a.is_admin()) && offered(ImportMethod::CopyImage);
     let missing: Vec<String> = stores
         .iter()
         .map(|s| s.id.clone())
         .filter(|s| !image.stores.contains(s))
         .collect();
-    let can_copy = admin && image.status == ImageStatus::Active && !missing.is_empty();
+    let can_copy = copy_offered && image.status == ImageStatus::Active && !missing.is_empty();
     let running = image.status == ImageStatus::Importing
         || tasks
             .iter()
@@ -198,6 +203,7 @@ fn ImportCard(
         t.status == TaskStatus::Failure
             && image.status == ImageStatus::Queued
             && t.method() == Some(ImportMethod::WebDownload)
+            && offered(ImportMethod::WebDownload)
     });
     let retry = retry.and_then(|t| t.uri().map(str::to_string));
     let id = image.id.clone();
