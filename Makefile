@@ -24,9 +24,16 @@ export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libc
 
 ## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
 ## throwaway PostgreSQL, on a release build (prints figures)
-bench: tools tools-release s3s-fs
+bench: tools tools-release s3s-fs chromium e2e-deps
 	env -u RUSTFLAGS cargo leptos build --release
 	.ci/with-postgres .ci/with-s3-signed env -u RUSTFLAGS cargo bench --features ssr --bench api
+	.ci/bench-web
+
+## bench-web: only a new user's first visit in chromium over a Fast-3G-like link (bytes on the
+## wire cold and warm, time until hydrated), on a release build
+bench-web: tools tools-release chromium e2e-deps
+	env -u RUSTFLAGS cargo leptos build --release
+	.ci/bench-web
 
 ## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
 ## not part of make test, whose property tests make the same checks)
@@ -34,7 +41,7 @@ FUZZ_SECONDS ?= 600
 fuzz:
 	cd fuzz && env -u RUSTFLAGS cargo +nightly fuzz run inspect -- -max_total_time=$(FUZZ_SECONDS)
 
-.PHONY: fuzz bench run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-s3 test-s3-signed s3s-fs test-e2e build-debug clean-data
+.PHONY: fuzz bench bench-web run test test-postgres tools tools-release chromium disk-tools e2e-deps venv glance-metadefs fmt-check lint test-rust test-s3 test-s3-signed s3s-fs test-e2e build-debug clean-data
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
