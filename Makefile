@@ -25,14 +25,14 @@ export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libc
 ## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
 ## throwaway PostgreSQL, on a release build (prints figures)
 bench: tools tools-release s3s-fs chromium e2e-deps
-	env -u RUSTFLAGS cargo leptos build --release
+	env -u RUSTFLAGS cargo leptos build --release --precompress
 	.ci/with-postgres .ci/with-s3-signed env -u RUSTFLAGS cargo bench --features ssr --bench api
 	.ci/bench-web
 
 ## bench-web: only a new user's first visit in chromium over a Fast-3G-like link (bytes on the
 ## wire cold and warm, time until hydrated), on a release build
 bench-web: tools tools-release chromium e2e-deps
-	env -u RUSTFLAGS cargo leptos build --release
+	env -u RUSTFLAGS cargo leptos build --release --precompress
 	.ci/bench-web
 
 ## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
@@ -45,7 +45,7 @@ fuzz:
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
-	env -u RUSTFLAGS cargo leptos build --release
+	env -u RUSTFLAGS cargo leptos build --release --precompress
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end

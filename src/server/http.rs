@@ -144,7 +144,11 @@ pub async fn security_headers(
     // The dashboard's assets keep their names from one release to the next: browsers must ask
     // again each time (a 304 when unchanged, so a warm visit moves no wasm), never run a stale
     // wasm against a newer page.
-    if is_asset && (status.is_success() || status == StatusCode::NOT_MODIFIED) {
+    // (Assets under a build id carry their own, immutable, Cache-Control.)
+    if is_asset
+        && (status.is_success() || status == StatusCode::NOT_MODIFIED)
+        && !h.contains_key(header::CACHE_CONTROL)
+    {
         h.insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-cache"),

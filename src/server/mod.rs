@@ -3,6 +3,7 @@
 //! port, so tests drive it in-process or on 127.0.0.1:0; `serve()` binds and runs it.
 
 pub mod amqp;
+pub mod assets;
 pub mod claims;
 pub mod cli;
 pub mod clock;
@@ -262,12 +263,13 @@ fn policies(
     Ok((overrides, protections))
 }
 
-/// Leptos' options for a server with `config`.
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+/// Leptos' options for a server with `config`, whose dashboard assets have the build id `build`
+/// (pages name them under `/pkg/<build>/`).
+pub fn leptos_options(config: &Config, build: &str) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(env!("CARGO_PKG_NAME"))
         .site_root(config.site_root.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(format!("pkg/{build}"))
         .site_addr(config.bind)
         .build()
 }
@@ -295,7 +297,9 @@ pub async fn router(
         config: config.clone(),
         public_url: public_url.trim_end_matches('/').into(),
     };
-    let options = leptos_options(&config);
+    let pkg = config.site_root.join("pkg");
+    let build = assets::build_id(&pkg);
+    let options = leptos_options(&config, &build);
     let state = AppState {
         leptos_options: options.clone(),
         services: services.clone(),
@@ -303,7 +307,7 @@ pub async fn router(
     let routes = generate_route_list(App);
 
     let ctx_services = services.clone();
-    let app = Router::new()
+    let app = assets::serve(Router::new(), &pkg, &build)
         .route("/healthcheck", get(http::healthcheck))
         .route("/events", get(live::events))
         // keystoneauth discovers versions at the endpoint with and without a trailing slash
@@ -311,12 +315,6 @@ pub async fn router(
         .route("/identity/", get(keystone::versions))
         .nest("/identity", keystone::router())
         .nest_service("/image", glance::router())
-        // The dashboard's assets, with a 304 to a browser that has the file already (compressed
-        // on the fly like everything else).
-        .nest_service(
-            "/pkg",
-            tower_http::services::ServeDir::new(config.site_root.join("pkg")),
-        )
         .leptos_routes_with_context(
             &state,
             routes,

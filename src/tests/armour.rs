@@ -292,3 +292,90 @@ async fn assets_are_revalidated_and_unchanged_ones_answer_304() {
         None
     );
 }
+
+/// Pages name the dashboard's assets under a hash of their contents; there they are cached for
+/// a year as immutable, and the precompressed copies a release build makes are served to the
+/// clients that accept them; another build id is not found.
+#[tokio::test]
+async fn assets_under_their_build_id_are_immutable_and_served_precompressed() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let wasm: Vec<u8> = (0..40_000u32).map(|i| (i % 7) as u8).collect();
+    std::fs::write(pkg.join("glimpse.wasm"), &wasm).unwrap();
+    std::fs::write(
+        pkg.join("glimpse.js"),
+        "export default function () {}\n".repeat(50),
+    )
+    .unwrap();
+    std::fs::write(pkg.join("glimpse.css"), "body { margin: 0 }\n".repeat(50)).unwrap();
+    // Stand-ins for the compressed copies: the test sees which file answered.
+    std::fs::write(pkg.join("glimpse.wasm.br"), b"the brotli copy").unwrap();
+    std::fs::write(pkg.join("glimpse.wasm.gz"), b"the gzip copy").unwrap();
+    let root = site.path().to_path_buf();
+    let app = TestApp::with(move |s| s.site_root = Some(root)).await;
+    let build = glimpse::server::assets::build_id(&pkg);
+    assert_eq!(build.len(), 16, "{build}");
+
+    let page = get(&app, "/login", "text/html").await.text();
+    assert!(page.contains(&format!("/pkg/{build}/glimpse.js")), "{page}");
+    assert!(
+        page.contains(&format!("/pkg/{build}/glimpse.css")),
+        "{page}"
+    );
+
+    let fetch = |encoding: &'static str| {
+        let path = format!("/pkg/{build}/glimpse.wasm");
+        let app = &app;
+        async move {
+            let req = Request::builder()
+                .uri(path)
+                .header(header::ACCEPT_ENCODING, encoding)
+                .body(Body::empty())
+                .unwrap();
+            app.send(req).await
+        }
+    };
+    for (accepts, encoding, body) in [
+        ("br, gzip", Some("br"), &b"the brotli copy"[..]),
+        ("gzip", Some("gzip"), &b"the gzip copy"[..]),
+        ("identity", None, &wasm[..]),
+    ] {
+        let a = fetch(accepts).await;
+        assert_eq!(a.status, 200, "{accepts}");
+        assert_eq!(
+            a.header("content-encoding").as_deref(),
+            encoding,
+            "{accepts}"
+        );
+        assert_eq!(a.body, body, "{accepts}");
+        assert_eq!(
+            a.header("cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert!(
+            a.header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{accepts}: {:?}",
+            a.header("vary")
+        );
+    }
+    // Another build's URL is not served; the plain path still is, revalidated.
+    assert_eq!(
+        get(&app, "/pkg/0123456789abcdef/glimpse.wasm", "*/*")
+            .await
+            .status,
+        404
+    );
+    let plain = get(&app, "/pkg/glimpse.wasm", "*/*").await;
+    assert_eq!(
+        (
+            plain.status.as_u16(),
+            plain.header("cache-control").as_deref()
+        ),
+        (200, Some("no-cache"))
+    );
+    // A new build is a new id.
+    std::fs::write(pkg.join("glimpse.wasm"), b"another build").unwrap();
+    assert_ne!(glimpse::server::assets::build_id(&pkg), build);
+}
