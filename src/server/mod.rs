@@ -388,6 +388,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     // Import tasks: this node runs what it starts, and what other nodes started or left behind.
     backend.images.spawn_task_runner();
+    // Ended tasks go once their time to live is over; one node at a time looks, hourly.
+    let purger = backend.images.clone();
+    backend
+        .claims
+        .clone()
+        .spawn_periodic("purge-tasks", Duration::from_secs(3600), move || {
+            let purger = purger.clone();
+            async move {
+                match purger.purge_expired_tasks().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(tasks = n, "expired import tasks removed"),
+                    Err(e) => e.log_if_internal(),
+                }
+            }
+        });
     // Delayed delete's scrubber: one node at a time removes the data of due pending deletions.
     let scrubber = backend.images.clone();
     backend.claims.clone().spawn_periodic(

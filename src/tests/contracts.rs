@@ -735,4 +735,42 @@ async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_brok
         "a broken task cannot end as a success"
     );
     assert_eq!(repo.image_tasks(&img.id).await.unwrap().len(), 2);
+
+    // Ended tasks past their expiry go; the others stay.
+    let runner = repo
+        .claim_task("node-3", "2026-01-01T02:00:00.000000Z", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(runner.id, b.id);
+    assert!(repo
+        .end_task(
+            &runner,
+            "node-3",
+            TaskStatus::Success,
+            "",
+            None,
+            &[],
+            later,
+            "2026-01-03T00:00:00.000000Z"
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        repo.purge_expired_tasks("2026-01-02T00:00:00.000000Z")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        repo.purge_expired_tasks("2026-01-04T00:00:00.000000Z")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(repo.task(&b.id).await.unwrap().is_none());
+    assert!(
+        repo.task(&a.id).await.unwrap().is_some(),
+        "a failed task with no expiry stays"
+    );
 }

@@ -439,6 +439,19 @@ impl ImageRepo {
         })
     }
 
+    /// Removes the tasks that ended and expired before `now` (Glance's `task_time_to_live`).
+    pub async fn purge_expired_tasks(&self, now: &str) -> Result<u64, ImageError> {
+        crate::server::db::db_run!(&self.db, pool => {
+            let r = sqlx::query(
+                "DELETE FROM tasks WHERE status IN ('success', 'failure') AND expires_at IS NOT NULL AND expires_at < $1",
+            )
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(r.rows_affected())
+        })
+    }
+
     /// One task.
     pub async fn task(&self, id: &str) -> Result<Option<Task>, ImageError> {
         crate::server::db::db_run!(&self.db, pool => {

@@ -183,8 +183,8 @@ impl ImageService {
     }
 
     /// The receive step: streams `body` into `store` while hashing and inspecting it, and says
-    /// what was stored and where (the inspector only when `inspect`: staged data is inspected
-    /// when it is imported). It knows nothing of statuses, so imports use it too.
+    /// what was stored and where (the hashers and the inspector only when `inspect`: staged data
+    /// is hashed and inspected when it is imported). It knows nothing of statuses, so imports use it too.
     pub(super) async fn receive<S, E>(
         &self,
         img: &Image,
@@ -238,7 +238,8 @@ impl ImageService {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let hashers = Hashers::start();
+        // Staged data (not inspected) is not hashed either: its import hashes it on the way in.
+        let hashers = inspect.then(Hashers::start);
         // Glance inspects bare images only: other containers wrap the disk in their own format.
         let mut inspector =
             (inspect && img.container_format.as_deref() == Some("bare")).then(Inspector::new);
@@ -259,19 +260,26 @@ impl ImageService {
             let mut rest = &chunk[..];
             while !rest.is_empty() {
                 if let Some(block) = blocks.fill(&mut rest) {
-                    hashers.feed(&block).await;
+                    if let Some(h) = &hashers {
+                        h.feed(&block).await;
+                    }
                     staged.write(block).await?;
                 }
             }
         }
         if let Some(block) = blocks.finish() {
-            hashers.feed(&block).await;
+            if let Some(h) = &hashers {
+                h.feed(&block).await;
+            }
             staged.write(block).await?;
         }
         if declared.is_some_and(|n| total != n) {
             return Err(size_mismatch());
         }
-        let (checksum, os_hash_value) = hashers.finish().await?;
+        let (checksum, os_hash_value) = match hashers {
+            Some(h) => h.finish().await?,
+            None => (String::new(), String::new()),
+        };
         let virtual_size = match &inspector {
             Some(i) => self.judge(img, &i.finish(total), total)?,
             None => None,

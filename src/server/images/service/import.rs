@@ -443,6 +443,13 @@ impl ImageService {
         }
     }
 
+    /// Removes tasks that ended more than their time to live ago (48 hours); returns how many.
+    pub async fn purge_expired_tasks(&self) -> Result<u64, ImageError> {
+        self.repo
+            .purge_expired_tasks(&clock::stored(clock::now()))
+            .await
+    }
+
     /// Starts this node's task runner: it claims runnable tasks (at most `parallel` at once),
     /// at once when this node starts an import and otherwise every second (tasks another node
     /// started, or took over from a dead one).
