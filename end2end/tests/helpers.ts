@@ -1,4 +1,8 @@
 import { APIRequestContext, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 
 export const ADMIN_PASSWORD = 'e2e-admin-password';
 
@@ -55,4 +59,21 @@ export async function memberOf(request: APIRequestContext, admin: Record<string,
   const roles = (await (await request.get('/identity/v3/roles?name=member', { headers: admin })).json()).roles;
   await request.put(`/identity/v3/projects/${p.id}/users/${u.id}/roles/${roles[0].id}`, { headers: admin });
   return { 'X-Auth-Token': await token(request, user, `${user}-password`, project) };
+}
+
+/** A local HTTP source for web-download: serves a qcow2 made by qemu-img at `/cirros.qcow2` (404 otherwise). */
+export async function startSource(file: string): Promise<{ server: Server; base: string; image: Buffer }> {
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '32M']);
+  const image = readFileSync(file);
+  const server = createServer((req, res) => {
+    if (req.url === '/cirros.qcow2') {
+      res.writeHead(200, { 'Content-Length': image.length });
+      res.end(image);
+    } else {
+      res.writeHead(404);
+      res.end('not here');
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, image };
 }

@@ -1,10 +1,7 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { ADMIN_PASSWORD, hydrated, login, watchConsole } from './helpers';
+import { Server } from 'node:http';
+import { ADMIN_PASSWORD, hydrated, login, startSource, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -14,20 +11,7 @@ let base = '';
 let image: Buffer;
 
 test.beforeAll(async ({}, info) => {
-  const file = info.outputPath('source.qcow2');
-  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '32M']);
-  image = readFileSync(file);
-  source = createServer((req, res) => {
-    if (req.url === '/cirros.qcow2') {
-      res.writeHead(200, { 'Content-Length': image.length });
-      res.end(image);
-    } else {
-      res.writeHead(404);
-      res.end('not here');
-    }
-  });
-  await new Promise<void>((ok) => source.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
+  ({ server: source, base, image } = await startSource(info.outputPath('source.qcow2')));
 });
 
 test.afterAll(() => source.close());
