@@ -641,6 +641,7 @@ async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_brok
     let fresh = Staleness {
         processing_before: T0,
         pending_before: T0,
+        broken_expires_at: T0,
     };
     let a = task("00000000-0000-4000-8000-00000000000a", &img.id, T1);
     assert_eq!(
@@ -664,7 +665,8 @@ async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_brok
             &c,
             Staleness {
                 processing_before: T2,
-                pending_before: T2
+                pending_before: T2,
+                broken_expires_at: T2,
             }
         )
         .await
@@ -708,6 +710,7 @@ async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_brok
     let stale = Staleness {
         processing_before: "2026-01-01T01:00:00.000000Z",
         pending_before: "2026-01-01T01:00:00.000000Z",
+        broken_expires_at: "2026-01-03T00:00:00.000000Z",
     };
     assert_eq!(
         repo.begin_import(&img.id, active, &b, stale).await.unwrap(),
@@ -762,15 +765,13 @@ async fn import_tasks_lock_their_image_are_claimed_once_and_stale_locks_are_brok
             .unwrap(),
         0
     );
+    // Both ended tasks expire on 2026-01-03, the one whose lock was broken too.
     assert_eq!(
         repo.purge_expired_tasks("2026-01-04T00:00:00.000000Z")
             .await
             .unwrap(),
-        1
+        2
     );
     assert!(repo.task(&b.id).await.unwrap().is_none());
-    assert!(
-        repo.task(&a.id).await.unwrap().is_some(),
-        "a failed task with no expiry stays"
-    );
+    assert!(repo.task(&a.id).await.unwrap().is_none());
 }

@@ -64,6 +64,8 @@ pub struct Staleness<'a> {
     pub processing_before: &'a str,
     /// A pending task not updated since then is stale.
     pub pending_before: &'a str,
+    /// When a task whose stale lock is broken expires.
+    pub broken_expires_at: &'a str,
 }
 
 impl ImageRepo {
@@ -105,11 +107,13 @@ impl ImageRepo {
                     return Ok(Begun::Locked(holder));
                 }
                 sqlx::query(
-                    "UPDATE tasks SET status = 'failure', message = $1, updated_at = $2, lease_until = NULL
-                     WHERE id = $3 AND status IN ('pending', 'processing')",
+                    "UPDATE tasks SET status = 'failure', message = $1, updated_at = $2, lease_until = NULL,
+                            expires_at = $3
+                     WHERE id = $4 AND status IN ('pending', 'processing')",
                 )
                 .bind("Its import lock went stale and was broken by a newer import.")
                 .bind(&task.created_at)
+                .bind(stale.broken_expires_at)
                 .bind(&holder)
                 .execute(&mut *tx)
                 .await?;

@@ -6,11 +6,11 @@ use super::*;
 /// Fails an upload if the guard is dropped before it is disarmed: the request future was dropped
 /// (client gone) or returned early. The image goes back to `queued`.
 pub(super) struct UploadGuard {
-    pub(super) repo: ImageRepo,
-    pub(super) id: ImageId,
-    pub(super) node: std::sync::Arc<str>,
+    repo: ImageRepo,
+    id: ImageId,
+    node: std::sync::Arc<str>,
     /// The status move a failure makes (saving -> queued, uploading -> queued).
-    pub(super) failed: (ImageStatus, ImageStatus),
+    failed: (ImageStatus, ImageStatus),
     pub(super) armed: bool,
 }
 
@@ -92,31 +92,12 @@ impl ImageService {
             transition(saving, Event::UploadSucceeded)?,
             transition(saving, Event::UploadFailed)?,
         );
-        let now = clock::stored(clock::now());
-        if !self
-            .repo
-            .begin_upload(
-                id,
-                (img.status, saving),
-                &self.node,
-                &self.lease_expiry(),
-                &now,
-            )
-            .await?
-        {
-            return Err(ImageError::Conflict(Reason::AlreadySaving));
-        }
+        let (mut guard, _lease) = self
+            .begin_receiving(id, (img.status, saving, failed))
+            .await?;
         let mut preparing = img.clone();
         preparing.status = saving;
         self.notify("image.prepare", &preparing).await;
-        let mut guard = UploadGuard {
-            repo: self.repo.clone(),
-            id: id.clone(),
-            node: self.node.clone(),
-            failed: (saving, failed),
-            armed: true,
-        };
-        let _lease = self.keep_lease(id);
         let result = self
             .receive(&img, store.as_ref(), declared, body, (cap, cap_error), true)
             .await;
@@ -161,6 +142,32 @@ impl ImageService {
                 Err(e)
             }
         }
+    }
+
+    /// Moves the image `from` -> `to` (queued -> saving, queued -> uploading) under this node's
+    /// lease, or answers 409 if it moved meanwhile. The guard moves it `to` -> `failed` if it is
+    /// dropped armed; the keeper renews the lease until dropped.
+    pub(super) async fn begin_receiving(
+        &self,
+        id: &ImageId,
+        (from, to, failed): (ImageStatus, ImageStatus, ImageStatus),
+    ) -> Result<(UploadGuard, LeaseKeeper), ImageError> {
+        let now = clock::stored(clock::now());
+        if !self
+            .repo
+            .begin_upload(id, (from, to), &self.node, &self.lease_expiry(), &now)
+            .await?
+        {
+            return Err(ImageError::Conflict(Reason::AlreadySaving));
+        }
+        let guard = UploadGuard {
+            repo: self.repo.clone(),
+            id: id.clone(),
+            node: self.node.clone(),
+            failed: (to, failed),
+            armed: true,
+        };
+        Ok((guard, self.keep_lease(id)))
     }
 
     /// Renews this node's lease on the upload of `id` every third of the lease, until dropped.

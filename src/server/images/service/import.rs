@@ -4,7 +4,7 @@
 //! that stopped renewing its lease) and runs glance-direct, web-download (optionally converted)
 //! and copy-image.
 
-use super::data::{LeaseKeeper, UploadGuard};
+use super::data::LeaseKeeper;
 use super::*;
 use crate::domain::task::{
     ImportMethod, ImportRequest, Task, TaskStatus, FAILED_IMPORT, IMPORTING_TO, IMPORT_LOCK,
@@ -135,28 +135,9 @@ impl ImageService {
         }
         let uploading = transition(img.status, Event::BeginStage)?;
         let failed = transition(uploading, Event::StageFailed)?;
-        let now = clock::stored(clock::now());
-        if !self
-            .repo
-            .begin_upload(
-                id,
-                (img.status, uploading),
-                &self.node,
-                &self.lease_expiry(),
-                &now,
-            )
-            .await?
-        {
-            return Err(ImageError::Conflict(Reason::AlreadySaving));
-        }
-        let mut guard = UploadGuard {
-            repo: self.repo.clone(),
-            id: id.clone(),
-            node: self.node.clone(),
-            failed: (uploading, failed),
-            armed: true,
-        };
-        let _lease: LeaseKeeper = self.keep_lease(id);
+        let (mut guard, _lease) = self
+            .begin_receiving(id, (img.status, uploading, failed))
+            .await?;
         let result = self
             .receive(
                 &img,
@@ -302,6 +283,7 @@ impl ImageService {
         let stale = (
             clock::stored(now - STALE_PROCESSING),
             clock::stored(now - STALE_PENDING),
+            clock::stored(now + Duration::from_secs(TASK_TIME_TO_LIVE)),
         );
         let begun = self
             .repo
@@ -312,6 +294,7 @@ impl ImageService {
                 Staleness {
                     processing_before: &stale.0,
                     pending_before: &stale.1,
+                    broken_expires_at: &stale.2,
                 },
             )
             .await?;
