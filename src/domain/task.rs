@@ -236,6 +236,20 @@ impl Task {
             .pointer("/import_req/method/uri")
             .and_then(|n| n.as_str())
     }
+
+    /// The task as shown to someone who may see the image but does not own it: web-download's
+    /// source loses its query string and fragment, where a signed URL keeps its secret.
+    pub fn redacted(mut self) -> Task {
+        if let Some(serde_json::Value::String(uri)) =
+            self.input.pointer_mut("/import_req/method/uri")
+        {
+            if let Some(cut) = uri.find(['?', '#']) {
+                uri.truncate(cut);
+                uri.push_str("?…");
+            }
+        }
+        self
+    }
 }
 
 #[cfg(test)]
@@ -297,6 +311,31 @@ mod tests {
         for m in ImportMethod::ALL {
             assert_eq!(ImportMethod::parse(m.as_str()), Some(m));
         }
+    }
+
+    #[test]
+    fn redaction_keeps_the_source_but_not_its_query() {
+        let t = |uri: &str| Task {
+            id: "t".into(),
+            kind: TASK_TYPE.into(),
+            status: TaskStatus::Success,
+            input: json!({"import_req": {"method": {"name": "web-download", "uri": uri}}}),
+            result: None,
+            message: String::new(),
+            owner: "p".into(),
+            user_id: "u".into(),
+            request_id: String::new(),
+            image_id: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+            expires_at: None,
+        };
+        let r = t("https://s3.example/b/img.qcow2?X-Amz-Signature=secret#x").redacted();
+        assert_eq!(r.uri(), Some("https://s3.example/b/img.qcow2?…"));
+        assert_eq!(
+            t("https://example.org/a.img").redacted().uri(),
+            Some("https://example.org/a.img")
+        );
     }
 
     #[test]

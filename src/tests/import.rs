@@ -453,7 +453,7 @@ async fn imports_answer_to_the_project_quotas() {
 async fn imports_are_checked_in_glance_order() {
     let source = Source::start().await;
     source.put("disk.img", &[7u8; 70_000]);
-    let uri = format!("{}/stall/disk.img", source.base);
+    let uri = format!("{}/stall/disk.img?signature=secret", source.base);
     let app = TestApp::with(|s| {
         loopback_allowed(s);
         s.enabled_import_methods = Some(vec!["glance-direct".into(), "web-download".into()]);
@@ -510,6 +510,36 @@ async fn imports_are_checked_in_glance_order() {
     assert_eq!(img["os_glance_importing_to_stores"], json!(default));
     let again = import(&api, &id, web(&uri)).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+    // A member of a shared image sees the task, but not the source's query string.
+    let (partner, _) = app
+        .user_with_role(
+            "partner",
+            "pat",
+            "pat-password",
+            glimpse::domain::identity::Role::Member,
+        )
+        .await;
+    let member = Api {
+        app: &app,
+        token: app.token("pat", "pat-password", "partner").await,
+    };
+    let shared = api
+        .call(
+            Method::POST,
+            &format!("/v2/images/{id}/members"),
+            Some(json!({"member": partner})),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::OK, "{}", shared.text());
+    let seen = tasks(&member, &id).await;
+    assert_eq!(seen[0]["id"], json!(lock));
+    let plain = uri.split('?').next().unwrap();
+    assert_eq!(
+        seen[0]["input"]["import_req"]["method"]["uri"],
+        json!(format!("{plain}?…"))
+    );
+    let own = tasks(&api, &id).await;
+    assert_eq!(own[0]["input"]["import_req"]["method"]["uri"], json!(uri));
     // Its status is wrong for glance-direct as well, and a user cannot touch the lock.
     let a = import(&api, &id, json!({"method": {"name": "glance-direct"}})).await;
     assert_eq!(a.status, StatusCode::CONFLICT);

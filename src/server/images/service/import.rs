@@ -380,9 +380,15 @@ impl ImageService {
     }
 
     /// `GET /images/{id}/tasks`: the image's tasks, for whoever may see the image.
+    /// Members and other viewers who do not own the image see web-download sources without their
+    /// query strings (a signed URL's secret).
     pub async fn image_tasks(&self, actor: &Actor, id: &ImageId) -> Result<Vec<Task>, ImageError> {
-        self.load(actor, id).await?;
-        self.repo.image_tasks(id).await
+        let (img, _) = self.load(actor, id).await?;
+        let tasks = self.repo.image_tasks(id).await?;
+        if policy::owns(actor, &img) || actor.is_admin() {
+            return Ok(tasks);
+        }
+        Ok(tasks.into_iter().map(Task::redacted).collect())
     }
 
     /// `GET /tasks` (admin, `tasks_api_access`).
