@@ -1,13 +1,13 @@
 # Glimpse: `make run` builds and serves on the embedded defaults; `make test` runs every suite.
 # Both install what is missing on a fresh machine (Rust wasm target, cargo-leptos, wasm-bindgen,
-# wasm-opt for release, Debian's chromium, the end2end npm packages, the python clients).
+# wasm-opt from npm for release, Debian's chromium, the end2end npm packages, the python clients).
 
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(PATH)
+# end2end/node_modules/.bin holds wasm-opt (binaryen 116 from npm) for release builds.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
-WASM_OPT_VERSION     := 0.116.1
 VENV                 := target/venv
 # Glance's shipped namespace files (etc/glance/metadefs in its wheel), loaded unchanged by a test.
 GLANCE_VERSION       := 33.0.0
@@ -25,14 +25,14 @@ export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libc
 ## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
 ## throwaway PostgreSQL, on a release build (prints figures)
 bench: tools tools-release s3s-fs chromium e2e-deps
-	env -u RUSTFLAGS cargo leptos build --release --precompress
+	env -u RUSTFLAGS cargo leptos build --release --precompress --split
 	.ci/with-postgres .ci/with-s3-signed env -u RUSTFLAGS cargo bench --features ssr --bench api
 	.ci/bench-web
 
 ## bench-web: only a new user's first visit in chromium over a Fast-3G-like link (bytes on the
 ## wire cold and warm, time until hydrated), on a release build
 bench-web: tools tools-release chromium e2e-deps
-	env -u RUSTFLAGS cargo leptos build --release --precompress
+	env -u RUSTFLAGS cargo leptos build --release --precompress --split
 	.ci/bench-web
 
 ## fuzz: the format-inspector fuzzer for longer runs (needs a nightly toolchain and cargo-fuzz;
@@ -45,7 +45,7 @@ fuzz:
 
 ## run: build release and serve at http://127.0.0.1:9292 (GLIMPSE_* settings are honoured)
 run: tools tools-release
-	env -u RUSTFLAGS cargo leptos build --release --precompress
+	env -u RUSTFLAGS cargo leptos build --release --precompress --split
 	./target/release/glimpse serve
 
 ## test: formatting, clippy (server and wasm), unit + integration + real clients, end-to-end
@@ -63,10 +63,11 @@ tools:
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || \
 		env -u RUSTFLAGS cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 
-# wasm-opt from crates.io (binaryen 116); Debian's binaryen breaks hydration, so never use it.
-tools-release:
-	@$(HOME)/.cargo/bin/wasm-opt --version 2>/dev/null | grep -q "version 116" || \
-		env -u RUSTFLAGS cargo install wasm-opt@$(WASM_OPT_VERSION) --locked
+# wasm-opt is binaryen 116 from npm (end2end's package.json; binaryen compiled to wasm, installed in
+# seconds where the wasm-opt crate compiles binaryen's C++ for ~17 minutes; the same binaryen
+# release, so the same output). Debian's binaryen breaks hydration, so never use it.
+tools-release: e2e-deps
+	@wasm-opt --version | grep -q "version 116" || { echo "wasm-opt is not binaryen 116: $$(command -v wasm-opt)"; exit 1; }
 
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -132,7 +133,7 @@ test-postgres: venv glance-metadefs disk-tools
 # cargo-leptos adds --cfg erase_components itself; an inherited copy would change the flags and
 # rebuild everything, so it runs without RUSTFLAGS.
 build-debug: tools
-	env -u RUSTFLAGS cargo leptos build
+	env -u RUSTFLAGS cargo leptos build --split
 
 test-e2e: build-debug e2e-deps chromium disk-tools
 	cd end2end && npx playwright test

@@ -68,6 +68,28 @@ try {
   show('warm Images page (same browser)', warm);
   const again = (warm.bytes.wasm ?? 0) + (warm.bytes.js ?? 0);
   console.log(`warm visit: wasm and js fetched again ${kib(again)} (target: none)`);
+  // A page whose code is split off (a chunk of its own): opened from the Images page, what it
+  // fetches and how long until its form answers.
+  const p = await fresh.newPage();
+  await p.goto(base + '/project/images');
+  await p.locator('#app[data-hydrated="true"]').waitFor({ state: 'attached' });
+  const cdp = await fresh.newCDPSession(p);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', FAST_3G);
+  let chunks = 0;
+  let files = 0;
+  cdp.on('Network.loadingFinished', (e) => { chunks += e.encodedDataLength; files += 1; });
+  const start = Date.now();
+  await p.getByRole('link', { name: 'Create Image' }).click();
+  await p.getByLabel('Image name').fill('bench');
+  const opened = (Date.now() - start) / 1000;
+  console.log(`Create Image opened from the Images page: ${kib(chunks)} in ${files} requests, usable after ${opened.toFixed(2)} s`);
+  await p.close();
+  // The same page as the first one opened (a bookmark): its chunks are preloaded beside the main
+  // wasm and hydration waits for them.
+  const direct = await browser.newContext();
+  await direct.addCookies(cookies);
+  show('cold Create Image page (opened directly, empty cache)', await visit(direct, '/project/images/create'));
 } finally {
   await browser.close();
 }

@@ -3,13 +3,14 @@
 
 pub mod components;
 pub mod layout;
+pub mod lazy;
 pub mod pages;
 pub mod upload;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 /// Runs browser work (a server function called from an event handler or an effect, a file read)
 /// on the browser's task queue. On the server it does nothing: pages are only rendered there, and
@@ -60,12 +61,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::provide_toasts();
-    let hydrated = RwSignal::new(false);
-    // Effects run only in the browser, so this marks the moment hydration is complete.
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
-        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+        // `hydrate()` (lib.rs) turns this to "true" once the page, lazily loaded parts included, is live.
+        <div id="app" data-hydrated="false">
             <Router>
                 <Routes fallback=|| view! { <pages::NotFoundPage/> }>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
@@ -73,16 +72,16 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
                         <Route path=path!("/project") view=pages::overview::OverviewPage/>
                         <Route path=path!("/project/images") view=pages::images::ProjectImagesPage/>
-                        <Route path=path!("/project/images/create") view=pages::create_image::CreateImagePage/>
+                        <Route path=path!("/project/images/create") view={Lazy::<lazy::CreateImage>::new()}/>
                         <Route path=path!("/project/shared") view=pages::shared::SharedPage/>
                         <Route path=path!("/admin/images") view=pages::images::AdminImagesPage/>
-                        <Route path=path!("/project/images/:id") view=pages::image::ImagePage/>
-                        <Route path=path!("/admin/trash") view=pages::trash::TrashPage/>
-                        <Route path=path!("/admin/stores") view=pages::stores::StoresPage/>
-                        <Route path=path!("/admin/metadefs") view=pages::metadefs::MetadefsPage/>
-                        <Route path=path!("/admin/metadefs/:ns") view=pages::metadefs::MetadefPage/>
-                        <Route path=path!("/accounts/projects") view=pages::projects::ProjectsPage/>
-                        <Route path=path!("/accounts/users") view=pages::users::UsersPage/>
+                        <Route path=path!("/project/images/:id") view={Lazy::<lazy::Image>::new()}/>
+                        <Route path=path!("/admin/trash") view={Lazy::<lazy::Trash>::new()}/>
+                        <Route path=path!("/admin/stores") view={Lazy::<lazy::Stores>::new()}/>
+                        <Route path=path!("/admin/metadefs") view={Lazy::<lazy::Metadefs>::new()}/>
+                        <Route path=path!("/admin/metadefs/:ns") view={Lazy::<lazy::Metadef>::new()}/>
+                        <Route path=path!("/accounts/projects") view={Lazy::<lazy::Projects>::new()}/>
+                        <Route path=path!("/accounts/users") view={Lazy::<lazy::Users>::new()}/>
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -307,6 +307,7 @@ pub async fn router(
     let routes = generate_route_list(App);
 
     let ctx_services = services.clone();
+    let split = assets::SplitChunks::read(&pkg, &build);
     let app = assets::serve(Router::new(), &pkg, &build)
         .route("/healthcheck", get(http::healthcheck))
         .route("/events", get(live::events))
@@ -318,7 +319,12 @@ pub async fn router(
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx_services.clone()),
+            move || {
+                provide_context(ctx_services.clone());
+                if let Some(split) = &split {
+                    provide_context(split.for_render());
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

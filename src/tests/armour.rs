@@ -379,3 +379,110 @@ async fn assets_under_their_build_id_are_immutable_and_served_precompressed() {
     std::fs::write(pkg.join("glimpse.wasm"), b"another build").unwrap();
     assert_ne!(glimpse::server::assets::build_id(&pkg), build);
 }
+
+/// A split build's chunks and manifest are part of the build: changing any of them makes a new
+/// build id (so a page never pairs a new main wasm with an old cached chunk); the compressed
+/// copies are not, being made from those files.
+#[test]
+fn every_built_file_but_the_compressed_copies_makes_the_build_id() {
+    let pkg = tempfile::tempdir().unwrap();
+    let pkg = pkg.path();
+    assert_eq!(glimpse::server::assets::build_id(pkg), "none");
+    std::fs::write(pkg.join("glimpse.wasm"), b"main").unwrap();
+    std::fs::write(pkg.join("glimpse.js"), b"loader").unwrap();
+    std::fs::write(pkg.join("chunk_1.wasm"), b"one").unwrap();
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), b"{}").unwrap();
+    let first = glimpse::server::assets::build_id(pkg);
+    std::fs::write(pkg.join("chunk_1.wasm.br"), b"compressed").unwrap();
+    std::fs::write(pkg.join("glimpse.wasm.gz"), b"compressed").unwrap();
+    assert_eq!(glimpse::server::assets::build_id(pkg), first);
+    std::fs::write(pkg.join("chunk_1.wasm"), b"two").unwrap();
+    let second = glimpse::server::assets::build_id(pkg);
+    assert_ne!(second, first);
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), b"{\"a\":[]}").unwrap();
+    let third = glimpse::server::assets::build_id(pkg);
+    assert_ne!(third, second);
+    // The same contents under another name is another build too.
+    std::fs::rename(pkg.join("chunk_1.wasm"), pkg.join("chunk_2.wasm")).unwrap();
+    assert_ne!(glimpse::server::assets::build_id(pkg), third);
+}
+
+/// In a split build, a page whose code is split off, rendered on the server, asks the browser to
+/// preload the chunks its manifest names (beside the main wasm) and their loader; pages in the
+/// main wasm ask for none, and neither does a build that is not split.
+#[tokio::test]
+async fn a_split_page_preloads_its_chunks() {
+    use glimpse::server_fns::auth::Login;
+    use leptos::server_fn::ServerFn;
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("glimpse.wasm"), b"main").unwrap();
+    std::fs::write(pkg.join("glimpse.js"), b"loader").unwrap();
+    std::fs::write(
+        pkg.join("__wasm_split_manifest.json"),
+        r#"{"__create_image_view_42": ["chunk_3", "split___create_image_view_42"],
+            "__image_view_7": ["chunk_3", "chunk_9", "split___image_view_7"]}"#,
+    )
+    .unwrap();
+    let root = site.path().to_path_buf();
+    let app = TestApp::with(move |s| s.site_root = Some(root)).await;
+    let build = glimpse::server::assets::build_id(&pkg);
+    let login = app
+        .server_fn(
+            Login::PATH,
+            None,
+            &[
+                ("username", "admin"),
+                ("password", crate::support::ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    let cookie = login.session_cookie().expect("logged in");
+    let page = |path: &'static str| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let req = Request::builder()
+                .uri(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap();
+            let a = app.send(req).await;
+            assert_eq!(a.status, 200, "{path}");
+            a.text()
+        }
+    };
+    // The preloads beyond the main wasm and its loader, which every page has.
+    let preloads = |html: &str| {
+        let mut found: Vec<String> = html
+            .split("<link")
+            .skip(1)
+            .filter_map(|l| l.split('>').next())
+            .filter(|l| l.contains("rel=\"preload\"") || l.contains("rel=\"modulepreload\""))
+            .filter(|l| !l.contains("/glimpse"))
+            .filter_map(|l| {
+                l.split("href=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()
+                    .map(String::from)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let create = page("/project/images/create").await;
+    let base = format!("/pkg/{build}");
+    assert_eq!(
+        preloads(&create),
+        vec![
+            format!("{base}/__wasm_split.______________________.js"),
+            format!("{base}/chunk_3.wasm"),
+            format!("{base}/split___create_image_view_42.wasm"),
+        ],
+        "{create}"
+    );
+    let images = page("/project/images").await;
+    assert_eq!(preloads(&images), Vec::<String>::new(), "{images}");
+}

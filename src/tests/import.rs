@@ -278,7 +278,14 @@ async fn web_download_brings_a_qcow2_to_active_with_its_hashes_and_virtual_size(
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text());
     assert!(a.body.is_empty());
 
-    let img = wait_image(&api, &id, |i| i["status"] == "active").await;
+    wait_image(&api, &id, |i| i["status"] == "active").await;
+    // As in Glance, the image turns active first; the task then ends and takes its lock away.
+    let t = ended_task(&api, &id).await;
+    let img = api
+        .call(Method::GET, &format!("/v2/images/{id}"), None)
+        .await
+        .json();
+    assert_eq!(img["status"], "active");
     assert_eq!(img["size"], json!(qcow2.len()));
     assert_eq!(img["checksum"], json!(md5_hex(&qcow2)));
     assert_eq!(img["virtual_size"], json!(1 << 20));
@@ -287,7 +294,6 @@ async fn web_download_brings_a_qcow2_to_active_with_its_hashes_and_virtual_size(
         "the lock went: {img}"
     );
     assert!(img.get("os_glance_importing_to_stores").is_none(), "{img}");
-    let t = ended_task(&api, &id).await;
     assert_eq!(t["status"], "success", "{t}");
     assert_eq!(t["type"], "api_image_import");
     assert_eq!(t["input"]["import_req"]["method"]["name"], "web-download");
@@ -351,11 +357,12 @@ async fn glance_direct_stages_then_imports_and_leaves_nothing_staged() {
     let img = wait_image(&api, &id, |i| i["status"] == "active").await;
     assert_eq!(img["checksum"], json!(md5_hex(&data)));
     assert_eq!(api.download(&id, None).await.body, data);
+    // The staged data goes before the task ends.
+    assert_eq!(ended_task(&api, &id).await["status"], "success");
     assert!(
         !staging.exists(&staging.location_for(&gid)).await.unwrap(),
         "staged data went"
     );
-    assert_eq!(ended_task(&api, &id).await["status"], "success");
     // Deleting an image with staged data removes the staged data too.
     let other = new_image(&api, "raw").await;
     let req = Request::builder()
@@ -783,13 +790,13 @@ async fn copy_image_puts_an_active_image_in_more_stores_for_admins_only() {
 
     let a = import(&admin, &id, copy(json!(["slow"]))).await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text());
+    assert_eq!(ended_task(&admin, &id).await["status"], "success");
     let img = wait_image(&admin, &id, |i| i["stores"] == "fast,slow").await;
     assert_eq!(
         img["status"], "active",
         "copy-image never changes the status"
     );
     assert!(img.get("os_glance_import_task").is_none(), "{img}");
-    assert_eq!(ended_task(&admin, &id).await["status"], "success");
     assert_eq!(
         std::fs::read(stores.path().join("slow").join(&id)).unwrap(),
         data
@@ -877,6 +884,8 @@ async fn the_real_clients_import_by_every_method() {
     let img = wait_image(&api, &staged, |i| i["status"] == "active").await;
     assert_eq!(img["checksum"], json!(md5_hex(&qcow2)));
     assert_eq!(img["stores"], "fast");
+    // Its task ends (and drops the image's import lock) just after the image turns active.
+    assert_eq!(ended_task(&api, &staged).await["status"], "success");
 
     // glance image-import --import-method copy-image --stores slow.
     let out = c
@@ -1040,18 +1049,19 @@ async fn a_task_whose_node_is_killed_is_finished_by_another_node() {
 
     // Once A's lease runs out, B takes the task over, fetches again and finishes it.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let img = loop {
-        let img = get_json(&b.addr, &tok, &format!("/image/v2/images/{id}")).await;
-        if img["status"] == "active" {
-            break img;
+    let t = loop {
+        let t = get_json(&b.addr, &tok, &tasks_path).await["tasks"][0].clone();
+        if t["status"] == "success" || t["status"] == "failure" {
+            break t;
         }
-        assert!(Instant::now() < deadline, "node B never finished it: {img}");
+        assert!(Instant::now() < deadline, "node B never finished it: {t}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    assert_eq!(t["status"], "success", "{t}");
+    let img = get_json(&b.addr, &tok, &format!("/image/v2/images/{id}")).await;
+    assert_eq!(img["status"], "active", "{img}");
     assert_eq!(img["checksum"], json!(md5_hex(&qcow2)));
     assert!(img.get("os_glance_import_task").is_none(), "{img}");
-    let t = &get_json(&b.addr, &tok, &tasks_path).await["tasks"][0];
-    assert_eq!(t["status"], "success", "{t}");
     let (status, _, got) = http(
         &b.addr,
         "GET",

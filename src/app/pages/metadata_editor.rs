@@ -127,7 +127,8 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
     None
 }
 
-/// The editor, opened from the image's page.
+/// The editor, opened from the image's page (its code arrives with that page's wasm chunks in
+/// the split build, not with the main wasm).
 #[component]
 pub fn UpdateMetadata(
     image: Image,
