@@ -52,6 +52,8 @@ run: tools tools-release
 test: tools venv glance-metadefs e2e-deps chromium disk-tools fmt-check lint test-rust test-postgres test-s3 test-e2e
 	@echo "make test: every suite passed"
 
+# cargo-leptos is built unoptimised (--debug): 4.5 minutes instead of 9.4 on 2 cores, and it only
+# drives the build (its one slower step, the release build's brotli copies, takes 26 s, not 5).
 tools:
 	@dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config; }
@@ -63,8 +65,6 @@ tools:
 	@wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" || \
 		env -u RUSTFLAGS cargo install wasm-bindgen-cli@$(WASM_BINDGEN_VERSION)
 
-# cargo-leptos is built unoptimised (--debug): 4.5 minutes instead of 9.4 on 2 cores, and it only
-# drives the build (its one slower step, the release build's brotli copies, takes 26 s, not 5).
 # wasm-opt is binaryen 116 from npm (end2end's package.json; binaryen compiled to wasm, installed in
 # seconds where the wasm-opt crate compiles binaryen's C++ for ~17 minutes; the same binaryen
 # release, so the same output). Debian's binaryen breaks hydration, so never use it.
