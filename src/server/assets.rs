@@ -56,7 +56,8 @@ pub fn build_id(pkg: &Path) -> String {
 pub struct SplitChunks {
     /// Where the chunks are served: `/pkg/<build>`.
     pub base: String,
-    pub needs: std::collections::HashMap<String, Vec<String>>,
+    /// Read once at start and shared by every render.
+    pub needs: std::sync::Arc<std::collections::HashMap<String, Vec<String>>>,
     /// The URLs this render has asked to preload already (a route's data is made more than once).
     asked: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
@@ -67,7 +68,8 @@ impl SplitChunks {
         let text = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json")).ok()?;
         let needs = serde_json::from_str(&text)
             .inspect_err(|e| tracing::warn!("unreadable __wasm_split_manifest.json: {e}"))
-            .ok()?;
+            .ok()
+            .map(std::sync::Arc::new)?;
         Some(Self {
             base: format!("/pkg/{build}"),
             needs,
@@ -75,7 +77,7 @@ impl SplitChunks {
         })
     }
 
-    /// A copy for one render, which has asked for nothing yet.
+    /// A copy for one render, which has asked for nothing yet (the manifest itself is shared).
     pub fn for_render(&self) -> Self {
         Self {
             asked: Default::default(),
