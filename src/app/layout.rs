@@ -2,6 +2,7 @@
 //! (Project; Identity for admins only) and the page outlet. Anonymous visitors go to /login.
 
 use crate::app::components::ErrorBox;
+use crate::app::i18n::{t, t_string, use_i18n};
 use crate::server_fns::auth::{current_session, Logout, SessionInfo, SwitchProject};
 use crate::server_fns::AppError;
 use leptos::prelude::*;
@@ -13,8 +14,9 @@ use leptos_router::hooks::use_location;
 pub fn Shell() -> impl IntoView {
     let session = Resource::new_blocking(|| (), |_| current_session());
     let location = use_location();
+    let i18n = use_i18n();
     view! {
-        <Suspense fallback=|| view! { <div class="loading">"Loading…"</div> }>
+        <Suspense fallback=move || view! { <div class="loading">{t!(i18n, loading)}</div> }>
             {move || Suspend::new(async move {
                 match session.await {
                     Ok(Some(info)) => view! { <Frame info/> }.into_any(),
@@ -58,6 +60,7 @@ fn Frame(info: SessionInfo) -> impl IntoView {
     });
     subscribe(live);
     let is_admin = info.is_admin();
+    let i18n = use_i18n();
     view! {
         <div class="frame">
             <header class="topbar">
@@ -67,19 +70,20 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                 </a>
                 <ProjectSwitcher info=info.clone()/>
                 <div class="spacer"></div>
+                <crate::app::lang::LanguagePicker/>
                 <UserMenu name=info.user_name.clone()/>
             </header>
             <div class="body">
-                <nav class="sidenav" aria-label="Main">
+                <nav class="sidenav" aria-label=move || t_string!(i18n, nav.main)>
                     <div class="nav-section">
-                        <h2>"Project"</h2>
-                        <A href="/project" exact=true>"Overview"</A>
-                        <A href="/project/images">"Images"</A>
+                        <h2>{t!(i18n, nav.project)}</h2>
+                        <A href="/project" exact=true>{t!(i18n, nav.overview)}</A>
+                        <A href="/project/images">{t!(i18n, nav.images)}</A>
                         <A href="/project/shared">
-                            "Shared with me"
+                            {t!(i18n, nav.shared)}
                             {move || {
                                 let n = pending.get();
-                                (n > 0).then(|| view! { <span class="count" aria-label=format!("{n} pending")>{n}</span> })
+                                (n > 0).then(|| view! { <span class="count" aria-label=move || crate::app::lang::fill(t_string!(i18n, nav.pending), &[("n", &n)])>{n}</span> })
                             }}
                         </A>
                     </div>
@@ -87,16 +91,16 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                         .then(|| {
                             view! {
                                 <div class="nav-section">
-                                    <h2>"Admin"</h2>
-                                    <A href="/admin/images">"All Images"</A>
-                                    <A href="/admin/metadefs">"Metadata Definitions"</A>
-                                    <A href="/admin/stores">"Stores"</A>
-                                    <A href="/admin/trash">"Trash"</A>
+                                    <h2>{t!(i18n, nav.admin)}</h2>
+                                    <A href="/admin/images">{t!(i18n, nav.all_images)}</A>
+                                    <A href="/admin/metadefs">{t!(i18n, nav.metadefs)}</A>
+                                    <A href="/admin/stores">{t!(i18n, nav.stores)}</A>
+                                    <A href="/admin/trash">{t!(i18n, nav.trash)}</A>
                                 </div>
                                 <div class="nav-section">
-                                    <h2>"Identity"</h2>
-                                    <A href="/accounts/projects">"Projects"</A>
-                                    <A href="/accounts/users">"Users"</A>
+                                    <h2>{t!(i18n, nav.identity)}</h2>
+                                    <A href="/accounts/projects">{t!(i18n, nav.projects)}</A>
+                                    <A href="/accounts/users">{t!(i18n, nav.users)}</A>
                                 </div>
                             }
                         })}
@@ -124,7 +128,7 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
     });
     view! {
         <div class="project-switcher">
-            <label for="project-switcher">"Project"</label>
+            <label for="project-switcher">{t!(crate::app::i18n::use_i18n(), nav.project)}</label>
             <select
                 id="project-switcher"
                 on:change=move |ev| {
@@ -153,14 +157,15 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
 #[component]
 fn UserMenu(name: String) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
+    let i18n = use_i18n();
     view! {
         <div class="user-menu">
-            <span class="user-name" title="Logged in as">
+            <span class="user-name" title=move || t_string!(i18n, nav.logged_in_as)>
                 {name}
             </span>
             <ActionForm action=logout>
                 <button type="submit" class="btn ghost">
-                    "Log out"
+                    {t!(i18n, nav.log_out)}
                 </button>
             </ActionForm>
         </div>

@@ -2,10 +2,19 @@
 //! the layout with top bar and side navigation, shared components and the pages.
 
 pub mod components;
+pub mod lang;
 pub mod layout;
 pub mod lazy;
 pub mod pages;
 pub mod upload;
+
+// The catalogs' typed keys, `Locale`, `I18nContextProvider`, `use_i18n` and `t!` (leptos_i18n's
+// macro reads `[package.metadata.leptos-i18n]`; its build-script form would download CLDR data).
+#[allow(deprecated)]
+mod catalog {
+    leptos_i18n::load_locales!();
+}
+pub use catalog::i18n;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -40,7 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -63,6 +72,9 @@ pub fn App() -> impl IntoView {
     components::provide_toasts();
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
+        // The language: the session's choice, else Accept-Language; it sets <html lang>.
+        <i18n::I18nContextProvider>
+        <lang::FromSession/>
         // `hydrate()` (lib.rs) turns this to "true" once the page, lazily loaded parts included, is live.
         <div id="app" data-hydrated="false">
             <Router>
@@ -87,5 +99,6 @@ pub fn App() -> impl IntoView {
             </Router>
             <components::Toaster/>
         </div>
+        </i18n::I18nContextProvider>
     }
 }

@@ -113,6 +113,27 @@ pub fn dashboard_csp(nonce: &str) -> String {
 const STATIC_HTML_CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
+/// Middleware: a dashboard page (a GET asking for HTML) renders in the language kept in the
+/// session, put on the request as `ChosenLanguage` for the render. Other requests (the API,
+/// assets) skip the session.
+pub async fn language(mut req: Request, next: Next) -> Response {
+    let wants_html = req.method() == Method::GET
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        if let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
+            if let Ok(Some(l)) = session.get::<String>(crate::app::lang::SESSION_KEY).await {
+                req.extensions_mut()
+                    .insert(crate::app::lang::ChosenLanguage(l));
+            }
+        }
+    }
+    next.run(req).await
+}
+
 /// Middleware: the headers every response carries: `X-Content-Type-Options: nosniff`,
 /// `Referrer-Policy: same-origin`, HSTS when cookies are `Secure` (the server is reached over
 /// HTTPS), and a Content-Security-Policy on HTML that has none yet (dashboard pages set their

@@ -348,6 +348,7 @@ pub async fn router(
                 ))
                 .layer(axum::middleware::from_fn(principal::with_actor_cell))
                 .layer(sessions)
+                .layer(axum::middleware::from_fn(http::language))
                 .layer(Extension(services)),
         );
     Ok(app)

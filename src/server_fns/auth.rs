@@ -132,11 +132,19 @@ pub async fn login(
     Ok(())
 }
 
-/// Logs out: the session is deleted.
+/// Logs out: the session is deleted; the language chosen in it stays for the login page.
 #[server]
 pub async fn logout() -> Result<(), AppError> {
+    use crate::app::lang::SESSION_KEY;
     let session = super::ctx::session().await?;
+    let lang = session.get::<String>(SESSION_KEY).await.ok().flatten();
     crate::server::identity::principal::end_session(&session).await?;
+    if let Some(l) = lang {
+        session
+            .insert(SESSION_KEY, l)
+            .await
+            .map_err(|_| AppError::Internal)?;
+    }
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -160,6 +168,25 @@ pub async fn switch_project(project_id: crate::domain::ids::ProjectId) -> Result
     let session = super::ctx::session().await?;
     crate::server::identity::principal::set_session_project(&session, &pid).await?;
     Ok(())
+}
+
+/// Keeps the dashboard language in the session (logged in or not): pages render in it from then
+/// on, before `Accept-Language`.
+#[server]
+pub async fn set_language(lang: String) -> Result<(), AppError> {
+    use crate::app::lang::{parse, SESSION_KEY};
+    use leptos_i18n::Locale as _;
+    let Some(l) = parse(&lang) else {
+        return Err(AppError::Invalid {
+            field: "lang".into(),
+            message: "is not a language of the dashboard".into(),
+        });
+    };
+    let session = super::ctx::session().await?;
+    session
+        .insert(SESSION_KEY, l.as_str())
+        .await
+        .map_err(|_| AppError::Internal)
 }
 
 #[cfg(test)]

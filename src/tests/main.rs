@@ -15,6 +15,7 @@ mod images_api;
 mod import;
 mod inspection;
 mod interrupted;
+mod languages;
 mod load;
 mod metadefs;
 mod nodes;

@@ -1,0 +1,111 @@
+//! The dashboard's languages as the server renders them: `Accept-Language`, the choice kept in
+//! the session (before the header, and past logout), `<html lang>`, and a refused language.
+
+use crate::support::{Answer, TestApp, ADMIN_PASSWORD};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use glimpse::server_fns::auth::{Login, Logout, SetLanguage};
+use leptos::server_fn::ServerFn;
+
+async fn login_page(app: &TestApp, accept_language: Option<&str>, cookie: Option<&str>) -> String {
+    let mut req = Request::builder()
+        .uri("/login")
+        .header(header::ACCEPT, "text/html");
+    if let Some(l) = accept_language {
+        req = req.header(header::ACCEPT_LANGUAGE, l);
+    }
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let a = app.send(req.body(Body::empty()).unwrap()).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    a.text()
+}
+
+async fn choose(app: &TestApp, cookie: Option<&str>, lang: &str) -> Answer {
+    app.server_fn(SetLanguage::PATH, cookie, &[("lang", lang)])
+        .await
+}
+
+#[tokio::test]
+async fn the_login_page_speaks_the_browsers_language() {
+    let app = TestApp::new().await;
+    let en = login_page(&app, None, None).await;
+    assert!(en.contains(r#"<html lang="en""#), "{en}");
+    assert!(en.contains("User name") && en.contains("Log in to manage your images."));
+
+    let de = login_page(&app, Some("de-DE,de;q=0.9,en;q=0.5"), None).await;
+    assert!(de.contains(r#"<html lang="de""#), "{de}");
+    assert!(
+        de.contains("Benutzername") && !de.contains("User name"),
+        "{de}"
+    );
+
+    let zh = login_page(&app, Some("zh-CN,zh;q=0.9"), None).await;
+    assert!(zh.contains(r#"<html lang="zh""#), "{zh}");
+    assert!(zh.contains("用户名"), "{zh}");
+
+    // A language the dashboard does not have falls back to English.
+    let fr = login_page(&app, Some("fr-FR"), None).await;
+    assert!(fr.contains(r#"<html lang="en""#) && fr.contains("User name"));
+}
+
+#[tokio::test]
+async fn the_choice_kept_in_the_session_wins_and_outlives_logout() {
+    let app = TestApp::new().await;
+    // Chosen before logging in: the anonymous session keeps it.
+    let a = choose(&app, None, "zh").await;
+    assert!(a.status.is_success(), "{}", a.text());
+    let cookie = a.session_cookie().expect("a session for the choice");
+    let page = login_page(&app, Some("de"), Some(&cookie)).await;
+    assert!(
+        page.contains(r#"<html lang="zh""#) && page.contains("用户名"),
+        "{page}"
+    );
+
+    // Logging in rotates the session and keeps the choice; changing it again is heard at once.
+    let a = app
+        .server_fn(
+            Login::PATH,
+            Some(&cookie),
+            &[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    let cookie = a.session_cookie().expect("rotated session");
+    let a = choose(&app, Some(&cookie), "de").await;
+    assert!(a.status.is_success(), "{}", a.text());
+    let req = Request::builder()
+        .uri("/project/images")
+        .header(header::ACCEPT, "text/html")
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let images = app.send(req).await.text();
+    assert!(images.contains(r#"<html lang="de""#), "{images}");
+    assert!(
+        images.contains("Abmelden") && images.contains("Alle Abbilder"),
+        "{images}"
+    );
+
+    // Logging out ends the session but not the language of the login page after it.
+    let a = app.server_fn(Logout::PATH, Some(&cookie), &[]).await;
+    let after = a.session_cookie().expect("a session keeps the language");
+    let page = login_page(&app, Some("en"), Some(&after)).await;
+    assert!(
+        page.contains(r#"<html lang="de""#) && page.contains("Benutzername"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_language_the_dashboard_lacks_is_refused() {
+    let app = TestApp::new().await;
+    let a = choose(&app, None, "fr").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
+    assert!(a.session_cookie().is_none(), "nothing kept");
+}
