@@ -1,6 +1,8 @@
 //! Small shared components: toasts for results, badges, page headers and error boxes, and the
 //! image facts several pages show (status badge, short time, Horizon's Type).
 
+use crate::app::i18n::{td_string, Locale};
+use crate::app::lang;
 use crate::domain::image::{Image, ImageStatus};
 use crate::server_fns::AppError;
 use leptos::prelude::*;
@@ -70,6 +72,7 @@ where
 {
     let action = ServerAction::<S>::new();
     let toasts = use_toasts();
+    let l = lang::locale();
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             match result {
@@ -79,7 +82,7 @@ where
                     }
                     then(&v);
                 }
-                Err(e) => toasts.push(ToastKind::Error, e.to_string()),
+                Err(e) => toasts.push(ToastKind::Error, lang::error(l, &e)),
             }
         }
     });
@@ -90,6 +93,7 @@ where
 #[component]
 pub fn Toaster() -> impl IntoView {
     let toasts = use_toasts();
+    let l = lang::locale();
     view! {
         <div class="toaster" role="status" aria-live="polite">
             <For each=move || toasts.0.get() key=|t| t.0 let:t>
@@ -100,7 +104,7 @@ pub fn Toaster() -> impl IntoView {
                     <span>{t.2.clone()}</span>
                     <button
                         class="toast-close"
-                        aria-label="Dismiss"
+                        aria-label=td_string!(l, common.dismiss)
                         on:click=move |_| toasts.0.update(|l| l.retain(|x| x.0 != t.0))
                     >
                         "×"
@@ -114,11 +118,11 @@ pub fn Toaster() -> impl IntoView {
 /// A page title with an optional description line.
 #[component]
 pub fn PageHeader(
-    #[prop(into)] title: String,
-    #[prop(optional, into)] subtitle: Option<String>,
+    #[prop(into)] title: Signal<String>,
+    #[prop(optional, into)] subtitle: Option<Signal<String>>,
 ) -> impl IntoView {
     view! {
-        <leptos_meta::Title text=title.clone()/>
+        <leptos_meta::Title text=move || title.get()/>
         <header class="page-header">
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="muted">{s}</p> })}
@@ -135,7 +139,7 @@ pub fn FlagBadge(on: bool, #[prop(into)] yes: String, #[prop(into)] no: String) 
 /// An error box for a failed load.
 #[component]
 pub fn ErrorBox(error: AppError) -> impl IntoView {
-    view! { <div class="error-box" role="alert">{error.to_string()}</div> }
+    view! { <div class="error-box" role="alert">{lang::error(lang::locale(), &error)}</div> }
 }
 
 /// Clears a form after its action succeeded (ActionForm keeps the typed values otherwise).
@@ -165,24 +169,21 @@ pub fn StatusBadge(status: ImageStatus) -> impl IntoView {
         ImageStatus::Deactivated | ImageStatus::Killed | ImageStatus::Deleted => "badge off",
         _ => "badge warn",
     };
-    view! { <span class=class>{status.as_str()}</span> }
+    view! { <span class=class>{lang::status(lang::locale(), status)}</span> }
 }
 
 /// Horizon's Type column: a snapshot (`image_type=snapshot`, as Nova sets it) or an image.
-pub fn image_type(img: &Image) -> &'static str {
+pub fn image_type(l: Locale, img: &Image) -> &'static str {
     if img.properties.get("image_type").map(String::as_str) == Some("snapshot") {
-        "Snapshot"
+        td_string!(l, table.snapshot)
     } else {
-        "Image"
+        td_string!(l, table.image)
     }
 }
 
-/// Stored time as "2026-11-22 04:40".
-pub fn short_time(stored: &str) -> String {
-    stored
-        .get(..16)
-        .map(|s| s.replace('T', " "))
-        .unwrap_or_else(|| stored.to_string())
+/// Stored time to the minute, as the language writes it ("2026-11-22 04:40" in English).
+pub fn short_time(l: Locale, stored: &str) -> String {
+    lang::date_time(l, stored)
 }
 
 /// The elements of `root` that take focus with Tab, in document order.

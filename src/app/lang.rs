@@ -55,7 +55,7 @@ pub fn FromSession() -> impl IntoView {
     }
 }
 
-/// A `<select>` of the languages: the page changes at once, and the choice is kept in the session.
+/// A `<select>` of the languages: the choice is kept in the session and the page reloads in it.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
     let i18n = use_i18n();
@@ -64,8 +64,15 @@ pub fn LanguagePicker() -> impl IntoView {
             return;
         };
         i18n.set_locale(l);
+        // Kept in the session, then the page is loaded again in it: everything on it, including
+        // what was worded when it was first shown (toasts, counts), speaks the new language.
         crate::app::browser_task(async move {
-            let _ = crate::server_fns::auth::set_language(l.as_str().to_string()).await;
+            if crate::server_fns::auth::set_language(l.as_str().to_string())
+                .await
+                .is_ok()
+            {
+                let _ = window().location().reload();
+            }
         });
     };
     view! {
@@ -95,6 +102,54 @@ pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         out = out.replace(&format!("{{{name}}}"), &value.to_string());
     }
     out
+}
+
+/// The page's language, read once: pages render in one language (the picker reloads the page).
+pub fn locale() -> Locale {
+    use_i18n().get_locale_untracked()
+}
+
+/// Why something was refused, in the language.
+pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
+    let _ = l;
+    r.to_string()
+}
+
+/// A server function's failure, in the language.
+pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
+    let _ = l;
+    e.to_string()
+}
+
+/// An image status in the language (the API's word stays English).
+pub fn status(l: Locale, s: crate::domain::image::ImageStatus) -> &'static str {
+    use crate::app::i18n::td_string;
+    use crate::domain::image::ImageStatus as S;
+    match s {
+        S::Queued => td_string!(l, status.queued),
+        S::Saving => td_string!(l, status.saving),
+        S::Uploading => td_string!(l, status.uploading),
+        S::Importing => td_string!(l, status.importing),
+        S::Active => td_string!(l, status.active),
+        S::Deactivated => td_string!(l, status.deactivated),
+        S::Killed => td_string!(l, status.killed),
+        S::Deleted => td_string!(l, status.deleted),
+        S::PendingDelete => td_string!(l, status.pending_delete),
+    }
+}
+
+/// A visibility (or the list filter's `all`) in the language; an unknown word as it is.
+pub fn visibility(l: Locale, v: &str) -> String {
+    use crate::app::i18n::td_string;
+    match v {
+        "public" => td_string!(l, visibility.public),
+        "community" => td_string!(l, visibility.community),
+        "shared" => td_string!(l, visibility.shared),
+        "private" => td_string!(l, visibility.private),
+        "all" => td_string!(l, visibility.all),
+        other => other,
+    }
+    .to_string()
 }
 
 /// A byte count in binary units, with the language's decimal separator ("1.5 GiB", "1,5 GiB").
@@ -171,7 +226,9 @@ mod tests {
     }
 
     /// Texts that read the same in every language: names and technical words.
-    const SAME_EVERYWHERE: &[&str] = &["Glimpse", "ID", "OK", "—"];
+    const SAME_EVERYWHERE: &[&str] = &[
+        "Glimpse", "ID", "OK", "—", "Status", "Name", "Kernel", "Ramdisk", "Import",
+    ];
 
     #[test]
     fn every_catalog_translates_every_key() {

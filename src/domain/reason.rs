@@ -163,6 +163,7 @@ pub enum Reason {
     OwnAdminRole,
     OwnAccountDisable,
     OwnAccountDelete,
+    NoRoleOnProject,
 
     // What clashes.
     ImageExists {
@@ -424,6 +425,7 @@ impl fmt::Display for Reason {
             ),
             OwnAccountDisable => f.write_str("You cannot disable your own account."),
             OwnAccountDelete => f.write_str("You cannot delete your own account."),
+            NoRoleOnProject => f.write_str("You have no role on that project."),
 
             ImageExists { id } => write!(f, "An image with identifier {id} already exists"),
             PropertyPresent { key } => write!(f, "Property {key} already present."),

@@ -162,7 +162,7 @@ pub async fn switch_project(project_id: crate::domain::ids::ProjectId) -> Result
         .is_none()
     {
         return Err(AppError::Forbidden(
-            "You have no role on that project.".into(),
+            crate::domain::reason::Reason::NoRoleOnProject,
         ));
     }
     let session = super::ctx::session().await?;

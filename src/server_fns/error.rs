@@ -2,6 +2,7 @@
 //! on it and show the message. Internal failures are logged on the server and cross as `Internal`
 //! with no detail.
 
+use crate::domain::reason::Reason;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -15,15 +16,15 @@ pub enum AppError {
     /// Login refused: wrong credentials or too many attempts; the message says which.
     #[error("{0}")]
     LoginRefused(String),
-    /// Not allowed, with the reason.
+    /// Not allowed, with the reason (typed, so the dashboard words it in the user's language).
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Reason),
     /// Not found.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Reason),
     /// A conflict (name taken, wrong state).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Reason),
     /// A field failed validation.
     #[error("{field} {message}")]
     Invalid {
@@ -101,9 +102,9 @@ impl From<crate::server::identity::IdentityError> for AppError {
         match e {
             E::Unauthenticated | E::Locked(_) => AppError::LoginRefused(e.to_string()),
             // The server functions' edge: reasons in words.
-            E::Forbidden(r) => AppError::Forbidden(r.to_string()),
-            E::NotFound(r) => AppError::NotFound(r.to_string()),
-            E::Conflict(r) => AppError::Conflict(r.to_string()),
+            E::Forbidden(r) => AppError::Forbidden(r),
+            E::NotFound(r) => AppError::NotFound(r),
+            E::Conflict(r) => AppError::Conflict(r),
             E::Invalid(v) => v.into(),
             E::Db(_) | E::Internal(_) => AppError::Internal,
         }

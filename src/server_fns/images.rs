@@ -56,9 +56,9 @@ pub(crate) fn service_error(e: crate::server::images::ImageError, field: &str) -
     e.log_if_internal();
     match e {
         // The server functions' edge: reasons in words.
-        E::NotFound(r) => AppError::NotFound(r.to_string()),
-        E::Forbidden(r) => AppError::Forbidden(r.to_string()),
-        E::Conflict(r) | E::Gone(r) => AppError::Conflict(r.to_string()),
+        E::NotFound(r) => AppError::NotFound(r),
+        E::Forbidden(r) => AppError::Forbidden(r),
+        E::Conflict(r) | E::Gone(r) => AppError::Conflict(r),
         E::Invalid(r) | E::TooLarge(r) | E::UnsupportedMedia(r) => AppError::Invalid {
             field: field.into(),
             message: r.to_string(),

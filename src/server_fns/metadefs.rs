@@ -29,9 +29,9 @@ fn error(e: crate::server::metadefs::MetadefError) -> AppError {
     e.log_if_internal();
     match e {
         // The server functions' edge: reasons in words.
-        E::NotFound(r) => AppError::NotFound(r.to_string()),
-        E::Forbidden(r) => AppError::Forbidden(r.to_string()),
-        E::Conflict(r) => AppError::Conflict(r.to_string()),
+        E::NotFound(r) => AppError::NotFound(r),
+        E::Forbidden(r) => AppError::Forbidden(r),
+        E::Conflict(r) => AppError::Conflict(r),
         E::Invalid(r) => AppError::Invalid {
             field: "namespace".into(),
             message: r.to_string(),

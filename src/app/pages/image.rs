@@ -3,11 +3,12 @@
 
 use crate::app::components::{image_type, short_time, StatusBadge};
 use crate::app::components::{mutation, ConfirmDialog, ErrorBox, PageHeader};
+use crate::app::i18n::td_string;
+use crate::app::lang::{self, fill};
 use crate::app::layout::use_session;
 use crate::app::pages::metadata_editor::UpdateMetadata;
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::excerpt;
-use crate::domain::image::human_size;
 use crate::domain::image::{
     check_minimum, check_name, parse_property_lines, Image, ImageStatus, Visibility,
 };
@@ -27,6 +28,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The details page.
 #[component]
 pub fn ImagePage() -> impl IntoView {
+    let l = lang::locale();
     let params = use_params_map();
     let version = RwSignal::new(0u32);
     // The images table's row menu links here with ?edit=1 or ?metadata=1: that editor opens
@@ -50,10 +52,9 @@ pub fn ImagePage() -> impl IntoView {
         |(id, _)| async move {
             match ImageId::parse(&id) {
                 Ok(id) => get_image_details(id).await,
-                Err(_) => Err(AppError::NotFound(format!(
-                    "No image found with ID {}",
-                    excerpt(&id)
-                ))),
+                Err(_) => Err(AppError::NotFound(Reason::ImageNotFound {
+                    id: excerpt(&id),
+                })),
             }
         },
     );
@@ -79,62 +80,62 @@ pub fn ImagePage() -> impl IntoView {
     let stores = Resource::new(|| (), |_| list_stores());
     let methods = Resource::new(|| (), |_| crate::server_fns::import::import_methods());
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading image…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(l, image.loading)}</p> }>
             {move || Suspend::new(async move {
                 let members = members.await.unwrap_or_default();
                 let tasks = tasks.await.unwrap_or_default();
                 let stores = stores.await.unwrap_or_default();
                 let methods = methods.await.unwrap_or_default();
                 match image.await {
-                    Err(e) => view! { <PageHeader title="Image"/><ErrorBox error=e/> }.into_any(),
+                    Err(e) => view! { <PageHeader title=td_string!(l, image.image)/><ErrorBox error=e/> }.into_any(),
                     Ok(ImageDetails { image: img, owner_name, actions, property_access }) => {
                         let title = img.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| img.id.to_string());
                         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-                        let size = |v: Option<i64>| v.map(|b| format!("{} ({b} bytes)", human_size(b))).unwrap_or_else(|| "—".into());
+                        let size = |v: Option<i64>| v.map(|b| fill(td_string!(l, image.bytes), &[("size", &lang::size(l, b)), ("b", &b)])).unwrap_or_else(|| "—".into());
                         view! {
-                            <PageHeader title=title.clone() subtitle="Image details"/>
+                            <PageHeader title=title.clone() subtitle=td_string!(l, image.details)/>
                             <div class="toolbar">
-                                <a class="btn" href="/project/images">"« All images"</a>
+                                <a class="btn" href="/project/images">{td_string!(l, image.all_images)}</a>
                                 <ImageActions image=img.clone() why=actions.clone() access=property_access.clone() version open_editor open_metadata/>
                             </div>
                             <div class="cards">
                                 <section class="card" aria-labelledby="overview-h">
-                                    <h2 id="overview-h">"Overview"</h2>
+                                    <h2 id="overview-h">{td_string!(l, image.overview)}</h2>
                                     <dl class="facts">
                                         <dt>"ID"</dt><dd><code>{img.id.to_string()}</code></dd>
-                                        <dt>"Name"</dt><dd>{opt(&img.name)}</dd>
-                                        <dt>"Status"</dt><dd><StatusBadge status=img.status/></dd>
-                                        <dt>"Owner project"</dt>
+                                        <dt>{td_string!(l, image.name)}</dt><dd>{opt(&img.name)}</dd>
+                                        <dt>{td_string!(l, image.status)}</dt><dd><StatusBadge status=img.status/></dd>
+                                        <dt>{td_string!(l, image.owner_project)}</dt>
                                         <dd>
                                             {owner_name.clone().unwrap_or_else(|| "—".into())}
                                             {img.owner.as_ref().map(|o| view! { <br/><code class="secondary">{o.to_string()}</code> })}
                                         </dd>
-                                        <dt>"Type"</dt><dd>{image_type(&img)}</dd>
-                                        <dt>"Visibility"</dt><dd>{img.visibility.as_str()}</dd>
-                                        <dt>"Protected"</dt><dd>{if img.protected { "Yes" } else { "No" }}</dd>
-                                        <dt>"Hidden"</dt><dd>{if img.os_hidden { "Yes" } else { "No" }}</dd>
-                                        <dt>"Created"</dt><dd>{short_time(&img.created_at)}</dd>
-                                        <dt>"Updated"</dt><dd>{short_time(&img.updated_at)}</dd>
+                                        <dt>{td_string!(l, image.kind)}</dt><dd>{image_type(l, &img)}</dd>
+                                        <dt>{td_string!(l, image.visibility)}</dt><dd>{lang::visibility(l, img.visibility.as_str())}</dd>
+                                        <dt>{td_string!(l, image.protected)}</dt><dd>{if img.protected { {td_string!(l, image.yes)} } else { {td_string!(l, image.no)} }}</dd>
+                                        <dt>{td_string!(l, image.hidden)}</dt><dd>{if img.os_hidden { {td_string!(l, image.yes)} } else { {td_string!(l, image.no)} }}</dd>
+                                        <dt>{td_string!(l, image.created)}</dt><dd>{short_time(l, &img.created_at)}</dd>
+                                        <dt>{td_string!(l, image.updated)}</dt><dd>{short_time(l, &img.updated_at)}</dd>
                                     </dl>
                                 </section>
                                 <section class="card" aria-labelledby="data-h">
-                                    <h2 id="data-h">"Data"</h2>
+                                    <h2 id="data-h">{td_string!(l, image.data)}</h2>
                                     <dl class="facts">
-                                        <dt>"Size"</dt>
+                                        <dt>{td_string!(l, image.size)}</dt>
                                         <dd>
                                             {size(img.size)}
-                                            {img.virtual_size.map(|v| view! { <span class="muted">{format!(" · virtual size {}", human_size(v))}</span> })}
+                                            {img.virtual_size.map(|v| view! { <span class="muted">{fill(td_string!(l, image.virtual_size), &[("size", &lang::size(l, v))])}</span> })}
                                         </dd>
-                                        <dt>"Disk format"</dt><dd>{opt(&img.disk_format)}</dd>
-                                        <dt>"Container format"</dt><dd>{opt(&img.container_format)}</dd>
+                                        <dt>{td_string!(l, image.disk_format)}</dt><dd>{opt(&img.disk_format)}</dd>
+                                        <dt>{td_string!(l, image.container_format)}</dt><dd>{opt(&img.container_format)}</dd>
                                         {(!img.stores.is_empty()).then(|| view! {
-                                            <dt>"Stored in"</dt><dd>{img.stores.join(", ")}</dd>
+                                            <dt>{td_string!(l, image.stored_in)}</dt><dd>{img.stores.join(", ")}</dd>
                                         })}
-                                        <dt>"Min disk"</dt><dd>{format!("{} GB", img.min_disk)}</dd>
-                                        <dt>"Min RAM"</dt><dd>{format!("{} MB", img.min_ram)}</dd>
-                                        <dt>"Checksum (MD5)"</dt><dd><code>{opt(&img.checksum)}</code></dd>
-                                        <dt>"Hash algorithm"</dt><dd>{opt(&img.os_hash_algo)}</dd>
-                                        <dt>"Hash value"</dt><dd><code class="hash">{opt(&img.os_hash_value)}</code></dd>
+                                        <dt>{td_string!(l, image.min_disk_short)}</dt><dd>{format!("{} GB", img.min_disk)}</dd>
+                                        <dt>{td_string!(l, image.min_ram_short)}</dt><dd>{format!("{} MB", img.min_ram)}</dd>
+                                        <dt>{td_string!(l, image.checksum)}</dt><dd><code>{opt(&img.checksum)}</code></dd>
+                                        <dt>{td_string!(l, image.hash_algo)}</dt><dd>{opt(&img.os_hash_algo)}</dd>
+                                        <dt>{td_string!(l, image.hash_value)}</dt><dd><code class="hash">{opt(&img.os_hash_value)}</code></dd>
                                     </dl>
                                 </section>
                                 <ImportCard image=img.clone() tasks stores methods version/>
@@ -142,10 +143,10 @@ pub fn ImagePage() -> impl IntoView {
                                     && use_session().project_id == img.owner.as_ref().map(|o| o.to_string()).unwrap_or_default())
                                     .then(|| view! { <MembersCard image_id=img.id.clone() members=members.clone() version/> })}
                                 <section class="card" aria-labelledby="meta-h">
-                                    <h2 id="meta-h">"Tags and properties"</h2>
+                                    <h2 id="meta-h">{td_string!(l, image.tags_props)}</h2>
                                     <p>
                                         {if img.tags.is_empty() {
-                                            view! { <span class="muted">"No tags."</span> }.into_any()
+                                            view! { <span class="muted">{td_string!(l, image.no_tags)}</span> }.into_any()
                                         } else {
                                             img.tags.iter().map(|t| view! { <span class="badge role">{t.clone()}</span> }).collect_view().into_any()
                                         }}
@@ -178,6 +179,7 @@ fn ImportCard(
     methods: Vec<String>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
+    let l = lang::locale();
     use crate::domain::task::{ImportMethod, TaskStatus};
     let offered = |m: ImportMethod| methods.iter().any(|o| o == m.as_str());
     let copy_offered =
@@ -196,8 +198,10 @@ fn ImportCard(
         return ().into_any();
     }
     let bump = move || version.update(|v| *v += 1);
-    let import =
-        mutation::<ImportImage>(|_| Some("The import has started.".into()), move |_| bump());
+    let import = mutation::<ImportImage>(
+        move |_| Some(td_string!(l, image.import_started).into()),
+        move |_| bump(),
+    );
     // A failed web-download into a queued image can be tried again from the same URL.
     let retry = tasks.first().filter(|t| {
         t.status == TaskStatus::Failure
@@ -216,21 +220,21 @@ fn ImportCard(
         .unwrap_or_default();
     view! {
         <section class="card span-all" aria-labelledby="import-h">
-            <h2 id="import-h">"Import"</h2>
+            <h2 id="import-h">{td_string!(l, image.import)}</h2>
             {running.then(|| view! {
                 <p role="status">
-                    <progress aria-label="Import progress"></progress>
+                    <progress aria-label=td_string!(l, image.import_progress)></progress>
                     {if importing_to.is_empty() {
-                        " Importing… this page updates when the import ends.".to_string()
+                        td_string!(l, image.importing).to_string()
                     } else {
-                        format!(" Importing to {importing_to}… this page updates when the import ends.")
+                        fill(td_string!(l, image.importing_to), &[("store", &importing_to)])
                     }}
                 </p>
             })}
             {retry.map(|uri| {
                 let (id, uri2) = (id.clone(), uri.clone());
                 view! {
-                    <p class="muted">"The last import failed; the image is queued without data."</p>
+                    <p class="muted">{td_string!(l, image.last_failed)}</p>
                     <div class="toolbar">
                         <button class="btn primary" on:click=move |_| {
                             import.dispatch(ImportImage {
@@ -239,14 +243,14 @@ fn ImportCard(
                                 uri: Some(uri2.clone()),
                                 stores: vec![],
                             });
-                        }>"Retry import"</button>
-                        <span class="muted">{format!("from {uri}")}</span>
+                        }>{td_string!(l, image.retry)}</button>
+                        <span class="muted">{fill(td_string!(l, image.from_uri), &[("uri", &uri)])}</span>
                     </div>
                 }
             })}
             {can_copy.then(|| view! {
                 <div class="toolbar">
-                    <label for="copy-store">"Copy to store"</label>
+                    <label for="copy-store">{td_string!(l, image.copy_to_store)}</label>
                     <select id="copy-store" on:change=move |e| target.set(event_target_value(&e))>
                         {missing.iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
                     </select>
@@ -257,15 +261,15 @@ fn ImportCard(
                             uri: None,
                             stores: vec![target.get_untracked()],
                         });
-                    }>"Copy"</button>
+                    }>{td_string!(l, image.copy)}</button>
                 </div>
             })}
             {(!tasks.is_empty()).then(|| view! {
                 <table class="data compact">
-                    <caption class="sr-only">"Import tasks"</caption>
+                    <caption class="sr-only">{td_string!(l, image.import_tasks)}</caption>
                     <thead><tr>
-                        <th scope="col">"Method"</th><th scope="col">"Status"</th><th scope="col">"Message"</th>
-                        <th scope="col">"Started"</th><th scope="col">"Updated"</th>
+                        <th scope="col">{td_string!(l, image.method)}</th><th scope="col">{td_string!(l, image.status)}</th><th scope="col">{td_string!(l, image.message)}</th>
+                        <th scope="col">{td_string!(l, image.started)}</th><th scope="col">{td_string!(l, image.updated)}</th>
                     </tr></thead>
                     <tbody>
                         {tasks.iter().map(|t| {
@@ -280,8 +284,8 @@ fn ImportCard(
                                     <td>{method}{t.uri().map(|u| view! { <br/><span class="muted">{u.to_string()}</span> })}</td>
                                     <td><span class=class>{t.status.as_str()}</span></td>
                                     <td>{if t.message.is_empty() { "—".to_string() } else { t.message.clone() }}</td>
-                                    <td>{short_time(&t.created_at)}</td>
-                                    <td>{short_time(&t.updated_at)}</td>
+                                    <td>{short_time(l, &t.created_at)}</td>
+                                    <td>{short_time(l, &t.updated_at)}</td>
                                 </tr>
                             }
                         }).collect_view()}
@@ -326,6 +330,7 @@ fn ImageActions(
     open_editor: RwSignal<bool>,
     open_metadata: RwSignal<bool>,
 ) -> impl IntoView {
+    let l = lang::locale();
     let Unavailable {
         modify,
         delete: delete_why,
@@ -344,11 +349,11 @@ fn ImageActions(
     let download = match download_why.clone() {
         None => view! {
             <a class="btn primary" href=format!("/image/v2/images/{}/file", image.id)
-                download=image.download_file_name()>"Download"</a>
+                download=image.download_file_name()>{td_string!(l, image.download)}</a>
         }
         .into_any(),
         Some(why) => {
-            view! { <ActionButton label="Download" why_not=Some(why) on_click=|| {}/> }.into_any()
+            view! { <ActionButton label=td_string!(l, image.download) why_not=Some(why) on_click=|| {}/> }.into_any()
         }
     };
     let id = image.id.clone();
@@ -369,9 +374,9 @@ fn ImageActions(
     let protect = mutation::<UpdateImage>(
         move |_| {
             Some(if protected {
-                "The image is no longer protected.".into()
+                { td_string!(l, image.unprotected_done) }.into()
             } else {
-                "The image is protected.".into()
+                { td_string!(l, image.protected_done) }.into()
             })
         },
         move |_| bump(),
@@ -379,15 +384,15 @@ fn ImageActions(
     let activate = mutation::<SetImageActive>(
         move |_| {
             Some(if deactivated {
-                "The image was reactivated.".into()
+                { td_string!(l, image.reactivated_done) }.into()
             } else {
-                "The image was deactivated.".into()
+                { td_string!(l, image.deactivated_done) }.into()
             })
         },
         move |_| bump(),
     );
     let delete = mutation::<DeleteImage>(
-        |_| Some("The image was deleted.".into()),
+        move |_| Some(td_string!(l, image.deleted_done).into()),
         move |_| gone.set(true),
     );
     let toggle_protect = move || {
@@ -424,25 +429,25 @@ fn ImageActions(
     view! {
         {move || gone.get().then(|| view! { <Redirect path="/project/images"/> })}
         {download}
-        <ActionButton label="Edit" why_not=modify.clone() on_click=move || editing.update(|e| *e = !*e)/>
-        <ActionButton label="Update Metadata" why_not=modify.clone() on_click=move || metadata.update(|e| *e = !*e)/>
-        <ActionButton label=if protected { "Unprotect" } else { "Protect" } why_not=modify.clone() on_click=toggle_protect/>
-        <ActionButton label=if deactivated { "Reactivate" } else { "Deactivate" } why_not=activate_why on_click=toggle_active/>
-        <ActionButton label="Delete" why_not=delete_why danger=true on_click=move || confirming.set(true)/>
+        <ActionButton label=td_string!(l, image.edit) why_not=modify.clone() on_click=move || editing.update(|e| *e = !*e)/>
+        <ActionButton label=td_string!(l, image.update_metadata) why_not=modify.clone() on_click=move || metadata.update(|e| *e = !*e)/>
+        <ActionButton label=if protected { {td_string!(l, image.unprotect)} } else { {td_string!(l, image.protect)} } why_not=modify.clone() on_click=toggle_protect/>
+        <ActionButton label=if deactivated { {td_string!(l, image.reactivate)} } else { {td_string!(l, image.deactivate)} } why_not=activate_why on_click=toggle_active/>
+        <ActionButton label=td_string!(l, image.delete) why_not=delete_why danger=true on_click=move || confirming.set(true)/>
         {move || confirming.get().then(|| {
             let really_delete = really_delete.clone();
             view! {
-                <ConfirmDialog label="Delete this image?" on_cancel=move || confirming.set(false)>
-                    <p>"Delete this image? Its data is removed and this cannot be undone."</p>
-                    <button class="btn danger" on:click=move |_| really_delete()>"Delete image"</button>
-                    <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                <ConfirmDialog label=td_string!(l, image.delete_q) on_cancel=move || confirming.set(false)>
+                    <p>{td_string!(l, image.delete_confirm)}</p>
+                    <button class="btn danger" on:click=move |_| really_delete()>{td_string!(l, image.delete_image)}</button>
+                    <button class="btn" on:click=move |_| confirming.set(false)>{td_string!(l, image.cancel)}</button>
                 </ConfirmDialog>
             }
         })}
         {(!reasons.is_empty())
             .then(|| {
                 view! {
-                    <ul class="reasons" aria-label="Why some actions are unavailable">
+                    <ul class="reasons" aria-label=td_string!(l, image.why_unavailable)>
                         {reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
                     </ul>
                 }
@@ -460,6 +465,7 @@ fn EditForm(
     version: RwSignal<u32>,
     editing: RwSignal<bool>,
 ) -> impl IntoView {
+    let l = lang::locale();
     let session = use_session();
     // Keys the operator's property protections keep as they are: shown, not editable, and never
     // sent (the server decided which).
@@ -497,7 +503,7 @@ fn EditForm(
         }
     };
     let update = mutation::<UpdateImage>(
-        |_| Some("The image was updated.".into()),
+        move |_| Some(td_string!(l, image.updated_done).into()),
         move |_| {
             editing.set(false);
             version.update(|v| *v += 1);
@@ -541,8 +547,8 @@ fn EditForm(
             .or_else(|| lines(&custom.get()).err())
             .or_else(|| {
                 [
-                    ("Minimum disk", min_disk.get()),
-                    ("Minimum RAM", min_ram.get()),
+                    ({ td_string!(l, image.min_disk) }, min_disk.get()),
+                    ({ td_string!(l, image.min_ram) }, min_ram.get()),
                 ]
                 .into_iter()
                 .find_map(|(f, v)| match v.trim().parse::<i64>() {
@@ -625,44 +631,44 @@ fn EditForm(
     };
     view! {
         <form class="card edit-image" on:submit=save aria-labelledby="edit-h">
-            <h2 id="edit-h">"Edit Image"</h2>
+            <h2 id="edit-h">{td_string!(l, image.edit_image)}</h2>
             <div class="form-grid">
                 <div class="field">
-                    <label for="ed-name">"Name"</label>
+                    <label for="ed-name">{td_string!(l, image.name)}</label>
                     <input id="ed-name" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
                 </div>
                 <div class="field">
-                    <label for="ed-description">"Description"</label>
+                    <label for="ed-description">{td_string!(l, image.description)}</label>
                     <input id="ed-description" disabled=description_locked
                         aria-describedby=description_locked.then_some("ed-description-locked")
                         prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))/>
                     {description_locked.then(|| view! { <p class="hint" id="ed-description-locked">{PropertyAccess::READ_ONLY}</p> })}
                 </div>
                 <div class="field">
-                    <label for="ed-min-disk">"Minimum disk (GB)"</label>
+                    <label for="ed-min-disk">{td_string!(l, image.min_disk_gb)}</label>
                     <input id="ed-min-disk" inputmode="numeric" prop:value=move || min_disk.get() on:input=move |e| min_disk.set(event_target_value(&e))/>
                 </div>
                 <div class="field">
-                    <label for="ed-min-ram">"Minimum RAM (MB)"</label>
+                    <label for="ed-min-ram">{td_string!(l, image.min_ram_mb)}</label>
                     <input id="ed-min-ram" inputmode="numeric" prop:value=move || min_ram.get() on:input=move |e| min_ram.set(event_target_value(&e))/>
                 </div>
                 <div class="field">
-                    <label for="ed-visibility">"Visibility"</label>
+                    <label for="ed-visibility">{td_string!(l, image.visibility)}</label>
                     <select id="ed-visibility" on:change=move |e| visibility.set(event_target_value(&e))>
                         {options.iter().map(|v| view! { <option value=v.as_str() selected=*v == current>{v.as_str()}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="ed-tags">"Tags (comma separated)"</label>
+                    <label for="ed-tags">{td_string!(l, image.tags_comma)}</label>
                     <input id="ed-tags" prop:value=move || tags.get() on:input=move |e| tags.set(event_target_value(&e))/>
                 </div>
                 <div class="field wide">
-                    <label for="ed-props">"Properties (key=value, one per line)"</label>
+                    <label for="ed-props">{td_string!(l, image.properties_lines)}</label>
                     <textarea id="ed-props" rows="4" prop:value=move || custom.get() on:input=move |e| custom.set(event_target_value(&e))></textarea>
                 </div>
                 {(!locked_rows.is_empty()).then(|| view! {
                     <div class="field wide">
-                        <p class="label" id="ed-locked-h">"Protected properties"</p>
+                        <p class="label" id="ed-locked-h">{td_string!(l, image.protected_properties)}</p>
                         <p class="hint">{PropertyAccess::READ_ONLY}</p>
                         <dl class="facts" aria-labelledby="ed-locked-h">
                             {locked_rows.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
@@ -672,8 +678,8 @@ fn EditForm(
             </div>
             {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <div class="toolbar">
-                <button type="submit" class="btn primary" disabled=move || error().is_some()>"Save changes"</button>
-                <button type="button" class="btn" on:click=move |_| editing.set(false)>"Cancel"</button>
+                <button type="submit" class="btn primary" disabled=move || error().is_some()>{td_string!(l, image.save)}</button>
+                <button type="button" class="btn" on:click=move |_| editing.set(false)>{td_string!(l, image.cancel)}</button>
             </div>
         </form>
     }
@@ -687,10 +693,16 @@ fn MembersCard(
     members: Vec<crate::server_fns::images::MemberRow>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
+    let l = lang::locale();
     let project = RwSignal::new(String::new());
     let shared_with = RwSignal::new(String::new());
     let add = mutation::<AddMember>(
-        move |_| Some(format!("Shared with {}.", shared_with.get_untracked())),
+        move |_| {
+            Some(fill(
+                td_string!(l, image.shared_with),
+                &[("name", &shared_with.get_untracked())],
+            ))
+        },
         move |_| {
             project.set(String::new());
             version.update(|v| *v += 1);
@@ -711,7 +723,7 @@ fn MembersCard(
         });
     };
     let list = if members.is_empty() {
-        view! { <p class="muted">"Not shared with any project yet."</p> }.into_any()
+        view! { <p class="muted">{td_string!(l, image.not_shared)}</p> }.into_any()
     } else {
         view! {
             <ul class="members">
@@ -720,7 +732,7 @@ fn MembersCard(
                     .map(|m| {
                         let label = if m.name.is_empty() { m.member_id.clone() } else { m.name.clone() };
                         let (iid, mid) = (image_id.clone(), m.member_id.clone());
-                        let remove_label = format!("Remove {label}");
+                        let remove_label = fill(td_string!(l, image.remove_member), &[("label", &label)]);
                         view! {
                             <li>
                                 <span>{label}</span>
@@ -729,7 +741,7 @@ fn MembersCard(
                                     let (iid, mid) = (iid.clone(), mid.clone());
                                     let Ok(mid) = ProjectId::parse(&mid) else { return };
                                     remove.dispatch(RemoveMember { image_id: iid, member_id: mid });
-                                }>"Remove"</button>
+                                }>{td_string!(l, image.remove)}</button>
                             </li>
                         }
                     })
@@ -740,12 +752,12 @@ fn MembersCard(
     };
     view! {
         <section class="card" id="members" aria-labelledby="members-h">
-            <h2 id="members-h">"Members"</h2>
+            <h2 id="members-h">{td_string!(l, image.members)}</h2>
             {list}
             <form class="inline-form" on:submit=add>
-                <label for="member-project">"Share with project (name or ID)"</label>
+                <label for="member-project">{td_string!(l, image.share_with)}</label>
                 <input id="member-project" prop:value=move || project.get() on:input=move |e| project.set(event_target_value(&e))/>
-                <button type="submit" class="btn primary small">"Share"</button>
+                <button type="submit" class="btn primary small">{td_string!(l, image.share)}</button>
             </form>
         </section>
     }

@@ -3,6 +3,8 @@
 
 use crate::app::components::{mutation, ErrorBox, PageHeader};
 use crate::app::components::{short_time, StatusBadge};
+use crate::app::i18n::td_string;
+use crate::app::lang::{self, fill};
 use crate::app::layout::PendingShares;
 use crate::server_fns::images::{shared_with_me, AnswerShare, Share};
 use leptos::prelude::*;
@@ -10,11 +12,12 @@ use leptos::prelude::*;
 /// The consumer's side of sharing.
 #[component]
 pub fn SharedPage() -> impl IntoView {
+    let l = lang::locale();
     let version = RwSignal::new(0u32);
     let shares = Resource::new(move || version.get(), |_| shared_with_me());
     view! {
-        <PageHeader title="Shared with me" subtitle="Images other projects share with yours. Accepted ones appear in your image list."/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <PageHeader title=td_string!(l, shared.title) subtitle=td_string!(l, shared.subtitle)/>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(l, shared.loading)}</p> }>
             {move || Suspend::new(async move {
                 match shares.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
@@ -24,9 +27,9 @@ pub fn SharedPage() -> impl IntoView {
                         }
                         let group = |status: &str| list.iter().filter(|s| s.status == status).cloned().collect::<Vec<_>>();
                         view! {
-                            <ShareTable title="Pending" shares=group("pending") version/>
-                            <ShareTable title="Accepted" shares=group("accepted") version/>
-                            <ShareTable title="Rejected" shares=group("rejected") version/>
+                            <ShareTable status="pending" shares=group("pending") version/>
+                            <ShareTable status="accepted" shares=group("accepted") version/>
+                            <ShareTable status="rejected" shares=group("rejected") version/>
                         }
                             .into_any()
                     }
@@ -37,10 +40,25 @@ pub fn SharedPage() -> impl IntoView {
 }
 
 #[component]
-fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -> impl IntoView {
+fn ShareTable(status: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -> impl IntoView {
+    let l = lang::locale();
+    let title = match status {
+        "pending" => td_string!(l, shared.pending),
+        "accepted" => td_string!(l, shared.accepted),
+        _ => td_string!(l, shared.rejected),
+    };
     let answered = RwSignal::new("");
     let reply = mutation::<AnswerShare>(
-        move |_| Some(format!("Share {}.", answered.get_untracked())),
+        move |_| {
+            Some(
+                if answered.get_untracked() == "accepted" {
+                    td_string!(l, shared.share_accepted)
+                } else {
+                    td_string!(l, shared.share_rejected)
+                }
+                .to_string(),
+            )
+        },
         move |_| version.update(|v| *v += 1),
     );
     let answer = move |id: String, status: &'static str| {
@@ -54,22 +72,22 @@ fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -
         });
     };
     let heading = format!("{title} ({})", shares.len());
-    let region = format!("shares-{}", title.to_lowercase());
+    let region = format!("shares-{status}");
     view! {
         <section class="card" aria-labelledby=region.clone()>
             <h2 id=region.clone()>{heading}</h2>
             {if shares.is_empty() {
-                view! { <p class="muted">"None."</p> }.into_any()
+                view! { <p class="muted">{td_string!(l, shared.none)}</p> }.into_any()
             } else {
                 view! {
                     <table class="data">
                         <thead>
                             <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Owner"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col">"Actions"</th>
+                                <th scope="col">{td_string!(l, shared.name)}</th>
+                                <th scope="col">{td_string!(l, shared.owner)}</th>
+                                <th scope="col">{td_string!(l, shared.status)}</th>
+                                <th scope="col">{td_string!(l, shared.created)}</th>
+                                <th scope="col">{td_string!(l, shared.actions)}</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -87,13 +105,13 @@ fn ShareTable(title: &'static str, shares: Vec<Share>, version: RwSignal<u32>) -
                                             </th>
                                             <td>{s.owner_name.clone()}</td>
                                             <td><StatusBadge status=s.image.status/></td>
-                                            <td>{short_time(&s.image.created_at)}</td>
+                                            <td>{short_time(l, &s.image.created_at)}</td>
                                             <td class="row-actions">
                                                 {can_accept.then(|| view! {
-                                                    <button class="btn small" aria-label=format!("Accept {name}") on:click=move |_| answer(a.clone(), "accepted")>"Accept"</button>
+                                                    <button class="btn small" aria-label=fill(td_string!(l, shared.accept_name), &[("name", &name)]) on:click=move |_| answer(a.clone(), "accepted")>{td_string!(l, shared.accept)}</button>
                                                 })}
                                                 {can_reject.then(|| view! {
-                                                    <button class="btn small" aria-label=format!("Reject {name}") on:click=move |_| answer(r.clone(), "rejected")>"Reject"</button>
+                                                    <button class="btn small" aria-label=fill(td_string!(l, shared.reject_name), &[("name", &name)]) on:click=move |_| answer(r.clone(), "rejected")>{td_string!(l, shared.reject)}</button>
                                                 })}
                                             </td>
                                         </tr>

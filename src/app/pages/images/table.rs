@@ -2,6 +2,7 @@
 //! with the server's reason), live status of images that are changing, and the batch bar.
 
 use super::*;
+use crate::app::i18n::td_string;
 
 #[component]
 pub(super) fn SortHeader(key: &'static str, label: &'static str) -> impl IntoView {
@@ -31,6 +32,7 @@ pub(super) fn SortHeader(key: &'static str, label: &'static str) -> impl IntoVie
         q.replace("sort_dir", dir.to_string());
         format!("{}{}", base(), q.to_query_string())
     };
+    // aria-sort takes ARIA's own tokens, never translated.
     let aria = move || {
         let (k, d) = current();
         if k == key {
@@ -70,6 +72,7 @@ pub(super) fn ImagesTable(
     version: RwSignal<u32>,
 ) -> impl IntoView {
     let query = use_query_map();
+    let l = lang::locale();
     let names = page.project_names.clone();
     let owner_cell = move |img: &Image| {
         let id = img
@@ -82,7 +85,7 @@ pub(super) fn ImagesTable(
             .find(|(pid, _)| *pid == id)
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| id.chars().take(8).collect::<String>() + "…");
-        view! { <td class="nowrap" title=format!("Project id {id}")>{name}</td> }
+        view! { <td class="nowrap" title=fill(td_string!(l, table.project_id), &[("id", &id)])>{name}</td> }
     };
     let count = page.images.len();
     let total = page.total;
@@ -102,25 +105,25 @@ pub(super) fn ImagesTable(
             <table class="data">
                 <caption>
                     {match (count, total) {
-                        (0, _) => "No images match.".to_string(),
-                        (n, t) if t > TOTAL_CAP => format!("{n} of more than {TOTAL_CAP} images on this page"),
-                        (n, t) if n as i64 >= t => format!("{t} {}", if t == 1 { "image" } else { "images" }),
-                        (n, t) => format!("{n} of {t} images on this page"),
+                        (0, _) => td_string!(l, table.none_match).to_string(),
+                        (n, t) if t > TOTAL_CAP => fill(td_string!(l, table.more_than), &[("n", &n), ("cap", &TOTAL_CAP)]),
+                        (n, t) if n as i64 >= t => fill(if t == 1 { td_string!(l, table.total_one) } else { td_string!(l, table.total_many) }, &[("n", &t)]),
+                        (n, t) => fill(td_string!(l, table.n_of_t), &[("n", &n), ("t", &t)]),
                     }}
                 </caption>
                 <thead>
                     <tr>
-                        <th scope="col" class="select"><span class="sr-only">"Select"</span></th>
-                        <th scope="col">"Owner"</th>
-                        <SortHeader key="name" label="Name"/>
-                        <th scope="col">"Type"</th>
-                        <SortHeader key="status" label="Status"/>
-                        <th scope="col">"Visibility"</th>
-                        <th scope="col">"Protected"</th>
-                        <SortHeader key="disk_format" label="Disk format"/>
-                        <SortHeader key="size" label="Size"/>
-                        <SortHeader key="created_at" label="Created"/>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        <th scope="col" class="select"><span class="sr-only">{td_string!(l, table.select)}</span></th>
+                        <th scope="col">{td_string!(l, table.owner)}</th>
+                        <SortHeader key="name" label=td_string!(l, table.name)/>
+                        <th scope="col">{td_string!(l, table.kind)}</th>
+                        <SortHeader key="status" label=td_string!(l, images.status)/>
+                        <th scope="col">{td_string!(l, images.visibility)}</th>
+                        <th scope="col">{td_string!(l, images.protected)}</th>
+                        <SortHeader key="disk_format" label=td_string!(l, images.disk_format)/>
+                        <SortHeader key="size" label=td_string!(l, table.size)/>
+                        <SortHeader key="created_at" label=td_string!(l, table.created)/>
+                        <th scope="col"><span class="sr-only">{td_string!(l, table.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -138,7 +141,7 @@ pub(super) fn ImagesTable(
                                     <td class="select">
                                         <input
                                             type="checkbox"
-                                            aria-label=format!("Select {name}")
+                                            aria-label=fill(td_string!(l, table.select_row), &[("name", &name)])
                                             prop:checked=move || selected.with(|s| s.iter().any(|x| x.id == row_id))
                                             on:change=move |e| {
                                                 let on = event_target_checked(&e);
@@ -157,15 +160,15 @@ pub(super) fn ImagesTable(
                                         <a href=href class="cell-name" title=name.clone()>{name.clone()}</a>
                                         {boot_files(img)}
                                     </th>
-                                    <td class="nowrap">{image_type(img)}</td>
+                                    <td class="nowrap">{image_type(l, img)}</td>
                                     <td>
                                         <LiveStatus id=img.id.clone() status=img.status/>
                                     </td>
-                                    <td>{img.visibility.as_str()}</td>
-                                    <td>{if img.protected { "Yes" } else { "No" }}</td>
+                                    <td>{lang::visibility(l, img.visibility.as_str())}</td>
+                                    <td>{if img.protected { td_string!(l, images.yes) } else { td_string!(l, images.no) }}</td>
                                     <td>{img.disk_format.clone().unwrap_or_default()}</td>
-                                    <td class="num nowrap">{img.size.map(human_size).unwrap_or_default()}</td>
-                                    <td class="nowrap">{short_time(&img.created_at)}</td>
+                                    <td class="num nowrap">{img.size.map(|b| lang::size(l, b)).unwrap_or_default()}</td>
+                                    <td class="nowrap">{short_time(l, &img.created_at)}</td>
                                     <td class="actions">
                                         <RowActions image=img.clone() why=why.clone() row=row3 selected confirming version/>
                                     </td>
@@ -176,8 +179,8 @@ pub(super) fn ImagesTable(
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <span class="muted">"Per page:"</span>
+        <nav class="pager" aria-label=td_string!(l, table.pages)>
+            <span class="muted">{td_string!(l, table.per_page)}</span>
             {PAGE_SIZES
                 .into_iter()
                 .map(|n| {
@@ -193,7 +196,7 @@ pub(super) fn ImagesTable(
                 })
                 .collect_view()}
             <span class="spacer"></span>
-            {move || (!on_first()).then(|| view! { <a class="btn small" href=with(&query.get(), "marker", None)>"« First page"</a> })}
+            {move || (!on_first()).then(|| view! { <a class="btn small" href=with(&query.get(), "marker", None)>{td_string!(l, table.first)}</a> })}
             {prev.map(|m| {
                 view! {
                     <a class="btn small" rel="prev" href=move || {
@@ -201,7 +204,7 @@ pub(super) fn ImagesTable(
                         q.remove("marker");
                         q.replace("before", m.clone());
                         format!("{}{}", base(), q.to_query_string())
-                    }>"‹ Previous page"</a>
+                    }>{td_string!(l, table.prev)}</a>
                 }
             })}
             {next.map(|m| {
@@ -211,7 +214,7 @@ pub(super) fn ImagesTable(
                         q.remove("before");
                         q.replace("marker", m.clone());
                         format!("{}{}", base(), q.to_query_string())
-                    }>"Next page »"</a>
+                    }>{td_string!(l, table.next)}</a>
                 }
             })}
         </nav>
@@ -239,6 +242,7 @@ pub(super) fn RowActions(
         }
     };
     let file_name = image.download_file_name();
+    let l = lang::locale();
     let link =
         |label: &'static str, href: String, why_not: Option<Reason>, download: Option<String>| {
             match why_not {
@@ -252,12 +256,14 @@ pub(super) fn RowActions(
     let toggle_id = image.id.clone();
     let set_active = mutation::<SetImageActive>(
         move |_| {
-            let done = if deactivated {
-                "reactivated"
-            } else {
-                "deactivated"
-            };
-            Some(format!("The image was {done}."))
+            Some(
+                if deactivated {
+                    td_string!(l, table.reactivated)
+                } else {
+                    td_string!(l, table.deactivated)
+                }
+                .to_string(),
+            )
         },
         move |_| version.update(|v| *v += 1),
     );
@@ -274,32 +280,32 @@ pub(super) fn RowActions(
         confirming.set(true);
     };
     let activate_label = if deactivated {
-        "Reactivate"
+        td_string!(l, table.reactivate)
     } else {
-        "Deactivate"
+        td_string!(l, table.deactivate)
     };
     let name = image.name.clone().unwrap_or_else(|| id.clone());
     view! {
         <details class="row-menu" node_ref=menu on:toggle=move |_| {
             opened.set(menu.get_untracked().is_some_and(|d| d.open()));
         }>
-            <summary aria-label=format!("Actions for {name}")>"Actions"</summary>
+            <summary aria-label=fill(td_string!(l, table.actions_for), &[("name", &name)])>{td_string!(l, table.actions)}</summary>
             // Built when first opened: twenty closed menus cost the server render nothing.
             {move || opened.get().then(|| {
                 let why = why.clone();
                 view! {
                     <div class="menu">
-                        {link("Edit", format!("/project/images/{id}?edit=1"), why.modify.clone(), None)}
-                        {link("Update metadata", format!("/project/images/{id}?metadata=1"), why.modify, None)}
-                        {link("Manage members", format!("/project/images/{id}#members"), why.members, None)}
-                        {link("Download", format!("/image/v2/images/{id}/file"), why.download, Some(file_name.clone()))}
+                        {link(td_string!(l, table.edit), format!("/project/images/{id}?edit=1"), why.modify.clone(), None)}
+                        {link(td_string!(l, table.update_metadata), format!("/project/images/{id}?metadata=1"), why.modify, None)}
+                        {link(td_string!(l, table.manage_members), format!("/project/images/{id}#members"), why.members, None)}
+                        {link(td_string!(l, table.download), format!("/image/v2/images/{id}/file"), why.download, Some(file_name.clone()))}
                         {match why.activate {
                             None => view! { <button type="button" class="menu-item" on:click=toggle.clone()>{activate_label}</button> }.into_any(),
                             Some(w) => disabled_item(activate_label, w),
                         }}
                         {match why.delete {
-                            None => view! { <button type="button" class="menu-item danger" on:click=delete.clone()>"Delete"</button> }.into_any(),
-                            Some(w) => disabled_item("Delete", w),
+                            None => view! { <button type="button" class="menu-item danger" on:click=delete.clone()>{td_string!(l, table.delete)}</button> }.into_any(),
+                            Some(w) => disabled_item(td_string!(l, table.delete), w),
                         }}
                     </div>
                 }
@@ -310,7 +316,7 @@ pub(super) fn RowActions(
 
 /// A menu entry the caller cannot use: disabled, with the policy's reason under its label.
 pub(super) fn disabled_item(label: &'static str, why: Reason) -> AnyView {
-    let why = why.to_string();
+    let why = lang::reason(lang::locale(), &why);
     let title = why.clone();
     view! {
         <button type="button" class="menu-item" disabled title=title>
@@ -352,6 +358,7 @@ pub(super) fn BatchBar(
     confirming: RwSignal<bool>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
+    let l = lang::locale();
     let results = RwSignal::new(Vec::<(String, Result<(), String>)>::new());
     // What the confirmed batch holds: protected images are kept without asking the server.
     let sent = RwSignal::new(Vec::<Selected>::new());
@@ -359,17 +366,20 @@ pub(super) fn BatchBar(
         move |out| {
             let total = sent.with_untracked(|s| s.len());
             let deleted = out.iter().filter(|r| r.1.is_ok()).count();
-            Some(format!("{deleted} of {total} images deleted."))
+            Some(fill(
+                td_string!(l, table.deleted_n),
+                &[("deleted", &deleted), ("total", &total)],
+            ))
         },
         move |out| {
             let named = sent.get_untracked().into_iter().map(|s| {
                 let r = if s.protected {
-                    Err("protected: unprotect it first".to_string())
+                    Err(td_string!(l, table.protected_first).to_string())
                 } else {
                     out.iter()
                         .find(|(id, _)| id.as_str() == s.id)
                         .map(|(_, r)| r.clone())
-                        .unwrap_or_else(|| Err("not sent".into()))
+                        .unwrap_or_else(|| Err(td_string!(l, table.not_sent).into()))
                 };
                 (s.name, r)
             });
@@ -393,44 +403,44 @@ pub(super) fn BatchBar(
         {move || {
             let list = selected.get();
             (!list.is_empty()).then(|| view! {
-                <div class="batch" role="region" aria-label="Selected images">
-                    <span>{format!("{} selected", list.len())}</span>
-                    <button class="btn danger" on:click=move |_| confirming.set(true)>"Delete selected"</button>
-                    <button class="btn" on:click=move |_| selected.set(vec![])>"Clear selection"</button>
+                <div class="batch" role="region" aria-label=td_string!(l, table.selected_region)>
+                    <span>{fill(td_string!(l, table.n_selected), &[("n", &list.len())])}</span>
+                    <button class="btn danger" on:click=move |_| confirming.set(true)>{td_string!(l, table.delete_selected)}</button>
+                    <button class="btn" on:click=move |_| selected.set(vec![])>{td_string!(l, table.clear_selection)}</button>
                 </div>
             })
         }}
         {move || confirming.get().then(|| {
             let list = selected.get();
             view! {
-                <ConfirmDialog label="Confirm delete" on_cancel=move || confirming.set(false)>
+                <ConfirmDialog label=td_string!(l, table.confirm_delete) on_cancel=move || confirming.set(false)>
                     <div>
                         <p>{match list.len() {
-                            1 => "Delete this image? Its data is removed and this cannot be undone.".to_string(),
-                            n => format!("Delete {n} images? Their data is removed and this cannot be undone."),
+                            1 => td_string!(l, table.delete_one).to_string(),
+                            n => fill(td_string!(l, table.delete_many), &[("n", &n)]),
                         }}</p>
                         <ul>
                             {list.into_iter().map(|s| view! {
-                                <li>{s.name.clone()}{s.protected.then_some(" (protected: it will be kept; unprotect it first)")}</li>
+                                <li>{s.name.clone()}{s.protected.then_some(td_string!(l, table.kept_protected))}</li>
                             }).collect_view()}
                         </ul>
                     </div>
-                    <button class="btn danger" on:click=move |_| run()>"Delete images"</button>
-                    <button class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button class="btn danger" on:click=move |_| run()>{td_string!(l, table.delete_images)}</button>
+                    <button class="btn" on:click=move |_| confirming.set(false)>{td_string!(l, table.cancel)}</button>
                 </ConfirmDialog>
             }
         })}
         {move || {
             let r = results.get();
             (!r.is_empty()).then(|| view! {
-                <section class="card" aria-label="Delete results">
+                <section class="card" aria-label=td_string!(l, table.results)>
                     <ul class="results">
                         {r.into_iter().map(|(name, res)| match res {
-                            Ok(()) => view! { <li class="ok">{format!("{name}: deleted")}</li> }.into_any(),
-                            Err(e) => view! { <li class="err">{format!("{name}: not deleted, {e}")}</li> }.into_any(),
+                            Ok(()) => view! { <li class="ok">{fill(td_string!(l, table.deleted_row), &[("name", &name)])}</li> }.into_any(),
+                            Err(e) => view! { <li class="err">{fill(td_string!(l, table.not_deleted_row), &[("name", &name), ("why", &e)])}</li> }.into_any(),
                         }).collect_view()}
                     </ul>
-                    <button class="btn small" on:click=move |_| results.set(vec![])>"Dismiss"</button>
+                    <button class="btn small" on:click=move |_| results.set(vec![])>{td_string!(l, table.dismiss)}</button>
                 </section>
             })
         }}
