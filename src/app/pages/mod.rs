@@ -1,5 +1,8 @@
 //! The dashboard's pages, one module each.
 
+use crate::app::i18n::td_string;
+#[allow(unused_imports)]
+use crate::app::lang::{self, fill};
 pub mod create_image;
 pub mod image;
 pub mod images;
@@ -18,6 +21,7 @@ use leptos::prelude::*;
 /// Shown for unknown paths.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    let l = lang::locale();
     #[cfg(feature = "ssr")]
     {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
@@ -27,9 +31,9 @@ pub fn NotFoundPage() -> impl IntoView {
     view! {
         <div class="login-page">
             <div class="login-card">
-                <h1>"Page not found"</h1>
-                <p class="muted">"There is nothing at this address."</p>
-                <a class="btn primary" href="/">"Go to the dashboard"</a>
+                <h1>{td_string!(l, not_found.title)}</h1>
+                <p class="muted">{td_string!(l, not_found.nothing)}</p>
+                <a class="btn primary" href="/">{td_string!(l, not_found.go)}</a>
             </div>
         </div>
     }

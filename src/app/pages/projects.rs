@@ -1,6 +1,8 @@
 //! Identity > Projects (admins): list, create, enable and disable projects.
 
 use crate::app::components::{mutation, reset_on_success, ErrorBox, FlagBadge, PageHeader};
+use crate::app::i18n::td_string;
+use crate::app::lang::fill;
 use crate::domain::identity::{validate_description, validate_name};
 use crate::server_fns::identity::{list_projects, CreateProject, SetProjectEnabled};
 use leptos::prelude::*;
@@ -8,11 +10,17 @@ use leptos::prelude::*;
 /// The projects table with its create form.
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
+    let l = crate::app::lang::locale();
     let create = mutation::<CreateProject>(
-        |p: &crate::domain::identity::Project| Some(format!("Project {} was created.", p.name)),
+        move |p: &crate::domain::identity::Project| {
+            Some(fill(td_string!(l, projects.created), &[("name", &p.name)]))
+        },
         |_| {},
     );
-    let toggle = mutation::<SetProjectEnabled>(|_| Some("Project updated.".into()), |_| {});
+    let toggle = mutation::<SetProjectEnabled>(
+        move |_| Some(td_string!(l, projects.updated).into()),
+        |_| {},
+    );
     let projects = Resource::new(
         move || (create.version().get(), toggle.version().get()),
         |_| list_projects(),
@@ -45,13 +53,13 @@ pub fn ProjectsPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="Projects" subtitle="Projects own images; users work in projects through their roles."/>
+        <PageHeader title=td_string!(l, projects.title) subtitle=td_string!(l, projects.subtitle)/>
         <section class="card" aria-labelledby="create-project-h">
-            <h2 id="create-project-h">"Create Project"</h2>
+            <h2 id="create-project-h">{td_string!(l, projects.create)}</h2>
             <ActionForm action=create node_ref=form>
                 <div class="form-row">
                     <div class="field">
-                        <label for="project-name">"Name"</label>
+                        <label for="project-name">{td_string!(l, projects.name)}</label>
                         <input
                             id="project-name"
                             name="name"
@@ -63,7 +71,7 @@ pub fn ProjectsPage() -> impl IntoView {
                         {move || name_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <div class="field grow">
-                        <label for="project-description">"Description"</label>
+                        <label for="project-description">{td_string!(l, projects.description)}</label>
                         <input
                             id="project-description"
                             name="description"
@@ -74,13 +82,13 @@ pub fn ProjectsPage() -> impl IntoView {
                     </div>
                     <div class="field actions">
                         <button type="submit" class="btn primary" disabled=move || invalid() || create.pending().get()>
-                            "Create Project"
+                            {td_string!(l, projects.create)}
                         </button>
                     </div>
                 </div>
             </ActionForm>
         </section>
-        <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(l, projects.loading)}</p> }>
             {move || Suspend::new(async move {
                 match projects.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
@@ -89,14 +97,14 @@ pub fn ProjectsPage() -> impl IntoView {
                         view! {
                             <div class="table-wrap">
                                 <table class="data">
-                                    <caption>{format!("{count} projects")}</caption>
+                                    <caption>{fill(td_string!(l, projects.count), &[("n", &count)])}</caption>
                                     <thead>
                                         <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Description"</th>
-                                            <th scope="col">"Project ID"</th>
-                                            <th scope="col">"Enabled"</th>
-                                            <th scope="col">"Actions"</th>
+                                            <th scope="col">{td_string!(l, projects.name)}</th>
+                                            <th scope="col">{td_string!(l, projects.description)}</th>
+                                            <th scope="col">{td_string!(l, projects.project_id)}</th>
+                                            <th scope="col">{td_string!(l, projects.enabled)}</th>
+                                            <th scope="col">{td_string!(l, projects.actions)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -104,7 +112,7 @@ pub fn ProjectsPage() -> impl IntoView {
                                             .into_iter()
                                             .map(|p| {
                                                 let enable = !p.enabled;
-                                                let label = if p.enabled { "Disable" } else { "Enable" };
+                                                let label = if p.enabled { td_string!(l, projects.disable) } else { td_string!(l, projects.enable) };
                                                 view! {
                                                     <tr>
                                                         <th scope="row">{p.name.clone()}</th>
@@ -113,7 +121,7 @@ pub fn ProjectsPage() -> impl IntoView {
                                                             <code class="id">{p.id.to_string()}</code>
                                                         </td>
                                                         <td>
-                                                            <FlagBadge on=p.enabled yes="Yes" no="No"/>
+                                                            <FlagBadge on=p.enabled yes=td_string!(l, projects.yes) no=td_string!(l, projects.no)/>
                                                         </td>
                                                         <td>
                                                             <ActionForm action=toggle>
@@ -122,7 +130,7 @@ pub fn ProjectsPage() -> impl IntoView {
                                                                 <button
                                                                     type="submit"
                                                                     class="btn small"
-                                                                    aria-label=format!("{label} project {}", p.name)
+                                                                    aria-label=fill(td_string!(l, projects.toggle_project), &[("action", &label), ("name", &p.name)])
                                                                 >
                                                                     {label}
                                                                 </button>

@@ -2,6 +2,8 @@
 //! or remove their role assignments.
 
 use crate::app::components::{mutation, reset_on_success, ErrorBox, FlagBadge, PageHeader};
+use crate::app::i18n::td_string;
+use crate::app::lang::fill;
 use crate::domain::identity::{validate_name, validate_password, Project, Role};
 use crate::server_fns::identity::{
     list_projects, list_users, AddRole, CreateUser, RemoveRole, ResetPassword, SetUserEnabled,
@@ -12,17 +14,27 @@ use leptos::prelude::*;
 /// The users table with its create form.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let l = crate::app::lang::locale();
     let create = mutation::<CreateUser>(
-        |u: &crate::domain::identity::User| Some(format!("User {} was created.", u.name)),
+        move |u: &crate::domain::identity::User| {
+            Some(fill(td_string!(l, users.created), &[("name", &u.name)]))
+        },
         |_| {},
     );
     let reset = mutation::<ResetPassword>(
-        |_| Some("Password changed; the user's API tokens were revoked.".into()),
+        move |_| Some(td_string!(l, users.password_changed).into()),
         |_| {},
     );
-    let toggle = mutation::<SetUserEnabled>(|_| Some("User updated.".into()), |_| {});
-    let add = mutation::<AddRole>(|_| Some("Role added.".into()), |_| {});
-    let remove = mutation::<RemoveRole>(|_| Some("Role removed.".into()), |_| {});
+    let toggle =
+        mutation::<SetUserEnabled>(move |_| Some(td_string!(l, users.updated).into()), |_| {});
+    let add = mutation::<AddRole>(
+        move |_| Some(td_string!(l, users.role_added).into()),
+        |_| {},
+    );
+    let remove = mutation::<RemoveRole>(
+        move |_| Some(td_string!(l, users.role_removed).into()),
+        |_| {},
+    );
     let versions = move || {
         (
             create.version().get(),
@@ -42,8 +54,8 @@ pub fn UsersPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="Users" subtitle="People who log in, and the roles they hold on projects."/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <PageHeader title=td_string!(l, users.title) subtitle=td_string!(l, users.subtitle)/>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(l, users.loading)}</p> }>
             {move || Suspend::new(async move {
                 let projects = projects.await;
                 let users = users.await;
@@ -79,6 +91,7 @@ fn project_options(projects: &[Project]) -> impl IntoView {
 
 #[component]
 fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> impl IntoView {
+    let l = crate::app::lang::locale();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let name_error = move || {
@@ -114,11 +127,11 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
     };
     view! {
         <section class="card" aria-labelledby="create-user-h">
-            <h2 id="create-user-h">"Create User"</h2>
+            <h2 id="create-user-h">{td_string!(l, users.create)}</h2>
             <ActionForm action node_ref=form>
                 <div class="form-row">
                     <div class="field">
-                        <label for="user-name">"User name"</label>
+                        <label for="user-name">{td_string!(l, users.user_name)}</label>
                         <input
                             id="user-name"
                             name="name"
@@ -131,7 +144,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
                         {move || name_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <div class="field">
-                        <label for="user-password">"Password"</label>
+                        <label for="user-password">{td_string!(l, users.password)}</label>
                         <input
                             id="user-password"
                             name="password"
@@ -144,21 +157,21 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
                         {move || password_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <div class="field">
-                        <label for="user-project">"Primary project"</label>
+                        <label for="user-project">{td_string!(l, users.primary_project)}</label>
                         <select id="user-project" name="project_id">
                             <option value="">"— none —"</option>
                             {project_options(&projects)}
                         </select>
                     </div>
                     <div class="field">
-                        <label for="user-role">"Role"</label>
+                        <label for="user-role">{td_string!(l, users.role)}</label>
                         <select id="user-role" name="role">
                             {role_options()}
                         </select>
                     </div>
                     <div class="field actions">
                         <button type="submit" class="btn primary" disabled=move || invalid() || action.pending().get()>
-                            "Create User"
+                            {td_string!(l, users.create)}
                         </button>
                     </div>
                 </div>
@@ -177,17 +190,18 @@ struct RowActions {
 
 #[component]
 fn UsersTable(users: Vec<UserRow>, projects: Vec<Project>, actions: RowActions) -> impl IntoView {
+    let l = crate::app::lang::locale();
     let count = users.len();
     view! {
         <div class="table-wrap">
             <table class="data">
-                <caption>{format!("{count} users")}</caption>
+                <caption>{fill(td_string!(l, users.count), &[("n", &count)])}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Enabled"</th>
-                        <th scope="col">"Actions"</th>
+                        <th scope="col">{td_string!(l, users.name)}</th>
+                        <th scope="col">{td_string!(l, users.roles)}</th>
+                        <th scope="col">{td_string!(l, users.enabled)}</th>
+                        <th scope="col">{td_string!(l, users.actions)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -203,15 +217,20 @@ fn UsersTable(users: Vec<UserRow>, projects: Vec<Project>, actions: RowActions) 
 
 #[component]
 fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> impl IntoView {
+    let l = crate::app::lang::locale();
     let u = row.user;
     let uid = u.id.to_string();
     let enable = !u.enabled;
-    let toggle_label = if u.enabled { "Disable" } else { "Enable" };
+    let toggle_label = if u.enabled {
+        td_string!(l, users.disable)
+    } else {
+        td_string!(l, users.enable)
+    };
     let chips = row
         .assignments
         .into_iter()
         .map(|a| {
-            let label = format!("Remove role {} on {} from {}", a.role, a.project_name, a.user_name);
+            let label = fill(td_string!(l, users.remove_role), &[("role", &a.role), ("project", &a.project_name), ("user", &a.user_name)]);
             view! {
                 <span class="chip">
                     <span>{format!("{}: {}", a.project_name, a.role)}</span>
@@ -240,48 +259,48 @@ fn UserRowView(row: UserRow, projects: Vec<Project>, actions: RowActions) -> imp
                 <div class="chips">{chips}</div>
             </td>
             <td>
-                <FlagBadge on=u.enabled yes="Yes" no="No"/>
+                <FlagBadge on=u.enabled yes=td_string!(l, users.yes) no=td_string!(l, users.no)/>
             </td>
             <td>
                 <div class="row-actions">
                 <ActionForm action=actions.toggle>
                     <input type="hidden" name="user_id" value=uid1/>
                     <input type="hidden" name="enabled" value=enable.to_string()/>
-                    <button type="submit" class="btn small" aria-label=format!("{toggle_label} user {name1}")>
+                    <button type="submit" class="btn small" aria-label=fill(td_string!(l, users.toggle_user), &[("action", &toggle_label), ("name", &name1)])>
                         {toggle_label}
                     </button>
                 </ActionForm>
                 <details class="popover" prop:open=move || pw_open.get()>
                     <summary class="btn small" on:click=move |ev| toggle(ev, pw_open)>
-                        "Reset password"
+                        {td_string!(l, users.reset_password)}
                     </summary>
                     <div class="popover-body" on:submit=move |_| pw_open.set(false)>
                         <ActionForm action=actions.reset>
                             <input type="hidden" name="user_id" value=uid2/>
                             <div class="field">
-                                <label for=pw_id.clone()>{format!("New password for {name2}")}</label>
+                                <label for=pw_id.clone()>{fill(td_string!(l, users.new_password_for), &[("name", &name2)])}</label>
                                 <input id=pw_id name="password" type="password" required minlength="8" autocomplete="new-password"/>
                             </div>
-                            <button type="submit" class="btn primary small">"Set password"</button>
+                            <button type="submit" class="btn primary small">{td_string!(l, users.set_password)}</button>
                         </ActionForm>
                     </div>
                 </details>
                 <details class="popover" prop:open=move || role_open.get()>
                     <summary class="btn small" on:click=move |ev| toggle(ev, role_open)>
-                        "Add role"
+                        {td_string!(l, users.add_role)}
                     </summary>
                     <div class="popover-body" on:submit=move |_| role_open.set(false)>
                         <ActionForm action=actions.add>
                             <input type="hidden" name="user_id" value=uid3/>
                             <div class="field">
-                                <label for=proj_id.clone()>"Project"</label>
+                                <label for=proj_id.clone()>{td_string!(l, users.project)}</label>
                                 <select id=proj_id name="project_id">{project_options(&projects)}</select>
                             </div>
                             <div class="field">
-                                <label for=role_id.clone()>"Role"</label>
+                                <label for=role_id.clone()>{td_string!(l, users.role)}</label>
                                 <select id=role_id name="role">{role_options()}</select>
                             </div>
-                            <button type="submit" class="btn primary small">"Save role"</button>
+                            <button type="submit" class="btn primary small">{td_string!(l, users.save_role)}</button>
                         </ActionForm>
                     </div>
                 </details>
