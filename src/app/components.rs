@@ -122,7 +122,7 @@ pub fn PageHeader(
     #[prop(optional, into)] subtitle: Option<Signal<String>>,
 ) -> impl IntoView {
     view! {
-        <leptos_meta::Title text=move || title.get()/>
+        <leptos_meta::Title text=title.get_untracked()/>
         <header class="page-header">
             <h1>{title}</h1>
             {subtitle.map(|s| view! { <p class="muted">{s}</p> })}

@@ -109,16 +109,422 @@ pub fn locale() -> Locale {
     use_i18n().get_locale_untracked()
 }
 
-/// Why something was refused, in the language.
+/// Why something was refused, in the language: the services' typed reasons, worded here. The
+/// English catalog holds the words `Reason`'s `Display` gives the APIs (a test holds them equal).
 pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
-    let _ = l;
-    r.to_string()
+    use crate::app::i18n::td_string;
+    use crate::domain::reason::{ImageAction, NamespacePart, Reason::*};
+    fn verb(l: Locale, a: ImageAction) -> &'static str {
+        match a {
+            ImageAction::Modify => td_string!(l, reason.verb_modify),
+            ImageAction::Delete => td_string!(l, reason.verb_delete),
+            ImageAction::Upload => td_string!(l, reason.verb_upload),
+            ImageAction::Deactivate => td_string!(l, reason.verb_deactivate),
+            ImageAction::Share => td_string!(l, reason.verb_share),
+            ImageAction::StopSharing => td_string!(l, reason.verb_stop_sharing),
+        }
+    }
+    fn part_words(l: Locale, p: &NamespacePart) -> String {
+        match p {
+            NamespacePart::Itself => td_string!(l, reason.part_itself).to_string(),
+            NamespacePart::Items(kind) => fill(td_string!(l, reason.part_items), &[("kind", kind)]),
+            NamespacePart::Associations => td_string!(l, reason.part_associations).to_string(),
+        }
+    }
+    fn quoted(s: &str) -> String {
+        format!("{s:?}")
+    }
+    fn mib(l: Locale, bytes: i64) -> String {
+        let v = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+        match l {
+            Locale::de => v.replace('.', ","),
+            _ => v,
+        }
+    }
+    match r {
+        Hidden => td_string!(l, reason.hidden).to_string(),
+        ImageNotFound { id } => fill(
+            td_string!(l, reason.image_not_found),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        ImageHasNoData { id } => fill(
+            td_string!(l, reason.image_has_no_data),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        TagNotFound { tag } => fill(
+            td_string!(l, reason.tag_not_found),
+            &[("tag", &tag as &dyn std::fmt::Display)],
+        ),
+        NotAMember { member, image } => fill(
+            td_string!(l, reason.not_a_member),
+            &[
+                ("member", &member as &dyn std::fmt::Display),
+                ("image", &image as &dyn std::fmt::Display),
+            ],
+        ),
+        MarkerNotFound { marker } => fill(
+            td_string!(l, reason.marker_not_found),
+            &[("marker", &marker as &dyn std::fmt::Display)],
+        ),
+        TokenNotFound { prefix } => fill(
+            td_string!(l, reason.token_not_found),
+            &[("prefix", &prefix as &dyn std::fmt::Display)],
+        ),
+        UserNotFound { id } => fill(
+            td_string!(l, reason.user_not_found),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        ProjectNotFound { id } => fill(
+            td_string!(l, reason.project_not_found),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        LimitNotFound { id } => fill(
+            td_string!(l, reason.limit_not_found),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        RoleAssignmentNotFound {
+            role,
+            user,
+            project,
+        } => fill(
+            td_string!(l, reason.role_assignment_not_found),
+            &[
+                ("role", &role as &dyn std::fmt::Display),
+                ("user", &user as &dyn std::fmt::Display),
+                ("project", &project as &dyn std::fmt::Display),
+            ],
+        ),
+        NamespaceNotFound { namespace } => fill(
+            td_string!(l, reason.namespace_not_found),
+            &[("namespace", &namespace as &dyn std::fmt::Display)],
+        ),
+        NamespaceMarkerNotFound { marker } => fill(
+            td_string!(l, reason.namespace_marker_not_found),
+            &[("marker", &marker as &dyn std::fmt::Display)],
+        ),
+        ItemNotFound {
+            kind,
+            name,
+            namespace,
+        } => fill(
+            td_string!(l, reason.item_not_found),
+            &[
+                ("kind", &kind as &dyn std::fmt::Display),
+                ("name", &name as &dyn std::fmt::Display),
+                ("namespace", &namespace as &dyn std::fmt::Display),
+            ],
+        ),
+        NoSuchStore { id } => fill(
+            td_string!(l, reason.no_such_store),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        NotInStore { store, image } => fill(
+            td_string!(l, reason.not_in_store),
+            &[
+                ("store", &store as &dyn std::fmt::Display),
+                ("image", &image as &dyn std::fmt::Display),
+            ],
+        ),
+        NotPendingDelete { id } => fill(
+            td_string!(l, reason.not_pending_delete),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        NotAssociated {
+            namespace,
+            resource_type,
+        } => fill(
+            td_string!(l, reason.not_associated),
+            &[
+                ("namespace", &namespace as &dyn std::fmt::Display),
+                ("resource_type", &resource_type as &dyn std::fmt::Display),
+            ],
+        ),
+        AdminOnlyIdentity => td_string!(l, reason.admin_only_identity).to_string(),
+        AdminOnlyMetadefs => td_string!(l, reason.admin_only_metadefs).to_string(),
+        AdminOnlyPublic => td_string!(l, reason.admin_only_public).to_string(),
+        AdminOnlyOwner => td_string!(l, reason.admin_only_owner).to_string(),
+        AdminOnlyStoresDetail => td_string!(l, reason.admin_only_stores_detail).to_string(),
+        LastLocation => td_string!(l, reason.last_location).to_string(),
+        NotActive { status } => fill(
+            td_string!(l, reason.not_active),
+            &[("status", &status as &dyn std::fmt::Display)],
+        ),
+        MultiStoreOff => td_string!(l, reason.multi_store_off).to_string(),
+        AdminOnlyTrash => td_string!(l, reason.admin_only_trash).to_string(),
+        NotAuthorized => td_string!(l, reason.not_authorized).to_string(),
+        NotAuthorizedToCreate => td_string!(l, reason.not_authorized_to_create).to_string(),
+        PolicyRefuses { rule } => fill(
+            td_string!(l, reason.policy_refuses),
+            &[("rule", &rule as &dyn std::fmt::Display)],
+        ),
+        ReadersCannot(a) => fill(
+            td_string!(l, reason.readers_cannot),
+            &[("verb", &verb(l, *a) as &dyn std::fmt::Display)],
+        ),
+        ReadersCannotCreate => td_string!(l, reason.readers_cannot_create).to_string(),
+        ReadersCannotDownload => td_string!(l, reason.readers_cannot_download).to_string(),
+        ReadersCannotCommunity => td_string!(l, reason.readers_cannot_community).to_string(),
+        AnotherProjects(a) => fill(
+            td_string!(l, reason.another_projects),
+            &[("verb", &verb(l, *a) as &dyn std::fmt::Display)],
+        ),
+        CannotSeeImage => td_string!(l, reason.cannot_see_image).to_string(),
+        Deactivated => td_string!(l, reason.deactivated).to_string(),
+        OnlySharedHaveMembers => td_string!(l, reason.only_shared_have_members).to_string(),
+        OnlyTheMemberDecides => td_string!(l, reason.only_the_member_decides).to_string(),
+        ImageProtected { id } => fill(
+            td_string!(l, reason.image_protected),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        UnprotectFirst => td_string!(l, reason.unprotect_first).to_string(),
+        NamespaceProtected { namespace, part } => fill(
+            td_string!(l, reason.namespace_protected),
+            &[
+                ("namespace", &namespace as &dyn std::fmt::Display),
+                ("what", &part_words(l, part) as &dyn std::fmt::Display),
+            ],
+        ),
+        ReplaceOnlyWhenQueued { attribute } => fill(
+            td_string!(l, reason.replace_only_when_queued),
+            &[("attribute", &attribute as &dyn std::fmt::Display)],
+        ),
+        BaseProperty { name } => fill(
+            td_string!(l, reason.base_property),
+            &[("name", &name as &dyn std::fmt::Display)],
+        ),
+        ReadOnly { attribute } => fill(
+            td_string!(l, reason.read_only),
+            &[("attribute", &attribute as &dyn std::fmt::Display)],
+        ),
+        Reserved { attribute } => fill(
+            td_string!(l, reason.reserved),
+            &[("attribute", &attribute as &dyn std::fmt::Display)],
+        ),
+        CannotChangeActivation {
+            reactivate: true,
+            status,
+        } => fill(
+            td_string!(l, reason.cannot_reactivate),
+            &[("status", &status as &dyn std::fmt::Display)],
+        ),
+        CannotChangeActivation {
+            reactivate: false,
+            status,
+        } => fill(
+            td_string!(l, reason.cannot_deactivate),
+            &[("status", &status as &dyn std::fmt::Display)],
+        ),
+        NoActivationInStatus { status } => fill(
+            td_string!(l, reason.no_activation_in_status),
+            &[("status", &status as &dyn std::fmt::Display)],
+        ),
+        NoDataYet => td_string!(l, reason.no_data_yet).to_string(),
+        OwnProjectDisable => td_string!(l, reason.own_project_disable).to_string(),
+        OwnProjectDelete => td_string!(l, reason.own_project_delete).to_string(),
+        OwnAdminRole => td_string!(l, reason.own_admin_role).to_string(),
+        OwnAccountDisable => td_string!(l, reason.own_account_disable).to_string(),
+        OwnAccountDelete => td_string!(l, reason.own_account_delete).to_string(),
+        NoRoleOnProject => td_string!(l, reason.no_role_on_project).to_string(),
+        ImageExists { id } => fill(
+            td_string!(l, reason.image_exists),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        PropertyPresent { key } => fill(
+            td_string!(l, reason.property_present),
+            &[("key", &key as &dyn std::fmt::Display)],
+        ),
+        PropertyMissing { key } => fill(
+            td_string!(l, reason.property_missing),
+            &[("key", &key as &dyn std::fmt::Display)],
+        ),
+        MemberExists { member, image } => fill(
+            td_string!(l, reason.member_exists),
+            &[
+                ("member", &member as &dyn std::fmt::Display),
+                ("image", &image as &dyn std::fmt::Display),
+            ],
+        ),
+        StatusChangedMeanwhile => td_string!(l, reason.status_changed_meanwhile).to_string(),
+        AlreadySaving => td_string!(l, reason.already_saving).to_string(),
+        Transition { from, event } => fill(
+            td_string!(l, reason.transition),
+            &[
+                ("from", &from as &dyn std::fmt::Display),
+                ("event", &event as &dyn std::fmt::Display),
+            ],
+        ),
+        ProjectNameTaken { name } => fill(
+            td_string!(l, reason.project_name_taken),
+            &[("name", &quoted(name) as &dyn std::fmt::Display)],
+        ),
+        UserNameTaken { name } => fill(
+            td_string!(l, reason.user_name_taken),
+            &[("name", &quoted(name) as &dyn std::fmt::Display)],
+        ),
+        LimitExists { project, resource } => fill(
+            td_string!(l, reason.limit_exists),
+            &[
+                ("project", &project as &dyn std::fmt::Display),
+                ("resource", &resource as &dyn std::fmt::Display),
+            ],
+        ),
+        NamespaceExists { namespace } => fill(
+            td_string!(l, reason.namespace_exists),
+            &[("namespace", &namespace as &dyn std::fmt::Display)],
+        ),
+        ItemTaken {
+            kind,
+            name,
+            namespace,
+        } => fill(
+            td_string!(l, reason.item_taken),
+            &[
+                ("kind", &kind as &dyn std::fmt::Display),
+                ("name", &name as &dyn std::fmt::Display),
+                ("namespace", &namespace as &dyn std::fmt::Display),
+            ],
+        ),
+        AlreadyAssociated {
+            namespace,
+            resource_type,
+        } => fill(
+            td_string!(l, reason.already_associated),
+            &[
+                ("namespace", &namespace as &dyn std::fmt::Display),
+                ("resource_type", &resource_type as &dyn std::fmt::Display),
+            ],
+        ),
+        FormatsFirst => td_string!(l, reason.formats_first).to_string(),
+        SizeMismatch => td_string!(l, reason.size_mismatch).to_string(),
+        MemberIdRequired => td_string!(l, reason.member_id_required).to_string(),
+        NotAProjectId { value } => fill(
+            td_string!(l, reason.not_a_project_id),
+            &[("value", &value as &dyn std::fmt::Display)],
+        ),
+        NoSuchProject { id } => fill(
+            td_string!(l, reason.no_such_project),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        BadMemberStatus { status } => fill(
+            td_string!(l, reason.bad_member_status),
+            &[("status", &status as &dyn std::fmt::Display)],
+        ),
+        BadSortKey { requested, allowed } => fill(
+            td_string!(l, reason.bad_sort_key),
+            &[
+                ("requested", &requested as &dyn std::fmt::Display),
+                ("allowed", &allowed.join(", ") as &dyn std::fmt::Display),
+            ],
+        ),
+        Schema { detail } => fill(
+            td_string!(l, reason.schema),
+            &[("detail", &detail as &dyn std::fmt::Display)],
+        ),
+        Invalid { detail } => fill(
+            td_string!(l, reason.invalid),
+            &[("detail", &detail as &dyn std::fmt::Display)],
+        ),
+        TooManyProperties { max } => fill(
+            td_string!(l, reason.too_many_properties),
+            &[("max", &max as &dyn std::fmt::Display)],
+        ),
+        TooManyTags { max } => fill(
+            td_string!(l, reason.too_many_tags),
+            &[("max", &max as &dyn std::fmt::Display)],
+        ),
+        TooManyMembers { max } => fill(
+            td_string!(l, reason.too_many_members),
+            &[("max", &max as &dyn std::fmt::Display)],
+        ),
+        ImageCountQuota { limit } => fill(
+            td_string!(l, reason.image_count_quota),
+            &[("limit", &limit as &dyn std::fmt::Display)],
+        ),
+        SizeCap { bytes } => fill(
+            td_string!(l, reason.size_cap),
+            &[("bytes", &bytes as &dyn std::fmt::Display)],
+        ),
+        UploadsRunning { running, limit } => fill(
+            td_string!(l, reason.uploads_running),
+            &[
+                ("running", &running as &dyn std::fmt::Display),
+                ("limit", &limit as &dyn std::fmt::Display),
+            ],
+        ),
+        StorageQuota {
+            limit_mib,
+            used_bytes,
+        } => fill(
+            td_string!(l, reason.storage_quota),
+            &[
+                ("limit", &limit_mib as &dyn std::fmt::Display),
+                ("used", &mib(l, *used_bytes) as &dyn std::fmt::Display),
+            ],
+        ),
+        DataRefused { why } => fill(
+            td_string!(l, reason.data_refused),
+            &[("why", &why as &dyn std::fmt::Display)],
+        ),
+        DeletedDuringUpload => td_string!(l, reason.deleted_during_upload).to_string(),
+        DataGone { id } => fill(
+            td_string!(l, reason.data_gone),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        ImportMethodDisabled { method } => fill(
+            td_string!(l, reason.import_method_disabled),
+            &[("method", &method as &dyn std::fmt::Display)],
+        ),
+        ImportNeedsStatus { method, status } => fill(
+            td_string!(l, reason.import_needs_status),
+            &[
+                ("method", &method as &dyn std::fmt::Display),
+                ("status", &status as &dyn std::fmt::Display),
+            ],
+        ),
+        ImportFormatsFirst => td_string!(l, reason.import_formats_first).to_string(),
+        ImportRunning { task } => fill(
+            td_string!(l, reason.import_running),
+            &[("task", &task as &dyn std::fmt::Display)],
+        ),
+        UriRefused { why } => fill(
+            td_string!(l, reason.uri_refused),
+            &[("why", &why as &dyn std::fmt::Display)],
+        ),
+        StoreHasImage { store } => fill(
+            td_string!(l, reason.store_has_image),
+            &[("store", &store as &dyn std::fmt::Display)],
+        ),
+        AdminOnlyCopy => td_string!(l, reason.admin_only_copy).to_string(),
+        AdminOnlyTasks => td_string!(l, reason.admin_only_tasks).to_string(),
+        TaskNotFound { id } => fill(
+            td_string!(l, reason.task_not_found),
+            &[("id", &id as &dyn std::fmt::Display)],
+        ),
+        SourceFailed { why } => fill(
+            td_string!(l, reason.source_failed),
+            &[("why", &why as &dyn std::fmt::Display)],
+        ),
+        ConversionFailed { why } => fill(
+            td_string!(l, reason.conversion_failed),
+            &[("why", &why as &dyn std::fmt::Display)],
+        ),
+        DeletedDuringImport => td_string!(l, reason.deleted_during_import).to_string(),
+        ImportInterrupted => td_string!(l, reason.import_interrupted).to_string(),
+    }
 }
 
 /// A server function's failure, in the language.
 pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
-    let _ = l;
-    e.to_string()
+    use crate::app::i18n::td_string;
+    use crate::server_fns::AppError as E;
+    match e {
+        E::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
+        E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) => reason(l, r),
+        E::Internal => td_string!(l, errors.internal).to_string(),
+        E::Transport(why) => fill(td_string!(l, errors.transport), &[("why", why)]),
+        // Login refusals and field checks carry the identity service's and validators' words.
+        E::LoginRefused(_) | E::Invalid { .. } => e.to_string(),
+    }
 }
 
 /// An image status in the language (the API's word stays English).
@@ -227,7 +633,7 @@ mod tests {
 
     /// Texts that read the same in every language: names and technical words.
     const SAME_EVERYWHERE: &[&str] = &[
-        "Glimpse", "ID", "OK", "—", "Status", "Name", "Kernel", "Ramdisk", "Import",
+        "Glimpse", "ID", "OK", "—", "Status", "Name", "Kernel", "Ramdisk", "Import", "{detail}",
     ];
 
     #[test]
@@ -255,6 +661,248 @@ mod tests {
                     && en_text.chars().any(|c| c.is_ascii_lowercase())
                     && !SAME_EVERYWHERE.contains(&en_text.as_str());
                 assert!(!untranslated, "{name}: {key} is still English: {t:?}");
+            }
+        }
+    }
+
+    /// Every reason, as the dashboard words it in English, reads exactly as the APIs word it;
+    /// and German and Chinese word every one of them.
+    #[test]
+    fn reasons_read_the_same_in_the_english_catalog_as_in_the_apis() {
+        use crate::domain::reason::{ImageAction, NamespacePart, Reason::*};
+        let all = vec![
+            Hidden,
+            ImageNotFound { id: "v-id".into() },
+            ImageHasNoData { id: "v-id".into() },
+            TagNotFound {
+                tag: "v-tag".into(),
+            },
+            NotAMember {
+                member: "v-member".into(),
+                image: "v-image".into(),
+            },
+            MarkerNotFound {
+                marker: "v-marker".into(),
+            },
+            TokenNotFound {
+                prefix: "v-prefix".into(),
+            },
+            UserNotFound { id: "v-id".into() },
+            ProjectNotFound { id: "v-id".into() },
+            LimitNotFound { id: "v-id".into() },
+            RoleAssignmentNotFound {
+                role: "v-role".into(),
+                user: "v-user".into(),
+                project: "v-project".into(),
+            },
+            NamespaceNotFound {
+                namespace: "v-namespace".into(),
+            },
+            NamespaceMarkerNotFound {
+                marker: "v-marker".into(),
+            },
+            ItemNotFound {
+                kind: "v-kind".into(),
+                name: "v-name".into(),
+                namespace: "v-namespace".into(),
+            },
+            NoSuchStore { id: "v-id".into() },
+            NotInStore {
+                store: "v-store".into(),
+                image: "v-image".into(),
+            },
+            NotPendingDelete { id: "v-id".into() },
+            NotAssociated {
+                namespace: "v-namespace".into(),
+                resource_type: "v-resource_type".into(),
+            },
+            AdminOnlyIdentity,
+            AdminOnlyMetadefs,
+            AdminOnlyPublic,
+            AdminOnlyOwner,
+            AdminOnlyStoresDetail,
+            LastLocation,
+            NotActive {
+                status: "v-status".into(),
+            },
+            MultiStoreOff,
+            AdminOnlyTrash,
+            NotAuthorized,
+            NotAuthorizedToCreate,
+            PolicyRefuses {
+                rule: "v-rule".into(),
+            },
+            ReadersCannot(ImageAction::Modify),
+            ReadersCannot(ImageAction::Upload),
+            ReadersCannot(ImageAction::StopSharing),
+            ReadersCannotCreate,
+            ReadersCannotDownload,
+            ReadersCannotCommunity,
+            AnotherProjects(ImageAction::Modify),
+            AnotherProjects(ImageAction::Upload),
+            AnotherProjects(ImageAction::StopSharing),
+            CannotSeeImage,
+            Deactivated,
+            OnlySharedHaveMembers,
+            OnlyTheMemberDecides,
+            ImageProtected { id: "v-id".into() },
+            UnprotectFirst,
+            NamespaceProtected {
+                namespace: "v-namespace".into(),
+                part: NamespacePart::Items("property".into()),
+            },
+            ReplaceOnlyWhenQueued {
+                attribute: "v-attribute".into(),
+            },
+            BaseProperty {
+                name: "v-name".into(),
+            },
+            ReadOnly {
+                attribute: "v-attribute".into(),
+            },
+            Reserved {
+                attribute: "v-attribute".into(),
+            },
+            CannotChangeActivation {
+                reactivate: true,
+                status: "v-status".into(),
+            },
+            CannotChangeActivation {
+                reactivate: false,
+                status: "v-status".into(),
+            },
+            NoActivationInStatus {
+                status: "v-status".into(),
+            },
+            NoDataYet,
+            OwnProjectDisable,
+            OwnProjectDelete,
+            OwnAdminRole,
+            OwnAccountDisable,
+            OwnAccountDelete,
+            NoRoleOnProject,
+            ImageExists { id: "v-id".into() },
+            PropertyPresent {
+                key: "v-key".into(),
+            },
+            PropertyMissing {
+                key: "v-key".into(),
+            },
+            MemberExists {
+                member: "v-member".into(),
+                image: "v-image".into(),
+            },
+            StatusChangedMeanwhile,
+            AlreadySaving,
+            Transition {
+                from: "v-from".into(),
+                event: "v-event".into(),
+            },
+            ProjectNameTaken {
+                name: "v-name".into(),
+            },
+            UserNameTaken {
+                name: "v-name".into(),
+            },
+            LimitExists {
+                project: "v-project".into(),
+                resource: "v-resource".into(),
+            },
+            NamespaceExists {
+                namespace: "v-namespace".into(),
+            },
+            ItemTaken {
+                kind: "v-kind".into(),
+                name: "v-name".into(),
+                namespace: "v-namespace".into(),
+            },
+            AlreadyAssociated {
+                namespace: "v-namespace".into(),
+                resource_type: "v-resource_type".into(),
+            },
+            FormatsFirst,
+            SizeMismatch,
+            MemberIdRequired,
+            NotAProjectId {
+                value: "v-value".into(),
+            },
+            NoSuchProject { id: "v-id".into() },
+            BadMemberStatus {
+                status: "v-status".into(),
+            },
+            BadSortKey {
+                requested: "v-requested".into(),
+                allowed: vec!["name".into(), "size".into()],
+            },
+            Schema {
+                detail: "v-detail".into(),
+            },
+            Invalid {
+                detail: "v-detail".into(),
+            },
+            TooManyProperties { max: 5 },
+            TooManyTags { max: 5 },
+            TooManyMembers { max: 5 },
+            ImageCountQuota { limit: 7 },
+            SizeCap { bytes: 1024 },
+            UploadsRunning {
+                running: 2,
+                limit: 7,
+            },
+            StorageQuota {
+                limit_mib: 10,
+                used_bytes: 3 * 1024 * 1024 + 512 * 1024,
+            },
+            DataRefused {
+                why: "v-why".into(),
+            },
+            DeletedDuringUpload,
+            DataGone { id: "v-id".into() },
+            ImportMethodDisabled {
+                method: "v-method".into(),
+            },
+            ImportNeedsStatus {
+                method: "v-method".into(),
+                status: "v-status".into(),
+            },
+            ImportFormatsFirst,
+            ImportRunning {
+                task: "v-task".into(),
+            },
+            UriRefused {
+                why: "v-why".into(),
+            },
+            StoreHasImage {
+                store: "v-store".into(),
+            },
+            AdminOnlyCopy,
+            AdminOnlyTasks,
+            TaskNotFound { id: "v-id".into() },
+            SourceFailed {
+                why: "v-why".into(),
+            },
+            ConversionFailed {
+                why: "v-why".into(),
+            },
+            DeletedDuringImport,
+            ImportInterrupted,
+            NamespaceProtected {
+                namespace: "n".into(),
+                part: NamespacePart::Itself,
+            },
+            NamespaceProtected {
+                namespace: "n".into(),
+                part: NamespacePart::Associations,
+            },
+        ];
+        for r in &all {
+            assert_eq!(reason(Locale::en, r), r.to_string(), "{r:?}");
+            for l in [Locale::de, Locale::zh] {
+                let words = reason(l, r);
+                assert!(!words.contains('{'), "{l:?} {r:?}: {words}");
+                if !matches!(r, Invalid { .. }) {
+                    assert_ne!(words, r.to_string(), "{l:?} {r:?} is still English");
+                }
             }
         }
     }

@@ -123,7 +123,10 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
         Some(Ok(())) => {
             let _ = window().location().reload();
         }
-        Some(Err(e)) => toasts.push(crate::app::components::ToastKind::Error, e.to_string()),
+        Some(Err(e)) => toasts.push(
+            crate::app::components::ToastKind::Error,
+            crate::app::lang::error(crate::app::lang::locale(), &e),
+        ),
         None => {}
     });
     view! {

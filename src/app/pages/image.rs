@@ -339,7 +339,7 @@ fn ImageActions(
         ..
     } = why;
     // The dashboard's edge: each reason in words.
-    let words = |r: Option<Reason>| r.map(|r| r.to_string());
+    let words = move |r: Option<Reason>| r.map(|r| lang::reason(l, &r));
     let (modify, delete_why, activate_why, download_why) = (
         words(modify),
         words(delete_why),

@@ -44,7 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                         <input type="checkbox" on:change=move |ev| show.set(event_target_checked(&ev))/>
                         {t!(i18n, login.show_password)}
                     </label>
-                    {move || error().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+                    {move || error().map(|e| view! { <p class="form-error" role="alert">{crate::app::lang::error(i18n.get_locale_untracked(), &e)}</p> })}
                     <button type="submit" class="btn primary wide" disabled=move || login.pending().get()>
                         {move || if login.pending().get() { t_string!(i18n, login.submitting) } else { t_string!(i18n, login.submit) }}
                     </button>
