@@ -1,0 +1,77 @@
+import { test, expect } from '@playwright/test';
+import { ADMIN_PASSWORD, hydrated, row, watchConsole } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test.describe('in German (from the browser language)', () => {
+  test.use({ locale: 'de-DE' });
+
+  test('log in, find an image, read its details and delete it, all in German', async ({ page }) => {
+    const errors = watchConsole(page);
+    await page.goto('/login');
+    await hydrated(page);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+    await expect(page).toHaveTitle(/Anmelden/);
+    await page.getByLabel('Benutzername').fill('admin');
+    await page.getByLabel('Passwort', { exact: true }).fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await expect(page.getByRole('button', { name: 'Abmelden' })).toBeVisible();
+    await hydrated(page);
+
+    const made = await page.request.post('/image/v2/images', {
+      data: { name: 'e2e-de-bild', disk_format: 'raw', container_format: 'bare' },
+    });
+    expect(made.status()).toBe(201);
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Abbilder', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Abbilder', exact: true })).toBeVisible();
+    await page.getByLabel('Name enthält').fill('e2e-de-');
+    await page.getByRole('button', { name: 'Filter anwenden' }).click();
+    const table = page.getByRole('table');
+    await expect(table.getByRole('caption')).toHaveText('1 Abbild');
+    await expect(table.getByRole('columnheader', { name: 'Größe' })).toBeVisible();
+    await expect(row(page, 'e2e-de-bild')).toContainText('in Warteschlange');
+    await page.screenshot({ path: 'test-results/images-de.png', fullPage: true });
+
+    await row(page, 'e2e-de-bild').getByRole('link', { name: 'e2e-de-bild' }).click();
+    await expect(page.getByText('Abbilddetails')).toBeVisible();
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Löschen' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Dieses Abbild löschen?' });
+    await dialog.getByRole('button', { name: 'Abbild löschen' }).click();
+    await expect(page.getByText('Das Abbild wurde gelöscht.')).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+});
+
+test('the language picker switches to Chinese, keeps it in the session, and back', async ({ page }) => {
+  const errors = watchConsole(page);
+  await page.goto('/login');
+  await hydrated(page);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.getByLabel('Language').selectOption('zh');
+  // The choice is saved, then the page loads again in it.
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh');
+  await expect(page.getByLabel('用户名')).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('用户名').fill('admin');
+  await page.getByLabel('密码', { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('button', { name: '退出' })).toBeVisible();
+  await hydrated(page);
+
+  expect((await page.request.post('/image/v2/images', { data: { name: 'e2e-zh-镜像' } })).status()).toBe(201);
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '镜像', exact: true }).click();
+  await expect(page.getByRole('heading', { name: '镜像', exact: true })).toBeVisible();
+  await expect(page.getByRole('table').getByRole('caption')).toContainText(/\d+ 个镜像/);
+  await expect(row(page, 'e2e-zh-镜像')).toContainText('排队中');
+  await expect(page.getByRole('button', { name: '创建镜像' }).or(page.getByRole('link', { name: '创建镜像' }))).toBeVisible();
+  await page.screenshot({ path: 'test-results/images-zh.png', fullPage: true });
+
+  // Another page load in the same session stays in Chinese, whatever the browser asks for.
+  await page.goto('/project/shared');
+  await expect(page.getByRole('heading', { name: '共享给我的' })).toBeVisible();
+  await page.getByLabel('语言').selectOption('en');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByRole('heading', { name: 'Shared with me' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
