@@ -70,10 +70,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::provide_toasts();
+    // The language context (leptos_i18n's provider component would also render an empty inline
+    // <script> that the page's Content-Security-Policy refuses, so its parts are used instead).
+    #[allow(deprecated)]
+    let i18n = leptos_i18n::provide_i18n_context::<i18n::Locale>();
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
-        // The language: the session's choice, else Accept-Language; it sets <html lang>.
-        <i18n::I18nContextProvider>
+        // The language: the session's choice, else Accept-Language.
         <lang::FromSession/>
         // `hydrate()` (lib.rs) turns this to "true" once the page, lazily loaded parts included, is live.
         <div id="app" data-hydrated="false">
@@ -99,6 +102,7 @@ pub fn App() -> impl IntoView {
             </Router>
             <components::Toaster/>
         </div>
-        </i18n::I18nContextProvider>
+        // After the page, so that it names the language the page was rendered in.
+        <leptos_meta::Html attr:lang=move || leptos_i18n::Locale::as_str(i18n.get_locale())/>
     }
 }

@@ -129,7 +129,7 @@ async fn deleted_images_wait_in_the_trash_until_restored_or_scrubbed() {
             "bob",
             "member-password",
             StatusCode::FORBIDDEN,
-            "Only administrators",
+            "AdminOnlyTrash",
         ),
         ("admin", ADMIN_PASSWORD, StatusCode::OK, "keep-me"),
     ] {
