@@ -8,12 +8,13 @@
 //! in one call, and its page follows the import.
 
 use crate::app::components::{mutation, use_toasts, PageHeader};
+use crate::app::i18n::td_string;
+use crate::app::lang::{self, fill};
 use crate::app::layout::use_session;
 #[cfg(feature = "hydrate")]
 use crate::app::upload::UploadEnd;
 use crate::domain::image::{
-    check_minimum, check_name, human_size, parse_property_lines, Visibility, CONTAINER_FORMATS,
-    DISK_FORMATS,
+    check_minimum, check_name, parse_property_lines, Visibility, CONTAINER_FORMATS, DISK_FORMATS,
 };
 use crate::domain::inspect::{judge, Format, Inspection, Verdict};
 use crate::domain::policy::{can_create, can_set_visibility, Decision};
@@ -73,6 +74,7 @@ fn preset_format(found: &Inspection) -> Option<&'static str> {
 /// The create form and the upload progress.
 #[component]
 pub fn CreateImagePage() -> impl IntoView {
+    let l = crate::app::lang::locale();
     let session = use_session();
     let actor = session.actor();
     let toasts = use_toasts();
@@ -90,8 +92,8 @@ pub fn CreateImagePage() -> impl IntoView {
     // Who may not create images is told before filling the form (the server decides the same).
     let refused = match actor.as_ref().map(can_create) {
         Some(Decision::Allow) => None,
-        Some(Decision::Forbidden(why)) => Some(why.to_string()),
-        _ => Some("Log in again to create images.".to_string()),
+        Some(Decision::Forbidden(why)) => Some(lang::reason(l, &why)),
+        _ => Some(td_string!(l, create.log_in).to_string()),
     };
     let name = RwSignal::new(String::new());
     // The name's error waits until the field was left or something else was filled.
@@ -126,7 +128,7 @@ pub fn CreateImagePage() -> impl IntoView {
         let n = name.get();
         if n.trim().is_empty() {
             return (name_touched.get() || file_name.get().is_some())
-                .then(|| "Enter a name for the image.".to_string());
+                .then(|| td_string!(l, create.enter_name).to_string());
         }
         check_name(&n).err().map(|e| e.to_string())
     };
@@ -136,35 +138,40 @@ pub fn CreateImagePage() -> impl IntoView {
         if u.is_empty() {
             return uri_touched
                 .get()
-                .then(|| "Enter the URL the image is fetched from.".to_string());
+                .then(|| td_string!(l, create.enter_url).to_string());
         }
         (!(u.starts_with("http://") || u.starts_with("https://"))
             || u.contains(char::is_whitespace))
-        .then(|| "Enter an http:// or https:// URL.".to_string())
+        .then(|| td_string!(l, create.bad_url).to_string())
     };
     // What still stands between the form and Create, said beside the button.
     let missing = move || {
         let mut m = Vec::new();
         if name.get().trim().is_empty() {
-            m.push("enter an image name");
+            m.push(td_string!(l, create.missing_name));
         }
         if from_url.get() {
             if uri.get().trim().is_empty() {
-                m.push("enter the image's URL");
+                m.push(td_string!(l, create.missing_url));
             }
         } else if file_name.get().is_none() {
-            m.push("choose an image file");
+            m.push(td_string!(l, create.missing_file));
         }
-        (!m.is_empty()).then(|| format!("To create the image, {}.", m.join(" and ")))
+        (!m.is_empty()).then(|| {
+            fill(
+                td_string!(l, create.missing),
+                &[("what", &m.join(td_string!(l, create.missing_and)))],
+            )
+        })
     };
     let number_error = move |field: &str, v: String| match v.trim().parse::<i64>() {
         Ok(n) => check_minimum(field, n)
             .err()
-            .map(|_| format!("{field} cannot be negative")),
-        Err(_) => Some(format!("{field} must be a whole number")),
+            .map(|_| fill(td_string!(l, create.negative), &[("field", &field)])),
+        Err(_) => Some(fill(td_string!(l, create.whole), &[("field", &field)])),
     };
-    let disk_error = move || number_error("Minimum disk", min_disk.get());
-    let ram_error = move || number_error("Minimum RAM", min_ram.get());
+    let disk_error = move || number_error(td_string!(l, create.min_disk_field), min_disk.get());
+    let ram_error = move || number_error(td_string!(l, create.min_ram_field), min_ram.get());
     let props_error = move || parse_property_lines(&custom.get(), &OWN_FIELDS).err();
     // Only bare images are inspected by the server, so only they are checked here.
     let inspected = move || match file_check.get() {
@@ -180,9 +187,9 @@ pub fn CreateImagePage() -> impl IntoView {
     let mismatch = move || {
         inspected().and_then(
             |(found, size)| match judge(&disk_format.get(), &found, size, true) {
-                Verdict::Refuse(why) if found.problem.is_none() => Some(format!(
-                    "{why} The image service will refuse the upload; choose {}.",
-                    found.format
+                Verdict::Refuse(why) if found.problem.is_none() => Some(fill(
+                    td_string!(l, create.refuse_choose),
+                    &[("why", &why), ("format", &found.format)],
                 )),
                 Verdict::Accept { warning, .. } => warning,
                 Verdict::Refuse(_) => None,
@@ -214,7 +221,7 @@ pub fn CreateImagePage() -> impl IntoView {
             else {
                 phase.set(Phase::Stopped {
                     id,
-                    reason: "Choose the file again to retry.".into(),
+                    reason: td_string!(l, create.choose_again).into(),
                 });
                 return;
             };
@@ -248,13 +255,13 @@ pub fn CreateImagePage() -> impl IntoView {
                     UploadEnd::Done => {
                         toasts.push(
                             crate::app::components::ToastKind::Success,
-                            "The image was uploaded.".into(),
+                            td_string!(l, create.uploaded).into(),
                         );
                         done.set(Some(format!("/project/images/{done_id}")));
                     }
                     UploadEnd::Aborted => phase.set(Phase::Stopped {
                         id: done_id.clone(),
-                        reason: "The upload was aborted. The image is queued, with no data.".into(),
+                        reason: td_string!(l, create.aborted).into(),
                     }),
                     UploadEnd::Failed(reason) => phase.set(Phase::Stopped {
                         id: done_id.clone(),
@@ -278,7 +285,7 @@ pub fn CreateImagePage() -> impl IntoView {
     });
     // From a URL: one call creates the image and starts its import; its page shows the rest.
     let importing = mutation::<CreateImageFromUrl>(
-        |_| Some("The import has started: the image becomes active when its data is in.".into()),
+        move |_| Some(td_string!(l, create.import_started).into()),
         move |img| done.set(Some(format!("/project/images/{}", img.id))),
     );
     Effect::new(move |_| {
@@ -287,11 +294,11 @@ pub fn CreateImagePage() -> impl IntoView {
         }
     });
     let url_refused = move || match importing.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
+        Some(Err(e)) => Some(lang::error(l, &e)),
         _ => None,
     };
     let leftover = mutation::<DeleteImage>(
-        |_| Some("The queued image was deleted.".into()),
+        move |_| Some(td_string!(l, create.leftover_deleted).into()),
         move |_| phase.set(Phase::Editing),
     );
 
@@ -353,19 +360,19 @@ pub fn CreateImagePage() -> impl IntoView {
     let busy = move || blocked || !matches!(phase.get(), Phase::Editing);
     view! {
         {move || done.get().map(|path| view! { <Redirect path/> })}
-        <PageHeader title="Create Image" subtitle="Describe the image, choose its file, and upload it straight to the image service."/>
+        <PageHeader title=td_string!(l, create.title) subtitle=td_string!(l, create.subtitle)/>
         {refused.map(|why| view! {
             <section class="card warn-card" role="alert" aria-labelledby="refused-h">
-                <h2 id="refused-h">"You cannot create images here"</h2>
+                <h2 id="refused-h">{td_string!(l, create.cannot)}</h2>
                 <p>{why}</p>
             </section>
         })}
         <form class="card create-image" on:submit=submit novalidate>
             <fieldset disabled=busy>
-                <legend class="sr-only">"Image details"</legend>
+                <legend class="sr-only">{td_string!(l, create.details)}</legend>
                 <div class="form-grid">
                     <div class="field">
-                        <label for="ci-name">"Image name "<span class="required" aria-hidden="true">"*"</span></label>
+                        <label for="ci-name">{td_string!(l, create.name)}<span class="required" aria-hidden="true">"*"</span></label>
                         <input id="ci-name" required maxlength="255" aria-describedby="ci-name-error"
                             on:input=move |e| name.set(event_target_value(&e))
                             on:blur=move |_| name_touched.set(true)
@@ -373,7 +380,7 @@ pub fn CreateImagePage() -> impl IntoView {
                         <p class="field-error" id="ci-name-error">{move || name_error()}</p>
                     </div>
                     <div class="field">
-                        <label for="ci-description">"Description"</label>
+                        <label for="ci-description">{td_string!(l, create.description)}</label>
                         <input id="ci-description" maxlength="255" on:input=move |e| description.set(event_target_value(&e))/>
                     </div>
                     <Suspense fallback=|| ()>
@@ -381,33 +388,33 @@ pub fn CreateImagePage() -> impl IntoView {
                             let offered = methods.await.unwrap_or_default().iter().any(|m| m == "web-download");
                             offered.then(|| view! {
                                 <fieldset class="field wide source-choice">
-                                    <legend>"Image source"</legend>
+                                    <legend>{td_string!(l, create.source)}</legend>
                                     <label class="checkbox">
                                         <input type="radio" name="ci-source" value="file" checked=move || !from_url.get()
                                             on:change=move |_| from_url.set(false)/>
-                                        "File (upload from this computer)"
+                                        {td_string!(l, create.source_file)}
                                     </label>
                                     <label class="checkbox">
                                         <input type="radio" name="ci-source" value="url" checked=move || from_url.get()
                                             on:change=move |_| from_url.set(true)/>
-                                        "URL (the cloud downloads it)"
+                                        {td_string!(l, create.source_url)}
                                     </label>
                                 </fieldset>
                             })
                         })}
                     </Suspense>
                     <div class="field wide" hidden=move || !from_url.get()>
-                        <label for="ci-url">"Image URL "<span class="required" aria-hidden="true">"*"</span></label>
+                        <label for="ci-url">{td_string!(l, create.url)}<span class="required" aria-hidden="true">"*"</span></label>
                         <input id="ci-url" type="url" inputmode="url" placeholder="https://cloud-images.example.org/image.qcow2"
                             aria-describedby="ci-url-error ci-url-help"
                             on:input=move |e| uri.set(event_target_value(&e))
                             on:blur=move |_| uri_touched.set(true)
                             aria-invalid=move || (uri_error().is_some() || url_refused().is_some()).to_string()/>
-                        <p class="muted" id="ci-url-help">"The image service fetches the file itself, checks it, and keeps its progress on the image's page."</p>
+                        <p class="muted" id="ci-url-help">{td_string!(l, create.url_help)}</p>
                         <p class="field-error" id="ci-url-error" role="alert">{move || uri_error().or_else(url_refused)}</p>
                     </div>
                     <div class="field wide" hidden=move || from_url.get()>
-                        <label for="ci-file">"Image file "<span class="required" aria-hidden="true">"*"</span></label>
+                        <label for="ci-file">{td_string!(l, create.file)}<span class="required" aria-hidden="true">"*"</span></label>
                         <input id="ci-file" type="file" node_ref=file_input required=move || !from_url.get() on:change=move |e| {
                             let input: web_sys_input::Input = event_target(&e);
                             file_name.set(web_sys_input::first_file(&input));
@@ -422,53 +429,53 @@ pub fn CreateImagePage() -> impl IntoView {
                                 Err(e) => file_check.set(Some(FileCheck::Failed(e))),
                             });
                         }/>
-                        {move || file_name.get().map(|(n, s)| view! { <p class="muted">{format!("{n}: {}", human_size(s as i64))}</p> })}
-                        <p class="muted" role="status" aria-label="Detected format">
+                        {move || file_name.get().map(|(n, s)| view! { <p class="muted">{fill(td_string!(l, create.file_size), &[("name", &n), ("size", &lang::size(l, s as i64))])}</p> })}
+                        <p class="muted" role="status" aria-label=td_string!(l, create.detected_label)>
                             {move || match file_check.get() {
-                                Some(FileCheck::Reading) => "Reading the file's header…".to_string(),
+                                Some(FileCheck::Reading) => {td_string!(l, create.reading)}.to_string(),
                                 Some(FileCheck::Done(found, _)) => match found.virtual_size {
-                                    Some(v) => format!("Detected {} · virtual size {}", found.format, human_size(v as i64)),
-                                    None => format!("Detected {}", found.format),
+                                    Some(v) => fill(td_string!(l, create.detected_virtual), &[("format", &found.format), ("size", &lang::size(l, v as i64))]),
+                                    None => fill(td_string!(l, create.detected), &[("format", &found.format)]),
                                 },
-                                Some(FileCheck::Failed(e)) => format!("The file could not be read: {e}"),
+                                Some(FileCheck::Failed(e)) => fill(td_string!(l, create.unreadable), &[("why", &e)]),
                                 None => String::new(),
                             }}
                         </p>
-                        {move || unsafe_file().map(|p| view! { <p class="field-error" role="alert">{p.to_string()}" The image service refuses such files."</p> })}
+                        {move || unsafe_file().map(|p| view! { <p class="field-error" role="alert">{p.to_string()}{td_string!(l, create.refuses_such)}</p> })}
                     </div>
                     <div class="field">
-                        <label for="ci-disk">"Disk format"</label>
+                        <label for="ci-disk">{td_string!(l, create.disk_format)}</label>
                         <select id="ci-disk" prop:value=move || disk_format.get() on:change=move |e| disk_format.set(event_target_value(&e))>
                             {DISK_FORMATS.into_iter().map(|f| view! { <option value=f selected=f == "qcow2">{f}</option> }).collect_view()}
                         </select>
                         {move || mismatch().map(|w| view! { <p class="field-warning" role="alert">{w}</p> })}
                     </div>
                     <div class="field">
-                        <label for="ci-container">"Container format"</label>
+                        <label for="ci-container">{td_string!(l, create.container_format)}</label>
                         <select id="ci-container" on:change=move |e| container_format.set(event_target_value(&e))>
                             {CONTAINER_FORMATS.into_iter().map(|f| view! { <option value=f selected=f == "bare">{f}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
-                        <label for="ci-min-disk">"Minimum disk (GB)"</label>
+                        <label for="ci-min-disk">{td_string!(l, create.min_disk)}</label>
                         <input id="ci-min-disk" inputmode="numeric" value="0" on:input=move |e| min_disk.set(event_target_value(&e))/>
                         {move || disk_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <div class="field">
-                        <label for="ci-min-ram">"Minimum RAM (MB)"</label>
+                        <label for="ci-min-ram">{td_string!(l, create.min_ram)}</label>
                         <input id="ci-min-ram" inputmode="numeric" value="0" on:input=move |e| min_ram.set(event_target_value(&e))/>
                         {move || ram_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <div class="field">
-                        <label for="ci-arch">"Architecture"</label>
+                        <label for="ci-arch">{td_string!(l, create.architecture)}</label>
                         <input id="ci-arch" placeholder="x86_64" on:input=move |e| architecture.set(event_target_value(&e))/>
                     </div>
                     <div class="field">
-                        <label for="ci-distro">"OS distro"</label>
+                        <label for="ci-distro">{td_string!(l, create.os_distro)}</label>
                         <input id="ci-distro" placeholder="ubuntu" on:input=move |e| os_distro.set(event_target_value(&e))/>
                     </div>
                     <div class="field">
-                        <label for="ci-version">"OS version"</label>
+                        <label for="ci-version">{td_string!(l, create.os_version)}</label>
                         <input id="ci-version" placeholder="24.04" on:input=move |e| os_version.set(event_target_value(&e))/>
                     </div>
                     <Suspense fallback=|| ()>
@@ -476,13 +483,13 @@ pub fn CreateImagePage() -> impl IntoView {
                             let list = stores.await.unwrap_or_default();
                             (list.len() > 1).then(|| view! {
                                 <div class="field">
-                                    <label for="ci-store">"Store"</label>
+                                    <label for="ci-store">{td_string!(l, create.store)}</label>
                                     <select id="ci-store" on:change=move |e| store.set(event_target_value(&e))>
                                         {list.into_iter().map(|st| {
                                             let label = match (&st.description, st.default) {
-                                                (Some(d), true) => format!("{} ({d}, default)", st.id),
-                                                (Some(d), false) => format!("{} ({d})", st.id),
-                                                (None, true) => format!("{} (default)", st.id),
+                                                (Some(d), true) => fill(td_string!(l, create.store_desc_default), &[("id", &st.id), ("description", d)]),
+                                                (Some(d), false) => fill(td_string!(l, create.store_desc), &[("id", &st.id), ("description", d)]),
+                                                (None, true) => fill(td_string!(l, create.store_default), &[("id", &st.id)]),
                                                 (None, false) => st.id.clone(),
                                             };
                                             let value = if st.default { String::new() } else { st.id.clone() };
@@ -494,36 +501,36 @@ pub fn CreateImagePage() -> impl IntoView {
                         })}
                     </Suspense>
                     <div class="field">
-                        <label for="ci-visibility">"Visibility"</label>
+                        <label for="ci-visibility">{td_string!(l, create.visibility)}</label>
                         <select id="ci-visibility" on:change=move |e| visibility.set(event_target_value(&e))>
-                            {visibilities.iter().map(|v| view! { <option value=v.as_str() selected=*v == Visibility::Shared>{v.as_str()}</option> }).collect_view()}
+                            {visibilities.iter().map(|v| view! { <option value=v.as_str() selected=*v == Visibility::Shared>{lang::visibility(l, v.as_str())}</option> }).collect_view()}
                         </select>
                     </div>
                     <div class="field">
-                        <label for="ci-tags">"Tags (comma separated)"</label>
+                        <label for="ci-tags">{td_string!(l, create.tags)}</label>
                         <input id="ci-tags" on:input=move |e| tags.set(event_target_value(&e))/>
                     </div>
                     <div class="field wide">
-                        <label for="ci-props">"Custom properties (key=value, one per line)"</label>
+                        <label for="ci-props">{td_string!(l, create.custom)}</label>
                         <textarea id="ci-props" rows="3" on:input=move |e| custom.set(event_target_value(&e))></textarea>
                         {move || props_error().map(|e| view! { <p class="field-error">{e}</p> })}
                     </div>
                     <label class="checkbox wide">
                         <input type="checkbox" on:change=move |e| protected.set(event_target_checked(&e))/>
-                        "Protected (cannot be deleted until unprotected)"
+                        {td_string!(l, create.protected)}
                     </label>
                 </div>
                 <div class="toolbar">
                     <button type="submit" class="btn primary" disabled=move || invalid() || busy()
-                        aria-describedby="ci-missing">"Create Image"</button>
-                    <a class="btn" href="/project/images">"Cancel"</a>
+                        aria-describedby="ci-missing">{td_string!(l, create.title)}</button>
+                    <a class="btn" href="/project/images">{td_string!(l, create.cancel)}</a>
                     <span class="muted" id="ci-missing" role="status">{move || (!blocked).then(missing).flatten()}</span>
                 </div>
             </fieldset>
         </form>
         {move || match phase.get() {
             Phase::Editing => ().into_any(),
-            Phase::Creating => view! { <p class="loading" role="status">"Creating the image…"</p> }.into_any(),
+            Phase::Creating => view! { <p class="loading" role="status">{td_string!(l, create.creating)}</p> }.into_any(),
             Phase::Uploading { loaded, total, started, .. } => {
                 let pct = if total > 0.0 { (loaded / total * 100.0).min(100.0) } else { 0.0 };
                 let secs = ((now_ms() - started) / 1000.0).max(0.001);
@@ -531,21 +538,22 @@ pub fn CreateImagePage() -> impl IntoView {
                 let left = if speed > 0.0 { ((total - loaded) / speed).ceil() } else { 0.0 };
                 view! {
                     <section class="card" aria-labelledby="upload-h">
-                        <h2 id="upload-h">"Uploading"</h2>
-                        <progress aria-label="Upload progress" max="100" value=format!("{pct:.0}")></progress>
+                        <h2 id="upload-h">{td_string!(l, create.uploading)}</h2>
+                        <progress aria-label=td_string!(l, create.upload_progress) max="100" value=format!("{pct:.0}")></progress>
                         <p class="muted" role="status">
                             {if loaded > 0.0 {
-                                format!(
-                                    "{pct:.0} % · {} of {} · {}/s · {left:.0} s left",
-                                    human_size(loaded as i64),
-                                    human_size(total as i64),
-                                    human_size(speed as i64)
-                                )
+                                fill(td_string!(l, create.progress), &[
+                                    ("pct", &format!("{pct:.0}")),
+                                    ("loaded", &lang::size(l, loaded as i64)),
+                                    ("total", &lang::size(l, total as i64)),
+                                    ("speed", &lang::size(l, speed as i64)),
+                                    ("left", &format!("{left:.0}")),
+                                ])
                             } else {
-                                format!("Starting the upload of {}… estimating time left", human_size(total as i64))
+                                fill(td_string!(l, create.starting), &[("size", &lang::size(l, total as i64))])
                             }}
                         </p>
-                        <button class="btn" on:click=move |_| crate::app::upload::abort_current()>"Abort upload"</button>
+                        <button class="btn" on:click=move |_| crate::app::upload::abort_current()>{td_string!(l, create.abort)}</button>
                     </section>
                 }
                     .into_any()
@@ -554,12 +562,12 @@ pub fn CreateImagePage() -> impl IntoView {
                 let (retry_id, delete_id) = (id.clone(), id.clone());
                 view! {
                     <section class="card warn-card" aria-labelledby="stopped-h">
-                        <h2 id="stopped-h">"The upload did not finish"</h2>
+                        <h2 id="stopped-h">{td_string!(l, create.not_finished)}</h2>
                         <p role="alert">{reason}</p>
-                        <p class="muted">"The image exists and is queued without data. Retry with the chosen file, or delete it."</p>
+                        <p class="muted">{td_string!(l, create.queued_hint)}</p>
                         <div class="toolbar">
-                            <button class="btn primary" on:click=move |_| begin_upload(retry_id.clone())>"Retry upload"</button>
-                            <button class="btn" on:click=move |_| remove(delete_id.clone())>"Delete image"</button>
+                            <button class="btn primary" on:click=move |_| begin_upload(retry_id.clone())>{td_string!(l, create.retry)}</button>
+                            <button class="btn" on:click=move |_| remove(delete_id.clone())>{td_string!(l, create.delete)}</button>
                         </div>
                     </section>
                 }

@@ -4,6 +4,8 @@
 //! rules before saving, and one update (one JSON patch) to save.
 
 use crate::app::components::mutation;
+use crate::app::i18n::td_string;
+use crate::app::lang::{self, fill};
 use crate::domain::image::{check_extra_value, check_key, Image};
 use crate::domain::metadefs::{
     check_array_text, check_value, format_array_value, parse_array_value, NamespaceFile,
@@ -122,7 +124,10 @@ fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
             .get("pattern")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        return Some(format!("must match {p}"));
+        return Some(fill(
+            td_string!(lang::locale(), editor.must_match),
+            &[("pattern", &p)],
+        ));
     }
     None
 }
@@ -136,8 +141,9 @@ pub fn UpdateMetadata(
     version: RwSignal<u32>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
+    let l = crate::app::lang::locale();
     let save_changes = mutation::<UpdateImage>(
-        |_| Some("The metadata was saved.".into()),
+        move |_| Some(td_string!(l, editor.saved).into()),
         move |_| {
             open.set(false);
             version.update(|v| *v += 1);
@@ -203,9 +209,9 @@ pub fn UpdateMetadata(
             return None;
         }
         match check_key(k) {
-            Ok(false) if k == "description" => Some("description has its own field in Edit".into()),
+            Ok(false) if k == "description" => Some(td_string!(l, editor.own_field).into()),
             Ok(false) => None,
-            Ok(true) => Some(format!("{k} is a base field; use Edit")),
+            Ok(true) => Some(fill(td_string!(l, editor.base_field), &[("key", &k)])),
             Err(e) => Some(e.to_string()),
         }
     };
@@ -251,13 +257,13 @@ pub fn UpdateMetadata(
     };
     view! {
         <section class="card metadata-editor" aria-labelledby="md-edit-h">
-            <h2 id="md-edit-h">"Update Metadata"</h2>
+            <h2 id="md-edit-h">{td_string!(l, editor.title)}</h2>
             <div class="md-columns">
                 <div class="md-available">
-                    <label for="md-search">"Search definitions"</label>
+                    <label for="md-search">{td_string!(l, editor.search)}</label>
                     <input id="md-search" placeholder="disk, os, cpu…" on:input=move |e| search.set(event_target_value(&e))/>
                     {move || match defs.get() {
-                        None => view! { <p class="loading">"Loading definitions…"</p> }.into_any(),
+                        None => view! { <p class="loading">{td_string!(l, editor.loading)}</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="field-error">{e}</p> }.into_any(),
                         Some(Ok(list)) => {
                             let q = search.get().to_lowercase();
@@ -265,7 +271,7 @@ pub fn UpdateMetadata(
                             // one of its objects, or two namespaces) is offered once, where first met.
                             let mut seen = std::collections::HashSet::new();
                             view! {
-                                <ul class="md-tree" aria-label="Available metadata">
+                                <ul class="md-tree" aria-label=td_string!(l, editor.available)>
                                     {list.into_iter().filter_map(|ns| {
                                         let title = ns.namespace.display_name.clone().unwrap_or_else(|| ns.namespace.namespace.clone());
                                         let in_title = title.to_lowercase().contains(&q);
@@ -289,7 +295,7 @@ pub fn UpdateMetadata(
                                                                 let (k2, p2) = (k.clone(), p.clone());
                                                                 view! {
                                                                     <li>
-                                                                        <button type="button" class="menu-item" aria-label=format!("Add {k}")
+                                                                        <button type="button" class="menu-item" aria-label=fill(td_string!(l, editor.add), &[("key", &k)])
                                                                             title=refused aria-description=refused
                                                                             disabled=move || taken() || refused.is_some() on:click=move |_| add(k2.clone(), Some(&p2))>
                                                                             {label}" "<code class="muted">{k.clone()}</code>
@@ -308,7 +314,7 @@ pub fn UpdateMetadata(
                         }
                     }}
                     <div class="field">
-                        <label for="md-custom">"Custom key"</label>
+                        <label for="md-custom">{td_string!(l, editor.custom_key)}</label>
                         <input id="md-custom" prop:value=move || custom.get() on:input=move |e| { custom_refused.set(None); custom.set(event_target_value(&e)); }/>
                         {move || custom_error().map(|e| view! { <p class="field-error">{e}</p> })}
                         <button type="button" class="btn small" disabled=move || custom.get().trim().is_empty() || custom_error().is_some()
@@ -322,11 +328,11 @@ pub fn UpdateMetadata(
                                         Err(e) => custom_refused.set(Some(e.to_string())),
                                     }
                                 });
-                            }>"Add custom key"</button>
+                            }>{td_string!(l, editor.add_custom)}</button>
                     </div>
                 </div>
                 <div class="md-existing">
-                    <h3>"Image metadata"</h3>
+                    <h3>{td_string!(l, editor.image_metadata)}</h3>
                     <For each=move || chosen.get() key=|(k, _)| k.clone() let:row>
                         {
                             // A key of the image keeps the rights the page came with; a key added
@@ -339,8 +345,8 @@ pub fn UpdateMetadata(
                 </div>
             </div>
             <div class="toolbar">
-                <button type="button" class="btn primary" disabled=move || !errors().is_empty() on:click=save>"Save metadata"</button>
-                <button type="button" class="btn" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button type="button" class="btn primary" disabled=move || !errors().is_empty() on:click=save>{td_string!(l, editor.save)}</button>
+                <button type="button" class="btn" on:click=move |_| open.set(false)>{td_string!(l, editor.cancel)}</button>
             </div>
         </section>
     }
@@ -359,6 +365,7 @@ fn MetadataRow(
     /// Whether it may remove the key.
     can_remove: bool,
 ) -> impl IntoView {
+    let l = crate::app::lang::locale();
     let key_for_def = key.clone();
     let def = Memo::new(move |_| {
         defs.with(|d| match d {
@@ -409,16 +416,16 @@ fn MetadataRow(
             let op = op.or_else(|| operators.first().cloned());
             let current = move || parse_array_value(&value.get());
             view! {
-                <div class="md-array" id=id role="group" aria-label=format!("{text} values")>
+                <div class="md-array" id=id role="group" aria-label=fill(td_string!(l, editor.values), &[("text", &text)])>
                     {(!operators.is_empty()).then(|| view! {
-                        <select aria-label=format!("{text} operator") disabled=readonly
+                        <select aria-label=fill(td_string!(l, editor.operator), &[("text", &text)]) disabled=readonly
                             on:change=move |e| value.set(format_array_value(Some(&event_target_value(&e)), &current().1))>
                             {operators.iter().map(|o| view! { <option value=o.clone() selected=Some(o) == op.as_ref()>{o.clone()}</option> }).collect_view()}
                         </select>
                     })}
                     {if item_options.is_empty() {
                         view! {
-                            <input aria-label=format!("{text} items (comma separated)") disabled=readonly prop:value=items.join(",")
+                            <input aria-label=fill(td_string!(l, editor.items), &[("text", &text)]) disabled=readonly prop:value=items.join(",")
                                 on:change=move |e| value.set(format_array_value(current().0.as_deref(), &parse_array_value(&event_target_value(&e)).1))/>
                         }.into_any()
                     } else {
@@ -467,9 +474,9 @@ fn MetadataRow(
         <div class="field md-row">
             <label for=input_id>{label}" "<code class="muted">{key.clone()}</code></label>
             {input}
-            <button type="button" class="btn small" aria-label=format!("Remove {key}") disabled=!can_remove
+            <button type="button" class="btn small" aria-label=fill(td_string!(l, editor.remove_key), &[("key", &key)]) disabled=!can_remove
                 title=(!can_remove).then_some(PropertyAccess::READ_ONLY)
-                on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>"Remove"</button>
+                on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>{td_string!(l, editor.remove)}</button>
             {(!can_change).then(|| view! { <p class="hint">{PropertyAccess::READ_ONLY}</p> })}
             {move || error().map(|e| view! { <p class="field-error" role="alert">{format!("{key} {e}")}</p> })}
         </div>
