@@ -46,6 +46,10 @@ fn Frame(info: SessionInfo) -> impl IntoView {
         resync: RwSignal::new(0),
     };
     provide_context(live);
+    // Logging out closes the event stream first: once the session has ended, its reconnection
+    // would only be refused (401).
+    #[cfg(feature = "hydrate")]
+    provide_context(LiveSource(StoredValue::new_local(None)));
     let my_project = info.project_id.clone();
     // A share offered to (or withdrawn from) this project changes the count in the navigation.
     Effect::new(move |_| {
@@ -161,12 +165,20 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
 fn UserMenu(name: String) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let i18n = use_i18n();
+    #[cfg(feature = "hydrate")]
+    let close_events = move |_: leptos::ev::SubmitEvent| {
+        if let Some(LiveSource(s)) = use_context::<LiveSource>() {
+            s.try_with_value(|s| s.as_ref().map(web_sys::EventSource::close));
+        }
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let close_events = |_: leptos::ev::SubmitEvent| {};
     view! {
         <div class="user-menu">
             <span class="user-name" title=move || t_string!(i18n, nav.logged_in_as)>
                 {name}
             </span>
-            <ActionForm action=logout>
+            <ActionForm action=logout on:submit=close_events>
                 <button type="submit" class="btn ghost">
                     {t!(i18n, nav.log_out)}
                 </button>
@@ -210,6 +222,11 @@ impl LiveEvents {
     }
 }
 
+/// The session's open event stream, in the browser.
+#[cfg(feature = "hydrate")]
+#[derive(Clone, Copy)]
+struct LiveSource(StoredValue<Option<web_sys::EventSource>, leptos::prelude::LocalStorage>);
+
 /// Opens the session's event stream in the browser (nothing on the server); the browser's
 /// EventSource reconnects by itself.
 fn subscribe(live: LiveEvents) {
@@ -249,6 +266,9 @@ fn subscribe(live: LiveEvents) {
         on_image.forget();
         on_lagged.forget();
         on_open.forget();
+        if let Some(LiveSource(held)) = use_context::<LiveSource>() {
+            held.set_value(Some(source.clone()));
+        }
         let source = StoredValue::new_local(source);
         on_cleanup(move || {
             source.try_with_value(|s| s.close());
