@@ -39,6 +39,19 @@ test.describe('in German (from the browser language)', () => {
     const dialog = page.getByRole('alertdialog', { name: 'Dieses Abbild löschen?' });
     await dialog.getByRole('button', { name: 'Abbild löschen' }).click();
     await expect(page.getByText('Das Abbild wurde gelöscht.')).toBeVisible();
+
+    // The pages that load their own code when first opened speak German too.
+    await page.goto('/project/images/create');
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: 'Abbild erstellen' })).toBeVisible();
+    await page.getByLabel('Name des Abbilds').fill(' x');
+    await page.getByLabel('Name des Abbilds').blur();
+    await expect(page.getByRole('status').filter({ hasText: 'Um das Abbild zu erstellen' })).toContainText('eine Abbilddatei wählen');
+    await page.screenshot({ path: 'test-results/create-image-de.png', fullPage: true });
+    await page.goto('/admin/metadefs');
+    await hydrated(page);
+    await expect(page.getByRole('heading', { name: 'Metadatendefinitionen' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Namensraum importieren' })).toBeVisible();
     expect(errors).toEqual([]);
   });
 });
