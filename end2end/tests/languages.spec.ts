@@ -7,11 +7,16 @@ test.describe('in German (from the browser language)', () => {
   test.use({ locale: 'de-DE' });
 
   test('log in, find an image, read its details and delete it, all in German', async ({ page }) => {
-    const errors = watchConsole(page);
+    const errors = watchConsole(page, [401]);
     await page.goto('/login');
     await hydrated(page);
     await expect(page.locator('html')).toHaveAttribute('lang', 'de');
     await expect(page).toHaveTitle(/Anmelden/);
+    // A refused login is told in German too (the server sends why, typed).
+    await page.getByLabel('Benutzername').fill('admin');
+    await page.getByLabel('Passwort', { exact: true }).fill('nicht-das-passwort');
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Benutzername oder Passwort ist falsch.');
     await page.getByLabel('Benutzername').fill('admin');
     await page.getByLabel('Passwort', { exact: true }).fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Anmelden' }).click();

@@ -522,8 +522,18 @@ pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
         E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) => reason(l, r),
         E::Internal => td_string!(l, errors.internal).to_string(),
         E::Transport(why) => fill(td_string!(l, errors.transport), &[("why", why)]),
-        // Login refusals and field checks carry the identity service's and validators' words.
-        E::LoginRefused(_) | E::Invalid { .. } => e.to_string(),
+        E::LoginRefused(r) => {
+            use crate::server_fns::error::LoginRefusal as R;
+            match r {
+                R::BadCredentials => td_string!(l, errors.bad_credentials).to_string(),
+                R::Locked { minutes } => {
+                    fill(td_string!(l, errors.locked), &[("minutes", minutes)])
+                }
+                R::NoRole => td_string!(l, errors.no_role).to_string(),
+            }
+        }
+        // Field checks carry the validators' words.
+        E::Invalid { .. } => e.to_string(),
     }
 }
 
@@ -909,6 +919,17 @@ mod tests {
                     assert_ne!(words, r.to_string(), "{l:?} {r:?} is still English");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn login_refusals_read_in_english_as_the_server_words_them() {
+        use crate::server_fns::{error::LoginRefusal as R, AppError};
+        for r in [R::BadCredentials, R::Locked { minutes: 3 }, R::NoRole] {
+            let e = AppError::LoginRefused(r);
+            assert_eq!(error(Locale::en, &e), e.to_string());
+            assert_ne!(error(Locale::de, &e), e.to_string());
+            assert_ne!(error(Locale::zh, &e), e.to_string());
         }
     }
 

@@ -121,10 +121,7 @@ pub async fn login(
         .await?;
     let actor = services.identity.actor_for_session(&user.id, None).await?;
     let Some(actor) = actor else {
-        return Err(AppError::LoginRefused(
-            "Your account has no role on any enabled project. Ask an administrator for access."
-                .into(),
-        ));
+        return Err(AppError::LoginRefused(super::error::LoginRefusal::NoRole));
     };
     start_session(&session, &user.id, Some(&actor.project_id)).await?;
     tracing::info!(user = %user.name, "dashboard login");

@@ -13,9 +13,9 @@ pub enum AppError {
     /// Not logged in (or the session ended).
     #[error("Your session has ended. Please log in again.")]
     Unauthenticated,
-    /// Login refused: wrong credentials or too many attempts; the message says which.
+    /// Login refused: wrong credentials, too many attempts, or no role anywhere.
     #[error("{0}")]
-    LoginRefused(String),
+    LoginRefused(LoginRefusal),
     /// Not allowed, with the reason (typed, so the dashboard words it in the user's language).
     #[error("{0}")]
     Forbidden(Reason),
@@ -39,6 +39,23 @@ pub enum AppError {
     /// The request did not get through.
     #[error("The server could not be reached: {0}")]
     Transport(String),
+}
+
+/// Why a login was refused (typed, so the login page words it in the user's language).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum LoginRefusal {
+    /// Unknown user, wrong password, disabled user or project: all look the same.
+    #[error("The user name or password is incorrect.")]
+    BadCredentials,
+    /// Too many failed logins.
+    #[error("Too many failed login attempts. Try again in {minutes} minute(s).")]
+    Locked {
+        /// Minutes until the next try, rounded up.
+        minutes: u64,
+    },
+    /// The account holds no role on any enabled project.
+    #[error("Your account has no role on any enabled project. Ask an administrator for access.")]
+    NoRole,
 }
 
 impl AppError {
@@ -100,7 +117,10 @@ impl From<crate::server::identity::IdentityError> for AppError {
         use crate::server::identity::IdentityError as E;
         e.log_if_internal();
         match e {
-            E::Unauthenticated | E::Locked(_) => AppError::LoginRefused(e.to_string()),
+            E::Unauthenticated => AppError::LoginRefused(LoginRefusal::BadCredentials),
+            E::Locked(left) => AppError::LoginRefused(LoginRefusal::Locked {
+                minutes: left.as_secs().div_ceil(60),
+            }),
             // The server functions' edge: reasons in words.
             E::Forbidden(r) => AppError::Forbidden(r),
             E::NotFound(r) => AppError::NotFound(r),

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use glimpse::domain::identity::Role;
 use glimpse::server_fns::auth::{CurrentSession, Login, Logout, SessionInfo, SwitchProject};
+use glimpse::server_fns::error::LoginRefusal;
 use glimpse::server_fns::identity::{CreateProject, ListUsers};
 use glimpse::server_fns::AppError;
 use leptos::server_fn::ServerFn;
@@ -72,7 +73,7 @@ async fn wrong_user_and_wrong_password_get_the_same_answer() {
     assert_eq!(wrong_pw, wrong_user);
     assert_eq!(
         wrong_pw,
-        AppError::LoginRefused("The user name or password is incorrect.".into())
+        AppError::LoginRefused(LoginRefusal::BadCredentials)
     );
 }
 
@@ -147,8 +148,8 @@ async fn repeated_failures_lock_the_user_out() {
     }
     let e = err(&login(&app, None, "admin", ADMIN_PASSWORD).await);
     match e {
-        AppError::LoginRefused(m) => {
-            assert!(m.starts_with("Too many failed login attempts"), "{m}")
+        AppError::LoginRefused(LoginRefusal::Locked { minutes }) => {
+            assert!((1..=60).contains(&minutes), "{minutes}")
         }
         other => panic!("{other:?}"),
     }
