@@ -57,6 +57,14 @@ test.describe('in German (from the browser language)', () => {
     await hydrated(page);
     await expect(page.getByRole('heading', { name: 'Metadatendefinitionen' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Namensraum importieren' })).toBeVisible();
+
+    // A form's own checks speak German: the identity rules' refusals travel as data.
+    await page.goto('/accounts/projects');
+    await hydrated(page);
+    const create = page.getByRole('region', { name: 'Projekt erstellen' });
+    await create.getByLabel('Name').fill(' falsch');
+    await expect(create.getByText('Name darf nicht mit einem Leerzeichen beginnen oder enden')).toBeVisible();
+    await expect(create.getByRole('button', { name: 'Projekt erstellen' })).toBeDisabled();
     expect(errors).toEqual([]);
   });
 });

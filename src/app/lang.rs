@@ -513,6 +513,27 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
     }
 }
 
+/// A name, password or description the identity rules refuse, for the form's `field` (already in
+/// the language): worded here when the rule is known, else as the service gave it.
+pub fn validation(l: Locale, field: &str, e: &crate::domain::identity::ValidationError) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::identity::Problem as P;
+    match e.problem {
+        Some(P::Empty) => fill(td_string!(l, validation.empty), &[("field", &field)]),
+        Some(P::TooLong { max }) => fill(
+            td_string!(l, validation.too_long),
+            &[("field", &field), ("max", &max)],
+        ),
+        Some(P::SurroundingSpace) => fill(td_string!(l, validation.spaces), &[("field", &field)]),
+        Some(P::ControlCharacters) => fill(td_string!(l, validation.control), &[("field", &field)]),
+        Some(P::TooShort { min }) => fill(
+            td_string!(l, validation.too_short),
+            &[("field", &field), ("min", &min)],
+        ),
+        None => format!("{field} {}", e.message),
+    }
+}
+
 /// A server function's failure, in the language.
 pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
     use crate::app::i18n::td_string;
@@ -931,6 +952,33 @@ mod tests {
             assert_ne!(error(Locale::de, &e), e.to_string());
             assert_ne!(error(Locale::zh, &e), e.to_string());
         }
+    }
+
+    #[test]
+    fn refused_names_read_in_english_as_the_rules_word_them() {
+        use crate::domain::identity::{validate_description, validate_name, validate_password};
+        let refused = [
+            validate_name("Name", "").unwrap_err(),
+            validate_name("Name", &"n".repeat(65)).unwrap_err(),
+            validate_name("Name", " x").unwrap_err(),
+            validate_name("Name", "a\u{7}").unwrap_err(),
+            validate_password("short").unwrap_err(),
+            validate_description(&"d".repeat(256)).unwrap_err(),
+        ];
+        for e in &refused {
+            assert_eq!(
+                validation(Locale::en, "Name", e),
+                format!("Name {}", e.message)
+            );
+            assert_ne!(
+                validation(Locale::de, "Name", e),
+                format!("Name {}", e.message)
+            );
+        }
+        assert_eq!(
+            validation(Locale::de, "Name", &refused[2]),
+            "Name darf nicht mit einem Leerzeichen beginnen oder enden"
+        );
     }
 
     #[test]

@@ -212,6 +212,31 @@ pub struct ValidationError {
     pub field: String,
     /// What is wrong, in words a user understands.
     pub message: String,
+    /// The same, as data, when a rule below found it (the dashboard words it in its language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// What the name, password and description rules refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    Empty,
+    TooLong { max: usize },
+    SurroundingSpace,
+    ControlCharacters,
+    TooShort { min: usize },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Empty => f.write_str("must not be empty"),
+            Problem::TooLong { max } => write!(f, "must be at most {max} characters"),
+            Problem::SurroundingSpace => f.write_str("must not start or end with a space"),
+            Problem::ControlCharacters => f.write_str("must not contain control characters"),
+            Problem::TooShort { min } => write!(f, "must be at least {min} characters"),
+        }
+    }
 }
 
 impl ValidationError {
@@ -220,6 +245,16 @@ impl ValidationError {
         Self {
             field: field.into(),
             message: message.into(),
+            problem: None,
+        }
+    }
+
+    /// An error one of the rules below found.
+    fn of(field: impl Into<String>, problem: Problem) -> Self {
+        Self {
+            field: field.into(),
+            message: problem.to_string(),
+            problem: Some(problem),
         }
     }
 }
@@ -234,25 +269,19 @@ pub const MAX_PASSWORD_LEN: usize = 1024;
 /// A project or user name: 1 to 64 characters, no control characters, no surrounding spaces.
 pub fn validate_name(field: &str, name: &str) -> Result<(), ValidationError> {
     if name.trim().is_empty() {
-        return Err(ValidationError::new(field, "must not be empty"));
+        return Err(ValidationError::of(field, Problem::Empty));
     }
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(ValidationError::new(
+        return Err(ValidationError::of(
             field,
-            format!("must be at most {MAX_NAME_LEN} characters"),
+            Problem::TooLong { max: MAX_NAME_LEN },
         ));
     }
     if name.trim() != name {
-        return Err(ValidationError::new(
-            field,
-            "must not start or end with a space",
-        ));
+        return Err(ValidationError::of(field, Problem::SurroundingSpace));
     }
     if name.chars().any(char::is_control) {
-        return Err(ValidationError::new(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(ValidationError::of(field, Problem::ControlCharacters));
     }
     Ok(())
 }
@@ -261,15 +290,19 @@ pub fn validate_name(field: &str, name: &str) -> Result<(), ValidationError> {
 pub fn validate_password(password: &str) -> Result<(), ValidationError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
-        return Err(ValidationError::new(
+        return Err(ValidationError::of(
             "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+            Problem::TooShort {
+                min: MIN_PASSWORD_LEN,
+            },
         ));
     }
     if n > MAX_PASSWORD_LEN {
-        return Err(ValidationError::new(
+        return Err(ValidationError::of(
             "password",
-            format!("must be at most {MAX_PASSWORD_LEN} characters"),
+            Problem::TooLong {
+                max: MAX_PASSWORD_LEN,
+            },
         ));
     }
     Ok(())
@@ -281,9 +314,11 @@ pub const MAX_DESCRIPTION_LEN: usize = 255;
 /// A description: at most 255 characters.
 pub fn validate_description(description: &str) -> Result<(), ValidationError> {
     if description.chars().count() > MAX_DESCRIPTION_LEN {
-        return Err(ValidationError::new(
+        return Err(ValidationError::of(
             "description",
-            format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
+            Problem::TooLong {
+                max: MAX_DESCRIPTION_LEN,
+            },
         ));
     }
     Ok(())

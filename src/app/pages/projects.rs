@@ -35,13 +35,13 @@ pub fn ProjectsPage() -> impl IntoView {
         } else {
             validate_name("Name", &n)
                 .err()
-                .map(|e| format!("{} {}", e.field, e.message))
+                .map(|e| crate::app::lang::validation(l, td_string!(l, projects.name), &e))
         }
     };
     let description_error = move || {
         validate_description(&description.get())
             .err()
-            .map(|e| format!("Description {}", e.message))
+            .map(|e| crate::app::lang::validation(l, td_string!(l, projects.description), &e))
     };
     let form = NodeRef::<leptos::html::Form>::new();
     reset_on_success(create.value(), form, move || {

@@ -101,7 +101,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
         } else {
             validate_name("Name", &n)
                 .err()
-                .map(|e| format!("{} {}", e.field, e.message))
+                .map(|e| crate::app::lang::validation(l, td_string!(l, users.name), &e))
         }
     };
     let password_error = move || {
@@ -111,7 +111,7 @@ fn CreateUserForm(action: ServerAction<CreateUser>, projects: Vec<Project>) -> i
         } else {
             validate_password(&p)
                 .err()
-                .map(|e| format!("Password {}", e.message))
+                .map(|e| crate::app::lang::validation(l, td_string!(l, users.password), &e))
         }
     };
     let form = NodeRef::<leptos::html::Form>::new();
