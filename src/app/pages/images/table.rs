@@ -120,7 +120,7 @@ pub(super) fn ImagesTable(
                         <SortHeader key="status" label=td_string!(l, images.status)/>
                         <th scope="col">{td_string!(l, images.visibility)}</th>
                         <th scope="col">{td_string!(l, images.protected)}</th>
-                        <SortHeader key="disk_format" label=td_string!(l, images.disk_format)/>
+                        <SortHeader key="disk_format" label=td_string!(l, table.disk_format_col)/>
                         <SortHeader key="size" label=td_string!(l, table.size)/>
                         <SortHeader key="created_at" label=td_string!(l, table.created)/>
                         <th scope="col"><span class="sr-only">{td_string!(l, table.actions)}</span></th>
