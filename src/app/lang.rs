@@ -143,64 +143,39 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
     }
     match r {
         Hidden => td_string!(l, reason.hidden).to_string(),
-        ImageNotFound { id } => fill(
-            td_string!(l, reason.image_not_found),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        ImageHasNoData { id } => fill(
-            td_string!(l, reason.image_has_no_data),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        TagNotFound { tag } => fill(
-            td_string!(l, reason.tag_not_found),
-            &[("tag", &tag as &dyn std::fmt::Display)],
-        ),
+        ImageNotFound { id } => fill(td_string!(l, reason.image_not_found), &[("id", &id)]),
+        ImageHasNoData { id } => fill(td_string!(l, reason.image_has_no_data), &[("id", &id)]),
+        TagNotFound { tag } => fill(td_string!(l, reason.tag_not_found), &[("tag", &tag)]),
         NotAMember { member, image } => fill(
             td_string!(l, reason.not_a_member),
-            &[
-                ("member", &member as &dyn std::fmt::Display),
-                ("image", &image as &dyn std::fmt::Display),
-            ],
+            &[("member", &member), ("image", &image)],
         ),
         MarkerNotFound { marker } => fill(
             td_string!(l, reason.marker_not_found),
-            &[("marker", &marker as &dyn std::fmt::Display)],
+            &[("marker", &marker)],
         ),
         TokenNotFound { prefix } => fill(
             td_string!(l, reason.token_not_found),
-            &[("prefix", &prefix as &dyn std::fmt::Display)],
+            &[("prefix", &prefix)],
         ),
-        UserNotFound { id } => fill(
-            td_string!(l, reason.user_not_found),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        ProjectNotFound { id } => fill(
-            td_string!(l, reason.project_not_found),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        LimitNotFound { id } => fill(
-            td_string!(l, reason.limit_not_found),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        UserNotFound { id } => fill(td_string!(l, reason.user_not_found), &[("id", &id)]),
+        ProjectNotFound { id } => fill(td_string!(l, reason.project_not_found), &[("id", &id)]),
+        LimitNotFound { id } => fill(td_string!(l, reason.limit_not_found), &[("id", &id)]),
         RoleAssignmentNotFound {
             role,
             user,
             project,
         } => fill(
             td_string!(l, reason.role_assignment_not_found),
-            &[
-                ("role", &role as &dyn std::fmt::Display),
-                ("user", &user as &dyn std::fmt::Display),
-                ("project", &project as &dyn std::fmt::Display),
-            ],
+            &[("role", &role), ("user", &user), ("project", &project)],
         ),
         NamespaceNotFound { namespace } => fill(
             td_string!(l, reason.namespace_not_found),
-            &[("namespace", &namespace as &dyn std::fmt::Display)],
+            &[("namespace", &namespace)],
         ),
         NamespaceMarkerNotFound { marker } => fill(
             td_string!(l, reason.namespace_marker_not_found),
-            &[("marker", &marker as &dyn std::fmt::Display)],
+            &[("marker", &marker)],
         ),
         ItemNotFound {
             kind,
@@ -208,36 +183,20 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             namespace,
         } => fill(
             td_string!(l, reason.item_not_found),
-            &[
-                ("kind", &kind as &dyn std::fmt::Display),
-                ("name", &name as &dyn std::fmt::Display),
-                ("namespace", &namespace as &dyn std::fmt::Display),
-            ],
+            &[("kind", &kind), ("name", &name), ("namespace", &namespace)],
         ),
-        NoSuchStore { id } => fill(
-            td_string!(l, reason.no_such_store),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        NoSuchStore { id } => fill(td_string!(l, reason.no_such_store), &[("id", &id)]),
         NotInStore { store, image } => fill(
             td_string!(l, reason.not_in_store),
-            &[
-                ("store", &store as &dyn std::fmt::Display),
-                ("image", &image as &dyn std::fmt::Display),
-            ],
+            &[("store", &store), ("image", &image)],
         ),
-        NotPendingDelete { id } => fill(
-            td_string!(l, reason.not_pending_delete),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        NotPendingDelete { id } => fill(td_string!(l, reason.not_pending_delete), &[("id", &id)]),
         NotAssociated {
             namespace,
             resource_type,
         } => fill(
             td_string!(l, reason.not_associated),
-            &[
-                ("namespace", &namespace as &dyn std::fmt::Display),
-                ("resource_type", &resource_type as &dyn std::fmt::Display),
-            ],
+            &[("namespace", &namespace), ("resource_type", &resource_type)],
         ),
         AdminOnlyIdentity => td_string!(l, reason.admin_only_identity).to_string(),
         AdminOnlyMetadefs => td_string!(l, reason.admin_only_metadefs).to_string(),
@@ -245,78 +204,62 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         AdminOnlyOwner => td_string!(l, reason.admin_only_owner).to_string(),
         AdminOnlyStoresDetail => td_string!(l, reason.admin_only_stores_detail).to_string(),
         LastLocation => td_string!(l, reason.last_location).to_string(),
-        NotActive { status } => fill(
-            td_string!(l, reason.not_active),
-            &[("status", &status as &dyn std::fmt::Display)],
-        ),
+        NotActive { status } => fill(td_string!(l, reason.not_active), &[("status", &status)]),
         MultiStoreOff => td_string!(l, reason.multi_store_off).to_string(),
         AdminOnlyTrash => td_string!(l, reason.admin_only_trash).to_string(),
         NotAuthorized => td_string!(l, reason.not_authorized).to_string(),
         NotAuthorizedToCreate => td_string!(l, reason.not_authorized_to_create).to_string(),
-        PolicyRefuses { rule } => fill(
-            td_string!(l, reason.policy_refuses),
-            &[("rule", &rule as &dyn std::fmt::Display)],
-        ),
+        PolicyRefuses { rule } => fill(td_string!(l, reason.policy_refuses), &[("rule", &rule)]),
         ReadersCannot(a) => fill(
             td_string!(l, reason.readers_cannot),
-            &[("verb", &verb(l, *a) as &dyn std::fmt::Display)],
+            &[("verb", &verb(l, *a))],
         ),
         ReadersCannotCreate => td_string!(l, reason.readers_cannot_create).to_string(),
         ReadersCannotDownload => td_string!(l, reason.readers_cannot_download).to_string(),
         ReadersCannotCommunity => td_string!(l, reason.readers_cannot_community).to_string(),
         AnotherProjects(a) => fill(
             td_string!(l, reason.another_projects),
-            &[("verb", &verb(l, *a) as &dyn std::fmt::Display)],
+            &[("verb", &verb(l, *a))],
         ),
         CannotSeeImage => td_string!(l, reason.cannot_see_image).to_string(),
         Deactivated => td_string!(l, reason.deactivated).to_string(),
         OnlySharedHaveMembers => td_string!(l, reason.only_shared_have_members).to_string(),
         OnlyTheMemberDecides => td_string!(l, reason.only_the_member_decides).to_string(),
-        ImageProtected { id } => fill(
-            td_string!(l, reason.image_protected),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        ImageProtected { id } => fill(td_string!(l, reason.image_protected), &[("id", &id)]),
         UnprotectFirst => td_string!(l, reason.unprotect_first).to_string(),
         NamespaceProtected { namespace, part } => fill(
             td_string!(l, reason.namespace_protected),
-            &[
-                ("namespace", &namespace as &dyn std::fmt::Display),
-                ("what", &part_words(l, part) as &dyn std::fmt::Display),
-            ],
+            &[("namespace", &namespace), ("what", &part_words(l, part))],
         ),
         ReplaceOnlyWhenQueued { attribute } => fill(
             td_string!(l, reason.replace_only_when_queued),
-            &[("attribute", &attribute as &dyn std::fmt::Display)],
+            &[("attribute", &attribute)],
         ),
-        BaseProperty { name } => fill(
-            td_string!(l, reason.base_property),
-            &[("name", &name as &dyn std::fmt::Display)],
-        ),
+        BaseProperty { name } => fill(td_string!(l, reason.base_property), &[("name", &name)]),
         ReadOnly { attribute } => fill(
             td_string!(l, reason.read_only),
-            &[("attribute", &attribute as &dyn std::fmt::Display)],
+            &[("attribute", &attribute)],
         ),
-        Reserved { attribute } => fill(
-            td_string!(l, reason.reserved),
-            &[("attribute", &attribute as &dyn std::fmt::Display)],
-        ),
+        Reserved { attribute } => {
+            fill(td_string!(l, reason.reserved), &[("attribute", &attribute)])
+        }
         CannotChangeActivation {
             reactivate: true,
             status,
         } => fill(
             td_string!(l, reason.cannot_reactivate),
-            &[("status", &status as &dyn std::fmt::Display)],
+            &[("status", &status)],
         ),
         CannotChangeActivation {
             reactivate: false,
             status,
         } => fill(
             td_string!(l, reason.cannot_deactivate),
-            &[("status", &status as &dyn std::fmt::Display)],
+            &[("status", &status)],
         ),
         NoActivationInStatus { status } => fill(
             td_string!(l, reason.no_activation_in_status),
-            &[("status", &status as &dyn std::fmt::Display)],
+            &[("status", &status)],
         ),
         NoDataYet => td_string!(l, reason.no_data_yet).to_string(),
         OwnProjectDisable => td_string!(l, reason.own_project_disable).to_string(),
@@ -325,52 +268,34 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         OwnAccountDisable => td_string!(l, reason.own_account_disable).to_string(),
         OwnAccountDelete => td_string!(l, reason.own_account_delete).to_string(),
         NoRoleOnProject => td_string!(l, reason.no_role_on_project).to_string(),
-        ImageExists { id } => fill(
-            td_string!(l, reason.image_exists),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        PropertyPresent { key } => fill(
-            td_string!(l, reason.property_present),
-            &[("key", &key as &dyn std::fmt::Display)],
-        ),
-        PropertyMissing { key } => fill(
-            td_string!(l, reason.property_missing),
-            &[("key", &key as &dyn std::fmt::Display)],
-        ),
+        ImageExists { id } => fill(td_string!(l, reason.image_exists), &[("id", &id)]),
+        PropertyPresent { key } => fill(td_string!(l, reason.property_present), &[("key", &key)]),
+        PropertyMissing { key } => fill(td_string!(l, reason.property_missing), &[("key", &key)]),
         MemberExists { member, image } => fill(
             td_string!(l, reason.member_exists),
-            &[
-                ("member", &member as &dyn std::fmt::Display),
-                ("image", &image as &dyn std::fmt::Display),
-            ],
+            &[("member", &member), ("image", &image)],
         ),
         StatusChangedMeanwhile => td_string!(l, reason.status_changed_meanwhile).to_string(),
         AlreadySaving => td_string!(l, reason.already_saving).to_string(),
         Transition { from, event } => fill(
             td_string!(l, reason.transition),
-            &[
-                ("from", &from as &dyn std::fmt::Display),
-                ("event", &event as &dyn std::fmt::Display),
-            ],
+            &[("from", &from), ("event", &event)],
         ),
         ProjectNameTaken { name } => fill(
             td_string!(l, reason.project_name_taken),
-            &[("name", &quoted(name) as &dyn std::fmt::Display)],
+            &[("name", &quoted(name))],
         ),
         UserNameTaken { name } => fill(
             td_string!(l, reason.user_name_taken),
-            &[("name", &quoted(name) as &dyn std::fmt::Display)],
+            &[("name", &quoted(name))],
         ),
         LimitExists { project, resource } => fill(
             td_string!(l, reason.limit_exists),
-            &[
-                ("project", &project as &dyn std::fmt::Display),
-                ("resource", &resource as &dyn std::fmt::Display),
-            ],
+            &[("project", &project), ("resource", &resource)],
         ),
         NamespaceExists { namespace } => fill(
             td_string!(l, reason.namespace_exists),
-            &[("namespace", &namespace as &dyn std::fmt::Display)],
+            &[("namespace", &namespace)],
         ),
         ItemTaken {
             kind,
@@ -378,136 +303,75 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             namespace,
         } => fill(
             td_string!(l, reason.item_taken),
-            &[
-                ("kind", &kind as &dyn std::fmt::Display),
-                ("name", &name as &dyn std::fmt::Display),
-                ("namespace", &namespace as &dyn std::fmt::Display),
-            ],
+            &[("kind", &kind), ("name", &name), ("namespace", &namespace)],
         ),
         AlreadyAssociated {
             namespace,
             resource_type,
         } => fill(
             td_string!(l, reason.already_associated),
-            &[
-                ("namespace", &namespace as &dyn std::fmt::Display),
-                ("resource_type", &resource_type as &dyn std::fmt::Display),
-            ],
+            &[("namespace", &namespace), ("resource_type", &resource_type)],
         ),
         FormatsFirst => td_string!(l, reason.formats_first).to_string(),
         SizeMismatch => td_string!(l, reason.size_mismatch).to_string(),
         MemberIdRequired => td_string!(l, reason.member_id_required).to_string(),
-        NotAProjectId { value } => fill(
-            td_string!(l, reason.not_a_project_id),
-            &[("value", &value as &dyn std::fmt::Display)],
-        ),
-        NoSuchProject { id } => fill(
-            td_string!(l, reason.no_such_project),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        NotAProjectId { value } => {
+            fill(td_string!(l, reason.not_a_project_id), &[("value", &value)])
+        }
+        NoSuchProject { id } => fill(td_string!(l, reason.no_such_project), &[("id", &id)]),
         BadMemberStatus { status } => fill(
             td_string!(l, reason.bad_member_status),
-            &[("status", &status as &dyn std::fmt::Display)],
+            &[("status", &status)],
         ),
         BadSortKey { requested, allowed } => fill(
             td_string!(l, reason.bad_sort_key),
-            &[
-                ("requested", &requested as &dyn std::fmt::Display),
-                ("allowed", &allowed.join(", ") as &dyn std::fmt::Display),
-            ],
+            &[("requested", &requested), ("allowed", &allowed.join(", "))],
         ),
-        Schema { detail } => fill(
-            td_string!(l, reason.schema),
-            &[("detail", &detail as &dyn std::fmt::Display)],
-        ),
-        Invalid { detail } => fill(
-            td_string!(l, reason.invalid),
-            &[("detail", &detail as &dyn std::fmt::Display)],
-        ),
-        TooManyProperties { max } => fill(
-            td_string!(l, reason.too_many_properties),
-            &[("max", &max as &dyn std::fmt::Display)],
-        ),
-        TooManyTags { max } => fill(
-            td_string!(l, reason.too_many_tags),
-            &[("max", &max as &dyn std::fmt::Display)],
-        ),
-        TooManyMembers { max } => fill(
-            td_string!(l, reason.too_many_members),
-            &[("max", &max as &dyn std::fmt::Display)],
-        ),
+        Schema { detail } => fill(td_string!(l, reason.schema), &[("detail", &detail)]),
+        Invalid { detail } => fill(td_string!(l, reason.invalid), &[("detail", &detail)]),
+        TooManyProperties { max } => {
+            fill(td_string!(l, reason.too_many_properties), &[("max", &max)])
+        }
+        TooManyTags { max } => fill(td_string!(l, reason.too_many_tags), &[("max", &max)]),
+        TooManyMembers { max } => fill(td_string!(l, reason.too_many_members), &[("max", &max)]),
         ImageCountQuota { limit } => fill(
             td_string!(l, reason.image_count_quota),
-            &[("limit", &limit as &dyn std::fmt::Display)],
+            &[("limit", &limit)],
         ),
-        SizeCap { bytes } => fill(
-            td_string!(l, reason.size_cap),
-            &[("bytes", &bytes as &dyn std::fmt::Display)],
-        ),
+        SizeCap { bytes } => fill(td_string!(l, reason.size_cap), &[("bytes", &bytes)]),
         UploadsRunning { running, limit } => fill(
             td_string!(l, reason.uploads_running),
-            &[
-                ("running", &running as &dyn std::fmt::Display),
-                ("limit", &limit as &dyn std::fmt::Display),
-            ],
+            &[("running", &running), ("limit", &limit)],
         ),
         StorageQuota {
             limit_mib,
             used_bytes,
         } => fill(
             td_string!(l, reason.storage_quota),
-            &[
-                ("limit", &limit_mib as &dyn std::fmt::Display),
-                ("used", &mib(l, *used_bytes) as &dyn std::fmt::Display),
-            ],
+            &[("limit", &limit_mib), ("used", &mib(l, *used_bytes))],
         ),
-        DataRefused { why } => fill(
-            td_string!(l, reason.data_refused),
-            &[("why", &why as &dyn std::fmt::Display)],
-        ),
+        DataRefused { why } => fill(td_string!(l, reason.data_refused), &[("why", &why)]),
         DeletedDuringUpload => td_string!(l, reason.deleted_during_upload).to_string(),
-        DataGone { id } => fill(
-            td_string!(l, reason.data_gone),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
+        DataGone { id } => fill(td_string!(l, reason.data_gone), &[("id", &id)]),
         ImportMethodDisabled { method } => fill(
             td_string!(l, reason.import_method_disabled),
-            &[("method", &method as &dyn std::fmt::Display)],
+            &[("method", &method)],
         ),
         ImportNeedsStatus { method, status } => fill(
             td_string!(l, reason.import_needs_status),
-            &[
-                ("method", &method as &dyn std::fmt::Display),
-                ("status", &status as &dyn std::fmt::Display),
-            ],
+            &[("method", &method), ("status", &status)],
         ),
         ImportFormatsFirst => td_string!(l, reason.import_formats_first).to_string(),
-        ImportRunning { task } => fill(
-            td_string!(l, reason.import_running),
-            &[("task", &task as &dyn std::fmt::Display)],
-        ),
-        UriRefused { why } => fill(
-            td_string!(l, reason.uri_refused),
-            &[("why", &why as &dyn std::fmt::Display)],
-        ),
-        StoreHasImage { store } => fill(
-            td_string!(l, reason.store_has_image),
-            &[("store", &store as &dyn std::fmt::Display)],
-        ),
+        ImportRunning { task } => fill(td_string!(l, reason.import_running), &[("task", &task)]),
+        UriRefused { why } => fill(td_string!(l, reason.uri_refused), &[("why", &why)]),
+        StoreHasImage { store } => {
+            fill(td_string!(l, reason.store_has_image), &[("store", &store)])
+        }
         AdminOnlyCopy => td_string!(l, reason.admin_only_copy).to_string(),
         AdminOnlyTasks => td_string!(l, reason.admin_only_tasks).to_string(),
-        TaskNotFound { id } => fill(
-            td_string!(l, reason.task_not_found),
-            &[("id", &id as &dyn std::fmt::Display)],
-        ),
-        SourceFailed { why } => fill(
-            td_string!(l, reason.source_failed),
-            &[("why", &why as &dyn std::fmt::Display)],
-        ),
-        ConversionFailed { why } => fill(
-            td_string!(l, reason.conversion_failed),
-            &[("why", &why as &dyn std::fmt::Display)],
-        ),
+        TaskNotFound { id } => fill(td_string!(l, reason.task_not_found), &[("id", &id)]),
+        SourceFailed { why } => fill(td_string!(l, reason.source_failed), &[("why", &why)]),
+        ConversionFailed { why } => fill(td_string!(l, reason.conversion_failed), &[("why", &why)]),
         DeletedDuringImport => td_string!(l, reason.deleted_during_import).to_string(),
         ImportInterrupted => td_string!(l, reason.import_interrupted).to_string(),
     }

@@ -485,6 +485,7 @@ impl KindWords {
                 deleted: td_string!(l, metadefs.deleted_tag),
                 protected: td_string!(l, metadefs.protected_tag),
                 manage: td_string!(l, metadefs.manage_tag),
+                // A tag has no definition: its Edit button and definition field never show.
                 edit: td_string!(l, metadefs.edit_object),
                 delete: td_string!(l, metadefs.delete_tag),
                 add: td_string!(l, metadefs.add_tag),
