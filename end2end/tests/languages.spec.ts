@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { execFileSync } from 'child_process';
 import { ADMIN_PASSWORD, hydrated, row, watchConsole } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -6,7 +7,7 @@ test.describe.configure({ mode: 'serial' });
 test.describe('in German (from the browser language)', () => {
   test.use({ locale: 'de-DE' });
 
-  test('log in, find an image, read its details and delete it, all in German', async ({ page }) => {
+  test('log in, find an image, read its details and delete it, all in German', async ({ page }, info) => {
     const errors = watchConsole(page, [401]);
     await page.goto('/login');
     await hydrated(page);
@@ -52,6 +53,19 @@ test.describe('in German (from the browser language)', () => {
     await page.getByLabel('Name des Abbilds').fill(' x');
     await page.getByLabel('Name des Abbilds').blur();
     await expect(page.getByRole('status').filter({ hasText: 'Um das Abbild zu erstellen' })).toContainText('eine Abbilddatei wählen');
+    // The image rules' and the format inspector's refusals arrive typed and read in German.
+    await page.getByLabel('Eigene Eigenschaften (Schlüssel=Wert, eine pro Zeile)').fill('status=x');
+    await expect(page.getByText("Attribut 'status' ist schreibgeschützt.")).toBeVisible();
+    await page.getByLabel('Eigene Eigenschaften (Schlüssel=Wert, eine pro Zeile)').fill('ohne-gleichheitszeichen');
+    await expect(page.getByText('„ohne-gleichheitszeichen“ hat nicht die Form Schlüssel=Wert')).toBeVisible();
+    await page.getByLabel('Eigene Eigenschaften (Schlüssel=Wert, eine pro Zeile)').fill('');
+    const base = info.outputPath('base.qcow2');
+    execFileSync('qemu-img', ['create', '-f', 'qcow2', base, '64M']);
+    const backed = info.outputPath('backed.qcow2');
+    execFileSync('qemu-img', ['create', '-f', 'qcow2', '-b', base, '-F', 'qcow2', backed]);
+    await page.getByLabel('Abbilddatei').setInputFiles(backed);
+    await expect(page.getByRole('status', { name: 'Erkanntes Format' })).toHaveText('Erkannt: qcow2');
+    await expect(page.getByRole('alert').filter({ hasText: 'Das qcow2-Abbild hat die Sicherheitsprüfung backing_file nicht bestanden: es verweist auf eine Basisdatei (backing file).' })).toBeVisible();
     await page.screenshot({ path: 'test-results/create-image-de.png', fullPage: true });
     await page.goto('/admin/metadefs');
     await hydrated(page);

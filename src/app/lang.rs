@@ -327,8 +327,11 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             td_string!(l, reason.bad_sort_key),
             &[("requested", &requested), ("allowed", &allowed.join(", "))],
         ),
-        Schema { detail } => fill(td_string!(l, reason.schema), &[("detail", &detail)]),
-        Invalid { detail } => fill(td_string!(l, reason.invalid), &[("detail", &detail)]),
+        Schema { problem } => fill(
+            td_string!(l, reason.schema),
+            &[("detail", &schema_problem(l, problem))],
+        ),
+        Definition { problem } => metadef_invalid(l, problem),
         TooManyProperties { max } => {
             fill(td_string!(l, reason.too_many_properties), &[("max", &max)])
         }
@@ -350,7 +353,10 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             td_string!(l, reason.storage_quota),
             &[("limit", &limit_mib), ("used", &mib(l, *used_bytes))],
         ),
-        DataRefused { why } => fill(td_string!(l, reason.data_refused), &[("why", &why)]),
+        DataRefused { why } => fill(
+            td_string!(l, reason.data_refused),
+            &[("why", &refusal(l, why))],
+        ),
         DeletedDuringUpload => td_string!(l, reason.deleted_during_upload).to_string(),
         DataGone { id } => fill(td_string!(l, reason.data_gone), &[("id", &id)]),
         ImportMethodDisabled { method } => fill(
@@ -363,7 +369,10 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         ),
         ImportFormatsFirst => td_string!(l, reason.import_formats_first).to_string(),
         ImportRunning { task } => fill(td_string!(l, reason.import_running), &[("task", &task)]),
-        UriRefused { why } => fill(td_string!(l, reason.uri_refused), &[("why", &why)]),
+        UriRefused { why } => fill(
+            td_string!(l, reason.uri_refused),
+            &[("why", &uri_problem(l, why))],
+        ),
         StoreHasImage { store } => {
             fill(td_string!(l, reason.store_has_image), &[("store", &store)])
         }
@@ -374,6 +383,64 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         ConversionFailed { why } => fill(td_string!(l, reason.conversion_failed), &[("why", &why)]),
         DeletedDuringImport => td_string!(l, reason.deleted_during_import).to_string(),
         ImportInterrupted => td_string!(l, reason.import_interrupted).to_string(),
+        AllStoresNeedsStores => td_string!(l, reason.all_stores_needs_stores).to_string(),
+        NothingToCopy => td_string!(l, reason.nothing_to_copy).to_string(),
+        TaskMarkerNotFound { marker } => fill(
+            td_string!(l, reason.task_marker_not_found),
+            &[("marker", &marker)],
+        ),
+        TaskWithoutMethod => td_string!(l, reason.task_without_method).to_string(),
+        UnknownProject { name } => fill(
+            td_string!(l, reason.unknown_project),
+            &[("name", &format!("{name:?}"))],
+        ),
+    }
+}
+
+/// Why a web-download's URI is refused, in the language.
+pub fn uri_problem(l: Locale, p: &crate::domain::uri_problem::UriProblem) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::uri_problem::{AddressKind as K, UriProblem as U};
+    let kind = |k: &K| match k {
+        K::Unspecified => td_string!(l, uri.unspecified),
+        K::Loopback => td_string!(l, uri.loopback),
+        K::Private => td_string!(l, uri.private),
+        K::LinkLocal => td_string!(l, uri.link_local),
+        K::Shared => td_string!(l, uri.shared),
+        K::Benchmarking => td_string!(l, uri.benchmarking),
+        K::IetfProtocol => td_string!(l, uri.ietf_protocol),
+        K::Multicast => td_string!(l, uri.multicast),
+        K::Reserved => td_string!(l, uri.reserved),
+        K::SiteLocal => td_string!(l, uri.site_local),
+        K::UniqueLocal => td_string!(l, uri.unique_local),
+        K::Documentation => td_string!(l, uri.documentation),
+    };
+    match p {
+        U::Unparsable(detail) => fill(td_string!(l, uri.unparsable), &[("detail", detail)]),
+        U::SchemeUnsupported(scheme) => {
+            fill(td_string!(l, uri.scheme_unsupported), &[("scheme", scheme)])
+        }
+        U::SchemeNotAllowed(scheme) => {
+            fill(td_string!(l, uri.scheme_not_allowed), &[("scheme", scheme)])
+        }
+        U::Credentials => td_string!(l, uri.credentials).to_string(),
+        U::NoHost => td_string!(l, uri.no_host).to_string(),
+        U::HostNotAllowed(host) => fill(td_string!(l, uri.host_not_allowed), &[("host", host)]),
+        U::NoPort => td_string!(l, uri.no_port).to_string(),
+        U::PortNotAllowed(port) => fill(td_string!(l, uri.port_not_allowed), &[("port", port)]),
+        U::Address { address, kind: k } => fill(
+            td_string!(l, uri.address),
+            &[("address", address), ("kind", &kind(k))],
+        ),
+        U::ResolvesTo {
+            host,
+            address,
+            kind: k,
+        } => fill(
+            td_string!(l, uri.resolves_to),
+            &[("host", host), ("address", address), ("kind", &kind(k))],
+        ),
+        U::BadRedirect(detail) => fill(td_string!(l, uri.bad_redirect), &[("detail", detail)]),
     }
 }
 
@@ -398,13 +465,273 @@ pub fn validation(l: Locale, field: &str, e: &crate::domain::identity::Validatio
     }
 }
 
+/// What does not fit the image schema, in the language (the API keeps Glance's words).
+pub fn schema_problem(l: Locale, p: &crate::domain::image::SchemaProblem) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::image::{Expected, SchemaProblem as P};
+    match p {
+        P::KeyLength { key } => fill(td_string!(l, schema.key_length), &[("key", key)]),
+        P::ValueTooLong { key } => fill(td_string!(l, schema.value_too_long), &[("key", key)]),
+        P::TooLong { value } => fill(td_string!(l, schema.too_long), &[("value", value)]),
+        P::NotOneOf { value, allowed } => fill(
+            td_string!(l, schema.not_one_of),
+            &[("value", value), ("allowed", &format!("{allowed:?}"))],
+        ),
+        P::NotAVisibility { value } => {
+            fill(td_string!(l, schema.not_a_visibility), &[("value", value)])
+        }
+        P::Negative { key, value } => fill(
+            td_string!(l, schema.negative),
+            &[("key", key), ("value", value)],
+        ),
+        P::NotAUuid { value } => fill(td_string!(l, schema.not_a_uuid), &[("value", value)]),
+        P::NotAProjectId { value } => {
+            fill(td_string!(l, schema.not_a_project_id), &[("value", value)])
+        }
+        P::ValueNotString { key } => fill(td_string!(l, schema.value_not_string), &[("key", key)]),
+        P::WrongType { key, expected } => {
+            let what = match expected {
+                Expected::String => td_string!(l, schema.a_string),
+                Expected::StringOrNull => td_string!(l, schema.string_or_null),
+                Expected::Boolean => td_string!(l, schema.boolean),
+                Expected::Integer => td_string!(l, schema.integer),
+                Expected::Strings => td_string!(l, schema.strings),
+            };
+            fill(
+                td_string!(l, schema.wrong_type),
+                &[("key", key), ("what", &what)],
+            )
+        }
+    }
+}
+
+/// A key or value the image rules refuse, as a form says it beside the field: the schema's
+/// problem alone, or the read-only / reserved reason.
+pub fn field_error(l: Locale, e: &crate::domain::image::FieldError) -> String {
+    match e {
+        crate::domain::image::FieldError::Schema(p) => schema_problem(l, p),
+        other => reason(l, &other.clone().into()),
+    }
+}
+
+/// Why a form's "key=value" lines are refused, in the language.
+pub fn line_problem(l: Locale, p: &crate::domain::image::LineProblem) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::image::LineProblem as P;
+    match p {
+        P::NotKeyValue(line) => fill(td_string!(l, lines.not_key_value), &[("line", line)]),
+        P::OwnField(key) => fill(td_string!(l, lines.own_field), &[("key", key)]),
+        P::Twice(key) => fill(td_string!(l, lines.twice), &[("key", key)]),
+        P::Refused(e) => field_error(l, e),
+    }
+}
+
+/// Why the format inspector refuses data (or what it tolerated), in the language.
+pub fn refusal(l: Locale, r: &crate::domain::inspect::Refusal) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::inspect::Refusal as R;
+    match r {
+        R::Problem(p) => inspection_problem(l, p),
+        R::Mismatch { detected, declared } => fill(
+            td_string!(l, inspect.mismatch),
+            &[("detected", detected), ("declared", declared)],
+        ),
+        R::KeptAsRaw { detected } => fill(
+            td_string!(l, inspect.kept_as_raw),
+            &[("detected", detected)],
+        ),
+    }
+}
+
+/// What the format inspector found wrong with an image, in the language.
+pub fn inspection_problem(l: Locale, p: &crate::domain::inspect::Problem) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::inspect::{Problem as P, Section as G};
+    match p {
+        P::Truncated(format, region) => {
+            let region = match region {
+                G::Header => td_string!(l, inspect.region_header),
+                G::Mbr => td_string!(l, inspect.region_mbr),
+                G::FooterCopy => td_string!(l, inspect.region_footer_copy),
+                G::RegionTable => td_string!(l, inspect.region_table),
+                G::MetadataRegion => td_string!(l, inspect.region_metadata),
+                G::SizeItem => td_string!(l, inspect.region_size_item),
+                G::Descriptor => td_string!(l, inspect.region_descriptor),
+                G::Footer => td_string!(l, inspect.region_footer),
+            };
+            fill(
+                td_string!(l, inspect.truncated),
+                &[("format", format), ("region", &region)],
+            )
+        }
+        P::Damaged(format, f) => fill(
+            td_string!(l, inspect.damaged),
+            &[("format", format), ("finding", &finding(l, f))],
+        ),
+        P::Ambiguous(formats) => {
+            let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+            fill(
+                td_string!(l, inspect.ambiguous),
+                &[("formats", &names.join(", "))],
+            )
+        }
+        P::Unsafe {
+            format,
+            check,
+            finding: f,
+        } => fill(
+            td_string!(l, inspect.failed_check),
+            &[
+                ("format", format),
+                ("check", check),
+                ("finding", &finding(l, f)),
+            ],
+        ),
+    }
+}
+
+fn finding(l: Locale, f: &crate::domain::inspect::Finding) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::inspect::Finding as F;
+    let plain = |t: &str| t.to_string();
+    match f {
+        F::Qcow2Version(v) => fill(td_string!(l, inspect.qcow2_version), &[("version", v)]),
+        F::BackingFile => plain(td_string!(l, inspect.backing_file)),
+        F::ExternalData => plain(td_string!(l, inspect.external_data)),
+        F::UnknownFeatures(bits) => fill(
+            td_string!(l, inspect.unknown_features),
+            &[("bits", &format!("{bits:#x}"))],
+        ),
+        F::LuksVersion(v) => fill(td_string!(l, inspect.luks_version), &[("version", v)]),
+        F::QedRefused => plain(td_string!(l, inspect.qed_refused)),
+        F::BadBootFlag => plain(td_string!(l, inspect.bad_boot_flag)),
+        F::OtherPartitions => plain(td_string!(l, inspect.other_partitions)),
+        F::ProtectiveNotAtOne => plain(td_string!(l, inspect.protective_not_at_one)),
+        F::NoRegionTableSignature => plain(td_string!(l, inspect.no_region_table_signature)),
+        F::NoMetadataRegion => plain(td_string!(l, inspect.no_metadata_region)),
+        F::NoMetadataSignature => plain(td_string!(l, inspect.no_metadata_signature)),
+        F::NoVirtualSize => plain(td_string!(l, inspect.no_virtual_size)),
+        F::DescriptorTooLarge => plain(td_string!(l, inspect.descriptor_too_large)),
+        F::CapacityOverflows => plain(td_string!(l, inspect.capacity_overflows)),
+        F::ExtentWithoutName(line) => fill(
+            td_string!(l, inspect.extent_without_name),
+            &[("line", &format!("{line:?}"))],
+        ),
+        F::ExtentPath(name) => fill(
+            td_string!(l, inspect.extent_path),
+            &[("name", &format!("{name:?}"))],
+        ),
+        F::UnexpectedLine(line) => fill(
+            td_string!(l, inspect.unexpected_line),
+            &[("line", &format!("{line:?}"))],
+        ),
+        F::CreateType(v) => fill(td_string!(l, inspect.create_type), &[("value", v)]),
+        F::NoCreateType => plain(td_string!(l, inspect.no_create_type)),
+        F::NoExtent => plain(td_string!(l, inspect.no_extent)),
+        F::DescriptorOnly => plain(td_string!(l, inspect.descriptor_only)),
+        F::NoDescriptor => plain(td_string!(l, inspect.no_descriptor)),
+        F::NoFooterMarker => plain(td_string!(l, inspect.no_footer_marker)),
+        F::NoEndMarker => plain(td_string!(l, inspect.no_end_marker)),
+        F::FooterNotHeader => plain(td_string!(l, inspect.footer_not_header)),
+        F::FooterDisagrees => plain(td_string!(l, inspect.footer_disagrees)),
+    }
+}
+
+/// A metadata definition that breaks Glance's rules, in the language.
+pub fn metadef_invalid(l: Locale, e: &crate::domain::metadefs::Invalid) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::metadefs::{Invalid as I, PROPERTY_TYPES};
+    match e {
+        I::Empty { field } => fill(td_string!(l, definition.empty), &[("field", field)]),
+        I::TooLong { field, n, max } => fill(
+            td_string!(l, definition.too_long),
+            &[("field", field), ("n", n), ("max", max)],
+        ),
+        I::LongerThan { field, max } => fill(
+            td_string!(l, definition.longer_than),
+            &[("field", field), ("max", max)],
+        ),
+        I::RequiredUnknown(name) => fill(
+            td_string!(l, definition.required_unknown),
+            &[("name", &format!("{name:?}"))],
+        ),
+        I::ObjectTwice(name) => fill(
+            td_string!(l, definition.object_twice),
+            &[("name", &format!("{name:?}"))],
+        ),
+        I::TagTwice(name) => fill(
+            td_string!(l, definition.tag_twice),
+            &[("name", &format!("{name:?}"))],
+        ),
+        I::NotWholeNumber(at) => fill(td_string!(l, definition.not_whole_number), &[("at", at)]),
+        I::NotAnObject(at) => fill(td_string!(l, definition.not_an_object), &[("at", at)]),
+        I::UnknownKey { at, key } => fill(
+            td_string!(l, definition.unknown_key),
+            &[("at", at), ("key", &format!("{key:?}"))],
+        ),
+        I::Required(at) => fill(td_string!(l, definition.required), &[("at", at)]),
+        I::BadType { at, found } => fill(
+            td_string!(l, definition.bad_type),
+            &[
+                ("at", at),
+                ("types", &format!("{PROPERTY_TYPES:?}")),
+                ("found", found),
+            ],
+        ),
+        I::NotAList(at) => fill(td_string!(l, definition.not_a_list), &[("at", at)]),
+        I::EnumValue { at, value, problem } => fill(
+            td_string!(l, definition.enum_value),
+            &[
+                ("at", at),
+                ("value", value),
+                ("problem", &value_problem(l, problem)),
+            ],
+        ),
+        I::NotANumber(at) => fill(td_string!(l, definition.not_a_number), &[("at", at)]),
+        I::Bounds { at, low, high } => fill(
+            td_string!(l, definition.bounds),
+            &[("at", at), ("low", low), ("high", high)],
+        ),
+        I::NotAString(at) => fill(td_string!(l, definition.not_a_string), &[("at", at)]),
+        I::NotABoolean(at) => fill(td_string!(l, definition.not_a_boolean), &[("at", at)]),
+        I::BadOperators(at) => fill(td_string!(l, definition.bad_operators), &[("at", at)]),
+        I::UnknownType(at) => fill(td_string!(l, definition.unknown_type), &[("at", at)]),
+    }
+}
+
+/// Why a value does not fit its metadata definition, in the language.
+pub fn value_problem(l: Locale, p: &crate::domain::metadefs::ValueProblem) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::metadefs::ValueProblem as V;
+    match p {
+        V::NotOfType(kind) => fill(td_string!(l, value.not_of_type), &[("kind", kind)]),
+        V::NotOneOf(values) => fill(
+            td_string!(l, value.not_one_of),
+            &[("values", &values.join(", "))],
+        ),
+        V::AtLeast(n) => fill(td_string!(l, value.at_least), &[("n", n)]),
+        V::AtMost(n) => fill(td_string!(l, value.at_most), &[("n", n)]),
+        V::MinChars(n) => fill(td_string!(l, value.min_chars), &[("n", n)]),
+        V::MaxChars(n) => fill(td_string!(l, value.max_chars), &[("n", n)]),
+        V::TooFewItems => td_string!(l, value.too_few_items).to_string(),
+        V::TooManyItems => td_string!(l, value.too_many_items).to_string(),
+        V::NeedsOperator(ops) => fill(
+            td_string!(l, value.needs_operator),
+            &[("operators", &ops.join(", "))],
+        ),
+        V::NotWhole => td_string!(l, value.not_whole).to_string(),
+        V::NotNumeric => td_string!(l, value.not_numeric).to_string(),
+        V::NotTrueOrFalse => td_string!(l, value.not_true_or_false).to_string(),
+    }
+}
+
 /// A server function's failure, in the language.
 pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
     use crate::app::i18n::td_string;
     use crate::server_fns::AppError as E;
     match e {
         E::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
-        E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) => reason(l, r),
+        E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) | E::Refused(r) => reason(l, r),
         E::Internal => td_string!(l, errors.internal).to_string(),
         E::Transport(why) => fill(td_string!(l, errors.transport), &[("why", why)]),
         E::LoginRefused(r) => {
@@ -735,10 +1062,12 @@ mod tests {
                 allowed: vec!["name".into(), "size".into()],
             },
             Schema {
-                detail: "v-detail".into(),
+                problem: crate::domain::image::SchemaProblem::TooLong {
+                    value: "v-value".into(),
+                },
             },
-            Invalid {
-                detail: "v-detail".into(),
+            Definition {
+                problem: crate::domain::metadefs::Invalid::Required("properties.p.title".into()),
             },
             TooManyProperties { max: 5 },
             TooManyTags { max: 5 },
@@ -754,7 +1083,13 @@ mod tests {
                 used_bytes: 3 * 1024 * 1024 + 512 * 1024,
             },
             DataRefused {
-                why: "v-why".into(),
+                why: crate::domain::inspect::Refusal::Problem(
+                    crate::domain::inspect::Problem::Unsafe {
+                        format: crate::domain::inspect::Format::Qcow2,
+                        check: crate::domain::inspect::Check::BackingFile,
+                        finding: crate::domain::inspect::Finding::BackingFile,
+                    },
+                ),
             },
             DeletedDuringUpload,
             DataGone { id: "v-id".into() },
@@ -770,7 +1105,19 @@ mod tests {
                 task: "v-task".into(),
             },
             UriRefused {
-                why: "v-why".into(),
+                why: crate::domain::uri_problem::UriProblem::Address {
+                    address: "127.0.0.1".into(),
+                    kind: crate::domain::uri_problem::AddressKind::Loopback,
+                },
+            },
+            AllStoresNeedsStores,
+            NothingToCopy,
+            TaskMarkerNotFound {
+                marker: "v-marker".into(),
+            },
+            TaskWithoutMethod,
+            UnknownProject {
+                name: "v-name".into(),
             },
             StoreHasImage {
                 store: "v-store".into(),
@@ -800,9 +1147,7 @@ mod tests {
             for l in [Locale::de, Locale::zh] {
                 let words = reason(l, r);
                 assert!(!words.contains('{'), "{l:?} {r:?}: {words}");
-                if !matches!(r, Invalid { .. }) {
-                    assert_ne!(words, r.to_string(), "{l:?} {r:?} is still English");
-                }
+                assert_ne!(words, r.to_string(), "{l:?} {r:?} is still English");
             }
         }
     }
@@ -842,6 +1187,247 @@ mod tests {
         assert_eq!(
             validation(Locale::de, "Name", &refused[2]),
             "Name darf nicht mit einem Leerzeichen beginnen oder enden"
+        );
+    }
+
+    /// Every image-schema problem, line problem and inspector finding reads in the English
+    /// catalog exactly as the API words it, and German and Chinese word each one.
+    #[test]
+    fn image_rules_and_inspector_read_in_english_as_the_api_words_them() {
+        use crate::domain::image::{Expected, FieldError, LineProblem, SchemaProblem as S};
+        use crate::domain::inspect::{Check, Finding as F, Format, Problem, Refusal, Section};
+        let mut schema = vec![
+            S::KeyLength { key: "k".into() },
+            S::ValueTooLong { key: "k".into() },
+            S::TooLong { value: "v".into() },
+            S::NotOneOf {
+                value: "v".into(),
+                allowed: vec!["raw".into(), "qcow2".into()],
+            },
+            S::NotAVisibility { value: "v".into() },
+            S::Negative {
+                key: "min_disk".into(),
+                value: -1,
+            },
+            S::NotAUuid { value: "v".into() },
+            S::NotAProjectId { value: "v".into() },
+            S::ValueNotString { key: "k".into() },
+        ];
+        for expected in [
+            Expected::String,
+            Expected::StringOrNull,
+            Expected::Boolean,
+            Expected::Integer,
+            Expected::Strings,
+        ] {
+            schema.push(S::WrongType {
+                key: "name".into(),
+                expected,
+            });
+        }
+        type Wording = Box<dyn Fn(Locale) -> String>;
+        let mut texts: Vec<(String, Wording)> = Vec::new();
+        for p in schema {
+            texts.push((p.to_string(), Box::new(move |l| schema_problem(l, &p))));
+        }
+        for p in [
+            LineProblem::NotKeyValue("x".into()),
+            LineProblem::OwnField("name".into()),
+            LineProblem::Twice("a".into()),
+            LineProblem::Refused(FieldError::ReadOnly("status".into())),
+        ] {
+            texts.push((p.to_string(), Box::new(move |l| line_problem(l, &p))));
+        }
+        let findings = [
+            F::Qcow2Version(4),
+            F::BackingFile,
+            F::ExternalData,
+            F::UnknownFeatures(0x200),
+            F::LuksVersion(2),
+            F::QedRefused,
+            F::BadBootFlag,
+            F::OtherPartitions,
+            F::ProtectiveNotAtOne,
+            F::NoRegionTableSignature,
+            F::NoMetadataRegion,
+            F::NoMetadataSignature,
+            F::NoVirtualSize,
+            F::DescriptorTooLarge,
+            F::CapacityOverflows,
+            F::ExtentWithoutName("RW 8 SPARSE".into()),
+            F::ExtentPath("../etc/x".into()),
+            F::UnexpectedLine("odd".into()),
+            F::CreateType("vmfs".into()),
+            F::NoCreateType,
+            F::NoExtent,
+            F::DescriptorOnly,
+            F::NoDescriptor,
+            F::NoFooterMarker,
+            F::NoEndMarker,
+            F::FooterNotHeader,
+            F::FooterDisagrees,
+        ];
+        let mut refusals: Vec<Refusal> = findings
+            .into_iter()
+            .map(|finding| {
+                Refusal::Problem(Problem::Unsafe {
+                    format: Format::Vmdk,
+                    check: Check::Descriptor,
+                    finding,
+                })
+            })
+            .collect();
+        for region in [
+            Section::Header,
+            Section::Mbr,
+            Section::FooterCopy,
+            Section::RegionTable,
+            Section::MetadataRegion,
+            Section::SizeItem,
+            Section::Descriptor,
+            Section::Footer,
+        ] {
+            refusals.push(Refusal::Problem(Problem::Truncated(Format::Vhdx, region)));
+        }
+        refusals.extend([
+            Refusal::Problem(Problem::Damaged(Format::Vhdx, F::NoMetadataRegion)),
+            Refusal::Problem(Problem::Ambiguous(vec![Format::Qcow2, Format::Gpt])),
+            Refusal::Mismatch {
+                detected: Format::Qcow2,
+                declared: "vmdk".into(),
+            },
+            Refusal::KeptAsRaw {
+                detected: Format::Qcow2,
+            },
+        ]);
+        for r in refusals {
+            texts.push((r.to_string(), Box::new(move |l| refusal(l, &r))));
+        }
+        use crate::domain::uri_problem::{AddressKind as K, UriProblem as U};
+        let mut uris = vec![
+            U::Unparsable("relative URL without a base".into()),
+            U::SchemeUnsupported("ftp".into()),
+            U::SchemeNotAllowed("http".into()),
+            U::Credentials,
+            U::NoHost,
+            U::HostNotAllowed("bad.example".into()),
+            U::NoPort,
+            U::PortNotAllowed(8080),
+            U::BadRedirect("empty host".into()),
+        ];
+        for kind in [
+            K::Unspecified,
+            K::Loopback,
+            K::Private,
+            K::LinkLocal,
+            K::Shared,
+            K::Benchmarking,
+            K::IetfProtocol,
+            K::Multicast,
+            K::Reserved,
+            K::SiteLocal,
+            K::UniqueLocal,
+            K::Documentation,
+        ] {
+            uris.push(U::Address {
+                address: "10.0.0.1".into(),
+                kind,
+            });
+            uris.push(U::ResolvesTo {
+                host: "db.internal".into(),
+                address: "10.0.0.1".into(),
+                kind,
+            });
+        }
+        use crate::domain::metadefs::{Invalid as I, ValueProblem as V};
+        let values = vec![
+            V::NotOfType("integer".into()),
+            V::NotOneOf(vec!["\"a\"".into(), "\"b\"".into()]),
+            V::AtLeast("1".into()),
+            V::AtMost("3.5".into()),
+            V::MinChars(2),
+            V::MaxChars(3),
+            V::TooFewItems,
+            V::TooManyItems,
+            V::NeedsOperator(vec!["<in>".into(), "<or>".into()]),
+            V::NotWhole,
+            V::NotNumeric,
+            V::NotTrueOrFalse,
+        ];
+        let mut definitions = vec![
+            I::Empty {
+                field: "name".into(),
+            },
+            I::TooLong {
+                field: "name".into(),
+                n: 90,
+                max: 80,
+            },
+            I::LongerThan {
+                field: "owner".into(),
+                max: 255,
+            },
+            I::RequiredUnknown("p".into()),
+            I::ObjectTwice("o".into()),
+            I::TagTwice("t".into()),
+            I::NotWholeNumber("properties.p.minLength".into()),
+            I::NotAnObject("properties.p".into()),
+            I::UnknownKey {
+                at: "properties.p".into(),
+                key: "odd".into(),
+            },
+            I::Required("properties.p.title".into()),
+            I::BadType {
+                at: "properties.p.type".into(),
+                found: "\"float\"".into(),
+            },
+            I::NotAList("properties.p.enum".into()),
+            I::NotANumber("properties.p.minimum".into()),
+            I::Bounds {
+                at: "properties.p".into(),
+                low: "minimum".into(),
+                high: "maximum".into(),
+            },
+            I::NotAString("properties.p.pattern".into()),
+            I::NotABoolean("properties.p.readonly".into()),
+            I::BadOperators("properties.p.operators".into()),
+            I::UnknownType("properties.p.items.type".into()),
+        ];
+        for problem in values.clone() {
+            definitions.push(I::EnumValue {
+                at: "properties.p.enum".into(),
+                value: "7".into(),
+                problem,
+            });
+        }
+        for v in values {
+            texts.push((v.to_string(), Box::new(move |l| value_problem(l, &v))));
+        }
+        for d in definitions {
+            texts.push((d.to_string(), Box::new(move |l| metadef_invalid(l, &d))));
+        }
+        for u in uris {
+            texts.push((u.to_string(), Box::new(move |l| uri_problem(l, &u))));
+        }
+        for (api, words) in &texts {
+            assert_eq!(&words(Locale::en), api);
+            for l in [Locale::de, Locale::zh] {
+                let w = words(l);
+                assert!(!w.contains('{'), "{l:?}: {w}");
+                assert_ne!(&w, api, "{l:?} is still English");
+            }
+        }
+        assert_eq!(
+            refusal(
+                Locale::de,
+                &Refusal::Problem(Problem::Unsafe {
+                    format: Format::Qcow2,
+                    check: Check::BackingFile,
+                    finding: F::BackingFile,
+                })
+            ),
+            "Das qcow2-Abbild hat die Sicherheitsprüfung backing_file nicht bestanden: es verweist \
+             auf eine Basisdatei (backing file)."
         );
     }
 

@@ -29,9 +29,16 @@ pub fn abort_current() {
     });
 }
 
-/// The message of a Glance error body, without its HTML line breaks.
-pub fn glance_message(body: &str) -> Option<String> {
+/// What a Glance error body says, in the user's language: its typed `reason` (which Glimpse adds
+/// to Glance's keys) when there is one, else its message without the HTML line breaks.
+pub fn glance_message(l: crate::app::i18n::Locale, body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    if let Some(r) = v
+        .get("reason")
+        .and_then(|r| serde_json::from_value::<crate::domain::reason::Reason>(r.clone()).ok())
+    {
+        return Some(crate::app::lang::reason(l, &r));
+    }
     let m = v.get("message")?.as_str()?;
     Some(m.split("<br").next().unwrap_or(m).trim().to_string())
 }
@@ -79,16 +86,23 @@ pub fn start(
             e1(UploadEnd::Done);
         } else {
             let body = x.response_text().ok().flatten().unwrap_or_default();
-            e1(UploadEnd::Failed(glance_message(&body).unwrap_or_else(
-                || format!("The upload failed (HTTP {status})."),
+            let l = crate::app::lang::locale();
+            e1(UploadEnd::Failed(glance_message(l, &body).unwrap_or_else(
+                || {
+                    crate::app::lang::fill(
+                        crate::app::i18n::td_string!(l, create.upload_failed_http),
+                        &[("status", &status)],
+                    )
+                },
             )));
         }
     });
     xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
     on_load.forget();
     let on_error = Closure::<dyn FnMut()>::new(move || {
+        let l = crate::app::lang::locale();
         e2(UploadEnd::Failed(
-            "The connection to the server was lost.".into(),
+            crate::app::i18n::td_string!(l, create.connection_lost).into(),
         ))
     });
     xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -106,10 +120,26 @@ mod tests {
     #[test]
     fn glance_messages_lose_their_markup() {
         let body = r#"{"message": "Image exceeds the size cap.<br /><br />\n\n\n", "code": "413", "title": "x"}"#;
+        use crate::app::i18n::Locale;
         assert_eq!(
-            super::glance_message(body).unwrap(),
+            super::glance_message(Locale::de, body).unwrap(),
             "Image exceeds the size cap."
         );
-        assert!(super::glance_message("not json").is_none());
+        assert!(super::glance_message(Locale::en, "not json").is_none());
+        // The typed reason, where the body has one, is worded in the language.
+        let r = crate::domain::reason::Reason::SizeCap { bytes: 1024 };
+        let typed = serde_json::json!({"message": r.to_string(), "reason": r}).to_string();
+        assert_eq!(
+            super::glance_message(Locale::en, &typed).unwrap(),
+            r.to_string()
+        );
+        assert_eq!(
+            super::glance_message(Locale::de, &typed).unwrap(),
+            crate::app::lang::reason(Locale::de, &r)
+        );
+        assert_ne!(
+            super::glance_message(Locale::de, &typed).unwrap(),
+            r.to_string()
+        );
     }
 }

@@ -255,7 +255,71 @@ pub enum FieldError {
     Reserved(String),
     /// 400: the value does not fit the schema.
     #[error("Provided object does not match schema 'image': {0}")]
-    Schema(String),
+    Schema(SchemaProblem),
+}
+
+/// What does not fit the image schema: typed, so the dashboard words it in the user's language;
+/// `Display` gives the API's (Glance's) words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum SchemaProblem {
+    /// An extra property's name is empty or too long (`key` is an excerpt).
+    #[error("property name {key:?} must be 1 to 255 characters")]
+    KeyLength { key: String },
+    /// An extra property's value is too long.
+    #[error("the value of {key:?} is longer than 255 characters")]
+    ValueTooLong { key: String },
+    /// A name or tag is too long (`value` is an excerpt).
+    #[error("'{value}' is too long (at most 255 characters)")]
+    TooLong { value: String },
+    /// A disk or container format that is not one of the allowed ones.
+    #[error("'{value}' is not one of {allowed:?}")]
+    NotOneOf { value: String, allowed: Vec<String> },
+    /// A visibility that is not one of Glance's four.
+    #[error("'{value}' is not one of ['community', 'public', 'private', 'shared']")]
+    NotAVisibility { value: String },
+    /// `min_disk` or `min_ram` below zero.
+    #[error("{value} is less than the minimum of 0 for {key}")]
+    Negative { key: String, value: i64 },
+    /// An image id that is not a UUID.
+    #[error("'{value}' does not match the UUID pattern")]
+    NotAUuid { value: String },
+    /// An owner that is not a project id.
+    #[error("'{value}' is not a project id")]
+    NotAProjectId { value: String },
+    /// An extra property's value that is not a string.
+    #[error("the value of {key:?} must be a string")]
+    ValueNotString { key: String },
+    /// A base field (`id`, `tags` among them) of the wrong JSON type.
+    #[error("{key} must be {}", expected.words())]
+    WrongType { key: String, expected: Expected },
+}
+
+/// The JSON type a field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expected {
+    /// A string.
+    String,
+    /// A string or null.
+    StringOrNull,
+    /// A boolean.
+    Boolean,
+    /// An integer.
+    Integer,
+    /// An array of strings.
+    Strings,
+}
+
+impl Expected {
+    /// The schema's words for the type.
+    pub fn words(self) -> &'static str {
+        match self {
+            Expected::String => "a string",
+            Expected::StringOrNull => "a string or null",
+            Expected::Boolean => "a boolean",
+            Expected::Integer => "an integer",
+            Expected::Strings => "an array of strings",
+        }
+    }
 }
 
 /// Base properties a caller may set.
@@ -315,12 +379,29 @@ pub fn check_key(key: &str) -> Result<bool, FieldError> {
         return Err(FieldError::Reserved(excerpt(key)));
     }
     if key.is_empty() || key.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!(
-            "property name {:?} must be 1 to 255 characters",
-            excerpt(key)
-        )));
+        return Err(FieldError::Schema(SchemaProblem::KeyLength {
+            key: excerpt(key),
+        }));
     }
     Ok(false)
+}
+
+/// Why a form's "key=value" lines are refused (typed, so the form words it in the user's
+/// language; `Display` gives the English words). Keys and lines are excerpts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    /// A line without `=`.
+    #[error("\"{0}\" is not key=value")]
+    NotKeyValue(String),
+    /// A base property, or a key the form edits elsewhere.
+    #[error("\"{0}\" has its own field above")]
+    OwnField(String),
+    /// A key on two lines.
+    #[error("\"{0}\" is given twice")]
+    Twice(String),
+    /// A key or value the image rules refuse.
+    #[error("{0}")]
+    Refused(FieldError),
 }
 
 /// Parses a form's "key=value" lines (blank lines ignored) into extra properties, with the rules
@@ -329,23 +410,21 @@ pub fn check_key(key: &str) -> Result<bool, FieldError> {
 pub fn parse_property_lines(
     text: &str,
     own_fields: &[&str],
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, LineProblem> {
     let mut out: Vec<(String, String)> = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (k, v) = line
             .split_once('=')
-            .ok_or_else(|| format!("\"{}\" is not key=value", excerpt(line)))?;
+            .ok_or_else(|| LineProblem::NotKeyValue(excerpt(line)))?;
         let (k, v) = (k.trim(), v.trim());
         match check_key(k) {
-            Ok(false) if own_fields.contains(&k) => {
-                return Err(format!("\"{}\" has its own field above", excerpt(k)))
-            }
-            Ok(false) => check_extra_value(k, v).map_err(|e| e.to_string())?,
-            Ok(true) => return Err(format!("\"{}\" has its own field above", excerpt(k))),
-            Err(e) => return Err(e.to_string()),
+            Ok(false) if own_fields.contains(&k) => return Err(LineProblem::OwnField(excerpt(k))),
+            Ok(false) => check_extra_value(k, v).map_err(LineProblem::Refused)?,
+            Ok(true) => return Err(LineProblem::OwnField(excerpt(k))),
+            Err(e) => return Err(LineProblem::Refused(e)),
         }
         if out.iter().any(|(seen, _)| seen == k) {
-            return Err(format!("\"{}\" is given twice", excerpt(k)));
+            return Err(LineProblem::Twice(excerpt(k)));
         }
         out.push((k.to_string(), v.to_string()));
     }
@@ -355,10 +434,9 @@ pub fn parse_property_lines(
 /// Checks an extra property's value.
 pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
     if value.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!(
-            "the value of {:?} is longer than 255 characters",
-            excerpt(key)
-        )));
+        return Err(FieldError::Schema(SchemaProblem::ValueTooLong {
+            key: excerpt(key),
+        }));
     }
     Ok(())
 }
@@ -366,10 +444,9 @@ pub fn check_extra_value(key: &str, value: &str) -> Result<(), FieldError> {
 /// Checks a name.
 pub fn check_name(name: &str) -> Result<(), FieldError> {
     if name.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!(
-            "'{}' is too long (at most 255 characters)",
-            excerpt(name)
-        )));
+        return Err(FieldError::Schema(SchemaProblem::TooLong {
+            value: excerpt(name),
+        }));
     }
     Ok(())
 }
@@ -377,10 +454,9 @@ pub fn check_name(name: &str) -> Result<(), FieldError> {
 /// Checks a tag.
 pub fn check_tag(tag: &str) -> Result<(), FieldError> {
     if tag.chars().count() > MAX_FIELD_LEN {
-        return Err(FieldError::Schema(format!(
-            "'{}' is too long (at most 255 characters)",
-            excerpt(tag)
-        )));
+        return Err(FieldError::Schema(SchemaProblem::TooLong {
+            value: excerpt(tag),
+        }));
     }
     Ok(())
 }
@@ -390,10 +466,10 @@ pub fn check_disk_format(f: &str) -> Result<(), FieldError> {
     if DISK_FORMATS.contains(&f) {
         Ok(())
     } else {
-        Err(FieldError::Schema(format!(
-            "'{}' is not one of {DISK_FORMATS:?}",
-            excerpt(f)
-        )))
+        Err(FieldError::Schema(SchemaProblem::NotOneOf {
+            value: excerpt(f),
+            allowed: DISK_FORMATS.iter().map(|s| s.to_string()).collect(),
+        }))
     }
 }
 
@@ -402,19 +478,20 @@ pub fn check_container_format(f: &str) -> Result<(), FieldError> {
     if CONTAINER_FORMATS.contains(&f) {
         Ok(())
     } else {
-        Err(FieldError::Schema(format!(
-            "'{}' is not one of {CONTAINER_FORMATS:?}",
-            excerpt(f)
-        )))
+        Err(FieldError::Schema(SchemaProblem::NotOneOf {
+            value: excerpt(f),
+            allowed: CONTAINER_FORMATS.iter().map(|s| s.to_string()).collect(),
+        }))
     }
 }
 
 /// Checks min_disk / min_ram.
 pub fn check_minimum(key: &str, v: i64) -> Result<(), FieldError> {
     if v < 0 {
-        return Err(FieldError::Schema(format!(
-            "{v} is less than the minimum of 0 for {key}"
-        )));
+        return Err(FieldError::Schema(SchemaProblem::Negative {
+            key: key.to_string(),
+            value: v,
+        }));
     }
     Ok(())
 }
@@ -474,7 +551,9 @@ mod tests {
         assert!(msg.contains(&format!("'{}…'", "n".repeat(32))), "{msg}");
         assert!(msg.chars().count() < 130, "{msg}");
         let line = format!("{long} no equals sign");
-        let msg = super::parse_property_lines(&line, &[]).unwrap_err();
+        let msg = super::parse_property_lines(&line, &[])
+            .unwrap_err()
+            .to_string();
         assert!(msg.len() < 80, "{msg}");
         let msg = super::check_key(&format!("os_glance_{long}"))
             .unwrap_err()
@@ -513,22 +592,34 @@ mod tests {
                 ("b".into(), "two words".into())
             ])
         );
-        assert!(parse_property_lines("novalue", &[])
-            .unwrap_err()
-            .contains("not key=value"));
-        assert!(parse_property_lines("name=x", &[])
-            .unwrap_err()
-            .contains("own field"));
-        assert!(parse_property_lines("description=x", &["description"])
-            .unwrap_err()
-            .contains("own field"));
         assert_eq!(
-            parse_property_lines("status=x", &[]).unwrap_err(),
+            parse_property_lines("novalue", &[]),
+            Err(LineProblem::NotKeyValue("novalue".into()))
+        );
+        assert_eq!(
+            parse_property_lines("name=x", &[]),
+            Err(LineProblem::OwnField("name".into()))
+        );
+        assert_eq!(
+            parse_property_lines("description=x", &["description"]),
+            Err(LineProblem::OwnField("description".into()))
+        );
+        assert_eq!(
+            parse_property_lines("status=x", &[])
+                .unwrap_err()
+                .to_string(),
             "Attribute 'status' is read-only."
         );
-        assert!(parse_property_lines("a=1\na=2", &[])
-            .unwrap_err()
-            .contains("twice"));
+        assert_eq!(
+            parse_property_lines("a=1\na=2", &[]),
+            Err(LineProblem::Twice("a".into()))
+        );
+        assert_eq!(
+            parse_property_lines("novalue", &[])
+                .unwrap_err()
+                .to_string(),
+            "\"novalue\" is not key=value"
+        );
     }
 
     #[test]

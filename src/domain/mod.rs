@@ -15,3 +15,4 @@ pub mod reason;
 pub mod task;
 #[cfg(feature = "ssr")]
 pub mod uri_filter;
+pub mod uri_problem;

@@ -90,15 +90,6 @@ pub struct PropertyAccess {
     pub delete: bool,
 }
 
-impl PropertyAccess {
-    /// Why the key cannot be changed (or removed) as it stands on an image, for people.
-    pub const READ_ONLY: &'static str =
-        "Read-only: the operator's property protections do not let your roles change this key.";
-    /// Why the key cannot be added.
-    pub const NOT_ADDABLE: &'static str =
-        "The operator's property protections do not let your roles add this key.";
-}
-
 /// Why each action on an image is unavailable to a caller (`None`: allowed). The server decides
 /// it (with the operator's policy overrides) and sends it with the image, so the dashboard greys
 /// out exactly what the API would refuse; the details page and the table's row menus show it.

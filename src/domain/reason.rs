@@ -226,10 +226,10 @@ pub enum Reason {
         allowed: Vec<String>,
     },
     Schema {
-        detail: String,
+        problem: crate::domain::image::SchemaProblem,
     },
-    Invalid {
-        detail: String,
+    Definition {
+        problem: crate::domain::metadefs::Invalid,
     },
 
     // What is too much.
@@ -259,7 +259,7 @@ pub enum Reason {
 
     // What the data or the moment does not allow.
     DataRefused {
-        why: String,
+        why: crate::domain::inspect::Refusal,
     },
     DeletedDuringUpload,
     DataGone {
@@ -279,7 +279,7 @@ pub enum Reason {
         task: String,
     },
     UriRefused {
-        why: String,
+        why: crate::domain::uri_problem::UriProblem,
     },
     StoreHasImage {
         store: String,
@@ -297,13 +297,24 @@ pub enum Reason {
     },
     DeletedDuringImport,
     ImportInterrupted,
+    AllStoresNeedsStores,
+    NothingToCopy,
+    TaskMarkerNotFound {
+        marker: String,
+    },
+    TaskWithoutMethod,
+    UnknownProject {
+        name: String,
+    },
 }
 
-impl Reason {
-    /// Input that fails a check whose words come from the domain's validators.
-    pub fn invalid(detail: impl Into<String>) -> Reason {
-        Reason::Invalid {
-            detail: detail.into(),
+impl From<crate::domain::image::FieldError> for Reason {
+    fn from(e: crate::domain::image::FieldError) -> Self {
+        use crate::domain::image::FieldError as F;
+        match e {
+            F::ReadOnly(attribute) => Reason::ReadOnly { attribute },
+            F::Reserved(attribute) => Reason::Reserved { attribute },
+            F::Schema(problem) => Reason::Schema { problem },
         }
     }
 }
@@ -483,10 +494,10 @@ impl fmt::Display for Reason {
                 "Invalid sort key: {requested}. It must be one of the following: {}.",
                 allowed.join(", ")
             ),
-            Schema { detail } => {
-                write!(f, "Provided object does not match schema 'image': {detail}")
+            Schema { problem } => {
+                write!(f, "Provided object does not match schema 'image': {problem}")
             }
-            Invalid { detail } => f.write_str(detail),
+            Definition { problem } => write!(f, "{problem}"),
 
             TooManyProperties { max } => write!(f, "Maximum number of properties ({max}) exceeded."),
             TooManyTags { max } => write!(f, "Maximum number of tags ({max}) exceeded."),
@@ -544,6 +555,15 @@ impl fmt::Display for Reason {
             SourceFailed { why } => write!(f, "The image could not be fetched: {why}."),
             ConversionFailed { why } => write!(f, "The image could not be converted: {why}."),
             DeletedDuringImport => f.write_str("Image was deleted while it was being imported."),
+            AllStoresNeedsStores => {
+                f.write_str("all_stores_must_succeed can only be false with several stores.")
+            }
+            NothingToCopy => f.write_str(
+                "copy-image needs at least one store that does not hold the image yet.",
+            ),
+            TaskMarkerNotFound { marker } => write!(f, "Invalid marker {marker}"),
+            TaskWithoutMethod => f.write_str("The task names no import method."),
+            UnknownProject { name } => write!(f, "{name:?} is not a project name or id"),
             ImportInterrupted => {
                 f.write_str("The import was interrupted; the image went back to queued.")
             }

@@ -5,6 +5,7 @@
 //! v4 and v6, also when a v6 address carries a v4 one. Hosts are compared as the WHATWG URL
 //! parser writes them, so `2130706433`, `0x7f000001`, `0177.1` and `127.1` are all `127.0.0.1`.
 
+pub use super::uri_problem::{AddressKind, UriProblem};
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use url::{Host, Url};
@@ -54,25 +55,25 @@ fn passes<T: PartialEq>(value: &T, allowed: &[T], denied: &[T]) -> bool {
 
 impl UriFilter {
     /// Parses `uri` and checks its scheme, host and port; the error says what failed.
-    pub fn check(&self, uri: &str) -> Result<Url, String> {
-        let url = Url::parse(uri).map_err(|e| format!("the URI cannot be parsed ({e})"))?;
+    pub fn check(&self, uri: &str) -> Result<Url, UriProblem> {
+        let url = Url::parse(uri).map_err(|e| UriProblem::Unparsable(e.to_string()))?;
         self.check_url(&url)?;
         Ok(url)
     }
 
     /// Checks an already parsed URL (a redirect's target).
-    pub fn check_url(&self, url: &Url) -> Result<(), String> {
+    pub fn check_url(&self, url: &Url) -> Result<(), UriProblem> {
         let scheme = url.scheme().to_string();
         if !matches!(scheme.as_str(), "http" | "https") {
-            return Err(format!("the scheme {scheme} is not supported"));
+            return Err(UriProblem::SchemeUnsupported(scheme));
         }
         if !passes(&scheme, &self.allowed_schemes, &self.disallowed_schemes) {
-            return Err(format!("the scheme {scheme} is not allowed"));
+            return Err(UriProblem::SchemeNotAllowed(scheme));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("credentials in the URI are not allowed".into());
+            return Err(UriProblem::Credentials);
         }
-        let host = url.host_str().ok_or("the URI has no host")?.to_string();
+        let host = url.host_str().ok_or(UriProblem::NoHost)?.to_string();
         let bare = host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -83,14 +84,18 @@ impl UriFilter {
             self.allowed_hosts.contains(&host) || self.allowed_hosts.contains(&bare)
         };
         if !host_ok {
-            return Err(format!("the host {host} is not allowed"));
+            return Err(UriProblem::HostNotAllowed(host));
         }
-        let port = url.port_or_known_default().ok_or("the URI has no port")?;
+        let port = url.port_or_known_default().ok_or(UriProblem::NoPort)?;
         if !passes(&port, &self.allowed_ports, &self.disallowed_ports) {
-            return Err(format!("the port {port} is not allowed"));
+            return Err(UriProblem::PortNotAllowed(port));
         }
         if let Some(ip) = literal(url) {
-            self.check_address(url, ip)?;
+            self.check_address(url, ip)
+                .map_err(|kind| UriProblem::Address {
+                    address: ip.to_string(),
+                    kind,
+                })?;
         }
         Ok(())
     }
@@ -107,12 +112,12 @@ impl UriFilter {
     }
 
     /// Checks an address `url`'s host stands for (a literal, or one it resolved to).
-    pub fn check_address(&self, url: &Url, ip: IpAddr) -> Result<(), String> {
+    pub fn check_address(&self, url: &Url, ip: IpAddr) -> Result<(), AddressKind> {
         if self.host_allowed_by_name(url) {
             return Ok(());
         }
         match forbidden(ip) {
-            Some(kind) => Err(format!("{ip} is a {kind} address")),
+            Some(kind) => Err(kind),
             None => Ok(()),
         }
     }
@@ -128,30 +133,32 @@ pub fn literal(url: &Url) -> Option<IpAddr> {
 }
 
 /// What kind of non-public address `ip` is, if it is one.
-pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
+pub fn forbidden(ip: IpAddr) -> Option<AddressKind> {
     match ip {
         IpAddr::V4(a) => forbidden_v4(a),
         IpAddr::V6(a) => forbidden_v6(a),
     }
 }
 
-fn forbidden_v4(a: Ipv4Addr) -> Option<&'static str> {
+fn forbidden_v4(a: Ipv4Addr) -> Option<AddressKind> {
+    use AddressKind as K;
     let [o1, o2, ..] = a.octets();
     Some(match () {
-        _ if a.is_unspecified() || o1 == 0 => "unspecified",
-        _ if a.is_loopback() => "loopback",
-        _ if a.is_private() => "private",
-        _ if a.is_link_local() => "link-local",
-        _ if o1 == 100 && (64..128).contains(&o2) => "shared (carrier-grade NAT)",
-        _ if o1 == 198 && (o2 == 18 || o2 == 19) => "benchmarking",
-        _ if o1 == 192 && o2 == 0 && a.octets()[2] == 0 => "IETF protocol",
-        _ if a.is_multicast() => "multicast",
-        _ if a.is_broadcast() || o1 >= 240 => "reserved",
+        _ if a.is_unspecified() || o1 == 0 => K::Unspecified,
+        _ if a.is_loopback() => K::Loopback,
+        _ if a.is_private() => K::Private,
+        _ if a.is_link_local() => K::LinkLocal,
+        _ if o1 == 100 && (64..128).contains(&o2) => K::Shared,
+        _ if o1 == 198 && (o2 == 18 || o2 == 19) => K::Benchmarking,
+        _ if o1 == 192 && o2 == 0 && a.octets()[2] == 0 => K::IetfProtocol,
+        _ if a.is_multicast() => K::Multicast,
+        _ if a.is_broadcast() || o1 >= 240 => K::Reserved,
         _ => return None,
     })
 }
 
-fn forbidden_v6(a: Ipv6Addr) -> Option<&'static str> {
+fn forbidden_v6(a: Ipv6Addr) -> Option<AddressKind> {
+    use AddressKind as K;
     let s = a.segments();
     // A v4 address inside a v6 one: mapped, compatible, NAT64, 6to4.
     let embedded = if let Some(v4) = a.to_ipv4_mapped() {
@@ -171,13 +178,13 @@ fn forbidden_v6(a: Ipv6Addr) -> Option<&'static str> {
         return forbidden_v4(v4);
     }
     Some(match () {
-        _ if a.is_unspecified() => "unspecified",
-        _ if a.is_loopback() => "loopback",
-        _ if s[0] & 0xffc0 == 0xfe80 => "link-local",
-        _ if s[0] & 0xffc0 == 0xfec0 => "site-local",
-        _ if s[0] & 0xfe00 == 0xfc00 => "private (unique local)",
-        _ if a.is_multicast() => "multicast",
-        _ if s[0] == 0x2001 && s[1] == 0x0db8 => "documentation",
+        _ if a.is_unspecified() => K::Unspecified,
+        _ if a.is_loopback() => K::Loopback,
+        _ if s[0] & 0xffc0 == 0xfe80 => K::LinkLocal,
+        _ if s[0] & 0xffc0 == 0xfec0 => K::SiteLocal,
+        _ if s[0] & 0xfe00 == 0xfc00 => K::UniqueLocal,
+        _ if a.is_multicast() => K::Multicast,
+        _ if s[0] == 0x2001 && s[1] == 0x0db8 => K::Documentation,
         _ => return None,
     })
 }
@@ -235,7 +242,7 @@ mod tests {
             ("http://user:pw@example.org/x", "credentials"),
             ("not a uri", "parsed"),
         ] {
-            let e = f.check(uri).unwrap_err();
+            let e = f.check(uri).unwrap_err().to_string();
             assert!(e.contains(why), "{uri}: {e}");
         }
         let deny = UriFilter {
@@ -245,6 +252,7 @@ mod tests {
         assert!(deny
             .check("http://bad.example/x")
             .unwrap_err()
+            .to_string()
             .contains("host"));
         assert!(deny.check("http://good.example/x").is_ok());
         // Allowing a host by name opens its address too, deliberately; other hosts stay shut.

@@ -4,7 +4,7 @@
 //! environment are not used. Redirects are followed here, each target checked the same way, up
 //! to the filter's cap. Connecting and every wait for more data are bounded.
 
-use crate::domain::uri_filter::{literal, UriFilter};
+use crate::domain::uri_filter::{literal, UriFilter, UriProblem};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::StreamExt;
@@ -32,7 +32,7 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchError {
     /// The URI, or where it leads, is not allowed.
-    Refused(String),
+    Refused(UriProblem),
     /// The source failed.
     Failed(String),
 }
@@ -59,13 +59,13 @@ impl Fetcher {
         self.filter.check_url(uri).map_err(FetchError::Refused)?;
         let port = uri
             .port_or_known_default()
-            .ok_or_else(|| FetchError::Refused("the URI has no port".into()))?;
+            .ok_or(FetchError::Refused(UriProblem::NoPort))?;
         if let Some(ip) = literal(uri) {
             return Ok(SocketAddr::new(ip, port));
         }
         let host = uri
             .host_str()
-            .ok_or_else(|| FetchError::Refused("the URI has no host".into()))?;
+            .ok_or(FetchError::Refused(UriProblem::NoHost))?;
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| FetchError::Failed(format!("the host {host} cannot be resolved ({e})")))?
@@ -77,9 +77,13 @@ impl Fetcher {
         }
         // Every address must pass: a name that also resolves inside is refused outright.
         for a in &addrs {
-            self.filter
-                .check_address(uri, a.ip())
-                .map_err(|why| FetchError::Refused(format!("{host} resolves to {why}")))?;
+            self.filter.check_address(uri, a.ip()).map_err(|kind| {
+                FetchError::Refused(UriProblem::ResolvesTo {
+                    host: host.to_string(),
+                    address: a.ip().to_string(),
+                    kind,
+                })
+            })?;
         }
         Ok(addrs[0])
     }
@@ -123,9 +127,9 @@ impl Fetcher {
                         self.filter.max_redirects
                     )));
                 }
-                url = url.join(to).map_err(|e| {
-                    FetchError::Refused(format!("a redirect cannot be parsed ({e})"))
-                })?;
+                url = url
+                    .join(to)
+                    .map_err(|e| FetchError::Refused(UriProblem::BadRedirect(e.to_string())))?;
                 continue;
             }
             if !status.is_success() {

@@ -25,6 +25,9 @@ pub enum AppError {
     /// A conflict (name taken, wrong state).
     #[error("{0}")]
     Conflict(Reason),
+    /// Bad input a service refused, with the reason (typed, so the dashboard words it).
+    #[error("{0}")]
+    Refused(Reason),
     /// A field failed validation.
     #[error("{field} {message}")]
     Invalid {
@@ -66,7 +69,7 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
-            AppError::Invalid { .. } => 400,
+            AppError::Invalid { .. } | AppError::Refused(_) => 400,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -59,10 +59,7 @@ pub(crate) fn service_error(e: crate::server::images::ImageError, field: &str) -
         E::NotFound(r) => AppError::NotFound(r),
         E::Forbidden(r) => AppError::Forbidden(r),
         E::Conflict(r) | E::Gone(r) => AppError::Conflict(r),
-        E::Invalid(r) | E::TooLarge(r) | E::UnsupportedMedia(r) => AppError::Invalid {
-            field: field.into(),
-            message: r.to_string(),
-        },
+        E::Invalid(r) | E::TooLarge(r) | E::UnsupportedMedia(r) => AppError::Refused(r),
         E::Interrupted(m) => AppError::Invalid {
             field: field.into(),
             message: m,
@@ -396,12 +393,10 @@ pub async fn add_member(image_id: ImageId, project: String) -> Result<(), AppErr
         .identity
         .resolve_project(project.trim())
         .await?
-        .ok_or_else(|| AppError::Invalid {
-            field: "project".into(),
-            message: format!(
-                "{:?} is not a project name or id",
-                crate::domain::image::excerpt(project.trim())
-            ),
+        .ok_or_else(|| {
+            AppError::Refused(crate::domain::reason::Reason::UnknownProject {
+                name: crate::domain::image::excerpt(project.trim()),
+            })
         })?;
     s.images
         .add_member(&actor, &id, p.id.as_str())

@@ -32,10 +32,7 @@ fn error(e: crate::server::metadefs::MetadefError) -> AppError {
         E::NotFound(r) => AppError::NotFound(r),
         E::Forbidden(r) => AppError::Forbidden(r),
         E::Conflict(r) => AppError::Conflict(r),
-        E::Invalid(r) => AppError::Invalid {
-            field: "namespace".into(),
-            message: r.to_string(),
-        },
+        E::Invalid(r) => AppError::Refused(r),
         E::Db(_) => AppError::Internal,
     }
 }

@@ -90,6 +90,17 @@ async fn refused(app: &TestApp, api: &Api<'_>, disk: &str, data: &[u8], why: &st
     let message = body["message"].as_str().unwrap();
     assert!(message.contains(why), "{message:?} lacks {why:?}");
     assert_eq!(body["code"], "415 Unsupported Media Type");
+    // Beside Glance's keys, the typed reason the dashboard words in the user's language.
+    let reason: glimpse::domain::reason::Reason =
+        serde_json::from_value(body["reason"].clone()).expect("a typed reason");
+    assert!(
+        matches!(reason, glimpse::domain::reason::Reason::DataRefused { .. }),
+        "{reason:?}"
+    );
+    assert_eq!(
+        reason.to_string(),
+        message.split("<br").next().unwrap().trim()
+    );
     let img = &body["image"];
     assert_eq!(img["status"], "queued");
     assert_eq!(img["size"], Value::Null);

@@ -109,3 +109,88 @@ async fn a_language_the_dashboard_lacks_is_refused() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
     assert!(a.session_cookie().is_none(), "nothing kept");
 }
+
+/// The services' refusals reach the dashboard typed, and the page words them: an image name
+/// over the schema's limit and a project that does not exist, in German.
+#[tokio::test]
+async fn refusals_from_the_image_rules_arrive_typed_and_are_worded_in_the_language() {
+    use glimpse::app::i18n::Locale;
+    use glimpse::app::lang;
+    use glimpse::domain::image::SchemaProblem;
+    use glimpse::domain::reason::Reason;
+    use glimpse::server_fns::images::{AddMember, CreateImage, NewImageForm};
+    use glimpse::server_fns::AppError;
+
+    let app = TestApp::new().await;
+    let a = app
+        .server_fn(
+            Login::PATH,
+            None,
+            &[
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    let cookie = a.session_cookie().expect("logged in");
+    let form = |name: String| NewImageForm {
+        name,
+        disk_format: "raw".into(),
+        container_format: "bare".into(),
+        visibility: "private".into(),
+        ..NewImageForm::default()
+    };
+
+    let a = app
+        .json_server_fn(
+            CreateImage::PATH,
+            &cookie,
+            serde_json::json!({ "form": form("n".repeat(300)) }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
+    let e: AppError = serde_json::from_slice(&a.body).expect("an AppError");
+    let AppError::Refused(Reason::Schema {
+        problem: SchemaProblem::TooLong { value },
+    }) = &e
+    else {
+        panic!("not a typed schema refusal: {e:?}");
+    };
+    assert_eq!(value, &format!("{}…", "n".repeat(32)));
+    assert_eq!(lang::error(Locale::en, &e), e.to_string());
+    let de = lang::error(Locale::de, &e);
+    assert!(de.contains("ist zu lang (höchstens 255 Zeichen)"), "{de}");
+
+    let a = app
+        .json_server_fn(
+            CreateImage::PATH,
+            &cookie,
+            serde_json::json!({ "form": form("fine".into()) }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let id = serde_json::from_slice::<serde_json::Value>(&a.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = app
+        .server_fn(
+            AddMember::PATH,
+            Some(&cookie),
+            &[("image_id", &id), ("project", "nowhere")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
+    let e: AppError = serde_json::from_slice(&a.body).expect("an AppError");
+    assert_eq!(
+        e,
+        AppError::Refused(Reason::UnknownProject {
+            name: "nowhere".into()
+        })
+    );
+    assert_eq!(
+        lang::error(Locale::de, &e),
+        "\"nowhere\" ist weder Name noch ID eines Projekts"
+    );
+}

@@ -130,7 +130,7 @@ pub fn CreateImagePage() -> impl IntoView {
             return (name_touched.get() || file_name.get().is_some())
                 .then(|| td_string!(l, create.enter_name).to_string());
         }
-        check_name(&n).err().map(|e| e.to_string())
+        check_name(&n).err().map(|e| lang::field_error(l, &e))
     };
     let uri_error = move || {
         let u = uri.get();
@@ -172,7 +172,11 @@ pub fn CreateImagePage() -> impl IntoView {
     };
     let disk_error = move || number_error(td_string!(l, create.min_disk_field), min_disk.get());
     let ram_error = move || number_error(td_string!(l, create.min_ram_field), min_ram.get());
-    let props_error = move || parse_property_lines(&custom.get(), &OWN_FIELDS).err();
+    let props_error = move || {
+        parse_property_lines(&custom.get(), &OWN_FIELDS)
+            .err()
+            .map(|p| lang::line_problem(l, &p))
+    };
     // Only bare images are inspected by the server, so only they are checked here.
     let inspected = move || match file_check.get() {
         Some(FileCheck::Done(found, size))
@@ -189,9 +193,9 @@ pub fn CreateImagePage() -> impl IntoView {
             |(found, size)| match judge(&disk_format.get(), &found, size, true) {
                 Verdict::Refuse(why) if found.problem.is_none() => Some(fill(
                     td_string!(l, create.refuse_choose),
-                    &[("why", &why), ("format", &found.format)],
+                    &[("why", &lang::refusal(l, &why)), ("format", &found.format)],
                 )),
-                Verdict::Accept { warning, .. } => warning,
+                Verdict::Accept { warning, .. } => warning.map(|w| lang::refusal(l, &w)),
                 Verdict::Refuse(_) => None,
             },
         )
@@ -441,7 +445,7 @@ pub fn CreateImagePage() -> impl IntoView {
                                 None => String::new(),
                             }}
                         </p>
-                        {move || unsafe_file().map(|p| view! { <p class="field-error" role="alert">{p.to_string()}{td_string!(l, create.refuses_such)}</p> })}
+                        {move || unsafe_file().map(|p| view! { <p class="field-error" role="alert">{lang::inspection_problem(l, &p)}{td_string!(l, create.refuses_such)}</p> })}
                     </div>
                     <div class="field">
                         <label for="ci-disk">{td_string!(l, create.disk_format)}</label>

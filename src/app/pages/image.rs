@@ -491,14 +491,13 @@ fn EditForm(
     // What the textarea may hold: every key but description and the locked ones.
     let locked_check = StoredValue::new(locked.clone());
     let lines = move |text: &str| -> Result<Vec<(String, String)>, String> {
-        let props = parse_property_lines(text, &["description"])?;
+        let props =
+            parse_property_lines(text, &["description"]).map_err(|p| lang::line_problem(l, &p))?;
         match props
             .iter()
             .find(|(k, _)| locked_check.with_value(|l| l.contains(k)))
         {
-            Some((k, _)) => Err(format!(
-                "\"{k}\" is read-only for your roles (the operator's property protections)"
-            )),
+            Some((k, _)) => Err(fill(td_string!(l, lines.locked), &[("key", &excerpt(k))])),
             None => Ok(props),
         }
     };
@@ -543,7 +542,7 @@ fn EditForm(
     let error = move || {
         check_name(&name.get())
             .err()
-            .map(|e| e.to_string())
+            .map(|e| lang::field_error(l, &e))
             .or_else(|| lines(&custom.get()).err())
             .or_else(|| {
                 [
@@ -554,8 +553,8 @@ fn EditForm(
                 .find_map(|(f, v)| match v.trim().parse::<i64>() {
                     Ok(n) => check_minimum(f, n)
                         .err()
-                        .map(|_| format!("{f} cannot be negative")),
-                    Err(_) => Some(format!("{f} must be a whole number")),
+                        .map(|_| fill(td_string!(l, create.negative), &[("field", &f)])),
+                    Err(_) => Some(fill(td_string!(l, create.whole), &[("field", &f)])),
                 })
             })
     };
@@ -642,7 +641,7 @@ fn EditForm(
                     <input id="ed-description" disabled=description_locked
                         aria-describedby=description_locked.then_some("ed-description-locked")
                         prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e))/>
-                    {description_locked.then(|| view! { <p class="hint" id="ed-description-locked">{PropertyAccess::READ_ONLY}</p> })}
+                    {description_locked.then(|| view! { <p class="hint" id="ed-description-locked">{td_string!(l, editor.read_only_hint)}</p> })}
                 </div>
                 <div class="field">
                     <label for="ed-min-disk">{td_string!(l, image.min_disk_gb)}</label>
@@ -669,7 +668,7 @@ fn EditForm(
                 {(!locked_rows.is_empty()).then(|| view! {
                     <div class="field wide">
                         <p class="label" id="ed-locked-h">{td_string!(l, image.protected_properties)}</p>
-                        <p class="hint">{PropertyAccess::READ_ONLY}</p>
+                        <p class="hint">{td_string!(l, editor.read_only_hint)}</p>
                         <dl class="facts" aria-labelledby="ed-locked-h">
                             {locked_rows.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
                         </dl>

@@ -9,6 +9,7 @@ use crate::app::lang::{self, fill};
 use crate::domain::image::{check_extra_value, check_key, Image};
 use crate::domain::metadefs::{
     check_array_text, check_value, format_array_value, parse_array_value, NamespaceFile,
+    ValueProblem,
 };
 use crate::domain::policy::PropertyAccess;
 use crate::server_fns::images::{property_access, ImageChange, UpdateImage};
@@ -46,22 +47,22 @@ fn groups(ns: &NamespaceFile) -> Vec<Group> {
 }
 
 /// A form value as the JSON value its definition expects.
-fn typed(def: &Value, raw: &str) -> Result<Value, String> {
+fn typed(def: &Value, raw: &str) -> Result<Value, ValueProblem> {
     match def.get("type").and_then(Value::as_str).unwrap_or("string") {
         "integer" => raw
             .trim()
             .parse::<i64>()
             .map(Value::from)
-            .map_err(|_| "must be a whole number".to_string()),
+            .map_err(|_| ValueProblem::NotWhole),
         "number" => raw
             .trim()
             .parse::<f64>()
             .map(Value::from)
-            .map_err(|_| "must be a number".to_string()),
+            .map_err(|_| ValueProblem::NotNumeric),
         "boolean" => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
-            _ => Err("must be true or false".into()),
+            _ => Err(ValueProblem::NotTrueOrFalse),
         },
         _ => Ok(Value::String(raw.to_string())),
     }
@@ -105,29 +106,30 @@ fn starting_value(def: &Value) -> String {
 
 /// Why a value cannot be saved, if it cannot: the image property rules, then the definition.
 fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
+    // The language is read only to word a problem (the checks also run where no page is).
+    let l = lang::locale;
     if let Err(e) = check_extra_value(key, raw) {
-        return Some(e.to_string());
+        return Some(lang::field_error(l(), &e));
     }
     let def = def?;
     if def.get("type").and_then(Value::as_str) == Some("array") {
-        return check_array_text(def, raw).err();
+        return check_array_text(def, raw)
+            .err()
+            .map(|e| lang::value_problem(l(), &e));
     }
     let v = match typed(def, raw) {
         Ok(v) => v,
-        Err(e) => return Some(e),
+        Err(e) => return Some(lang::value_problem(l(), &e)),
     };
     if let Err(e) = check_value(def, &v) {
-        return Some(e);
+        return Some(lang::value_problem(l(), &e));
     }
     if !matches_pattern(def, raw) {
         let p = def
             .get("pattern")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        return Some(fill(
-            td_string!(lang::locale(), editor.must_match),
-            &[("pattern", &p)],
-        ));
+        return Some(fill(td_string!(l(), editor.must_match), &[("pattern", &p)]));
     }
     None
 }
@@ -158,7 +160,7 @@ pub fn UpdateMetadata(
     // directly at `?metadata=1` renders this too).
     Effect::new(move |_| {
         crate::app::browser_task(async move {
-            let loaded = image_metadata().await.map_err(|e| e.to_string());
+            let loaded = image_metadata().await.map_err(|e| lang::error(l, &e));
             if let Ok(list) = &loaded {
                 let keys = list
                     .iter()
@@ -212,7 +214,7 @@ pub fn UpdateMetadata(
             Ok(false) if k == "description" => Some(td_string!(l, editor.own_field).into()),
             Ok(false) => None,
             Ok(true) => Some(fill(td_string!(l, editor.base_field), &[("key", &k)])),
-            Err(e) => Some(e.to_string()),
+            Err(e) => Some(lang::field_error(l, &e)),
         }
     };
     let errors = move || {
@@ -291,7 +293,7 @@ pub fn UpdateMetadata(
                                                                 let label = p.get("title").and_then(Value::as_str).unwrap_or(&k).to_string();
                                                                 let key = k.clone();
                                                                 let taken = move || chosen.with(|c| c.iter().any(|(n, _)| *n == key));
-                                                                let refused = (!addable(&k)).then_some(PropertyAccess::NOT_ADDABLE);
+                                                                let refused = (!addable(&k)).then_some(td_string!(l, editor.not_addable));
                                                                 let (k2, p2) = (k.clone(), p.clone());
                                                                 view! {
                                                                     <li>
@@ -323,9 +325,9 @@ pub fn UpdateMetadata(
                                 // The server says whether the caller may add it.
                                 crate::app::browser_task(async move {
                                     match property_access(vec![key.clone()]).await {
-                                        Ok(a) if a.iter().any(|x| !x.create) => custom_refused.set(Some(PropertyAccess::NOT_ADDABLE.into())),
+                                        Ok(a) if a.iter().any(|x| !x.create) => custom_refused.set(Some(td_string!(l, editor.not_addable).into())),
                                         Ok(_) => { add(key, None); custom.set(String::new()); }
-                                        Err(e) => custom_refused.set(Some(e.to_string())),
+                                        Err(e) => custom_refused.set(Some(lang::error(l, &e))),
                                     }
                                 });
                             }>{td_string!(l, editor.add_custom)}</button>
@@ -475,9 +477,9 @@ fn MetadataRow(
             <label for=input_id>{label}" "<code class="muted">{key.clone()}</code></label>
             {input}
             <button type="button" class="btn small" aria-label=fill(td_string!(l, editor.remove_key), &[("key", &key)]) disabled=!can_remove
-                title=(!can_remove).then_some(PropertyAccess::READ_ONLY)
+                title=(!can_remove).then_some(td_string!(l, editor.read_only_hint))
                 on:click=move |_| chosen.update(|c| c.retain(|(n, _)| *n != k_rm))>{td_string!(l, editor.remove)}</button>
-            {(!can_change).then(|| view! { <p class="hint">{PropertyAccess::READ_ONLY}</p> })}
+            {(!can_change).then(|| view! { <p class="hint">{td_string!(l, editor.read_only_hint)}</p> })}
             {move || error().map(|e| view! { <p class="field-error" role="alert">{format!("{key} {e}")}</p> })}
         </div>
     }

@@ -42,7 +42,8 @@ fn preview(text: &str) -> Result<NamespaceFile, String> {
             &[("why", &e)],
         )
     })?;
-    doc.check().map_err(|e| e.0)?;
+    doc.check()
+        .map_err(|e| lang::metadef_invalid(lang::locale(), &e))?;
     Ok(doc)
 }
 
@@ -322,7 +323,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
             properties_target: opt(target),
         };
         if let Err(e) = a.check() {
-            toasts.push(ToastKind::Error, e.0);
+            toasts.push(ToastKind::Error, lang::metadef_invalid(l, &e));
             return;
         }
         associating.dispatch(AssociateNamespace {
@@ -402,7 +403,7 @@ fn NamespaceView(doc: NamespaceFile, version: RwSignal<u32>) -> impl IntoView {
 /// Why a named definition cannot be saved, with the rules the API applies.
 fn item_problem(kind: &str, name: &str, body: &str) -> Option<String> {
     if let Err(e) = check_name("name", name, MAX_NAME) {
-        return Some(e.0);
+        return Some(lang::metadef_invalid(lang::locale(), &e));
     }
     if kind == "tag" {
         return None;
@@ -417,13 +418,18 @@ fn item_problem(kind: &str, name: &str, body: &str) -> Option<String> {
         }
     };
     if kind == "property" {
-        return check_property(name, &v).err().map(|e| e.0);
+        return check_property(name, &v)
+            .err()
+            .map(|e| lang::metadef_invalid(lang::locale(), &e));
     }
     if let Some(m) = v.as_object_mut() {
         m.insert("name".into(), Value::String(name.to_string()));
     }
     match serde_json::from_value::<Object>(v) {
-        Ok(o) => o.check().err().map(|e| e.0),
+        Ok(o) => o
+            .check()
+            .err()
+            .map(|e| lang::metadef_invalid(lang::locale(), &e)),
         Err(e) => Some(fill(
             td_string!(lang::locale(), metadefs.bad_object),
             &[("why", &e)],

@@ -3,11 +3,11 @@
 
 use super::*;
 
-pub(super) fn unsafe_vmdk(check: &'static str, reason: String) -> Problem {
+pub(super) fn unsafe_vmdk(check: Check, finding: Finding) -> Problem {
     Problem::Unsafe {
         format: Format::Vmdk,
         check,
-        reason,
+        finding,
     }
 }
 
@@ -39,39 +39,33 @@ pub(super) fn be64(b: &[u8], at: usize) -> Option<u64> {
 /// unknown incompatible features.
 pub(super) fn qcow2(head: &[u8]) -> Result<Option<u64>, Problem> {
     let f = Format::Qcow2;
-    let version = be32(head, 4).ok_or(Problem::Truncated(f, "header"))?;
-    let bad = |check, reason: String| Problem::Unsafe {
+    let version = be32(head, 4).ok_or(Problem::Truncated(f, Section::Header))?;
+    let bad = |check, finding| Problem::Unsafe {
         format: f,
         check,
-        reason,
+        finding,
     };
     if !(2..=3).contains(&version) {
-        return Err(bad(
-            "unknown_features",
-            format!("version {version} is not 2 or 3"),
-        ));
+        return Err(bad(Check::UnknownFeatures, Finding::Qcow2Version(version)));
     }
     let needed = if version == 2 { 72 } else { 104 };
     if head.len() < needed {
-        return Err(Problem::Truncated(f, "header"));
+        return Err(Problem::Truncated(f, Section::Header));
     }
     if be64(head, 8) != Some(0) {
-        return Err(bad("backing_file", "it names a backing file".into()));
+        return Err(bad(Check::BackingFile, Finding::BackingFile));
     }
     if version == 3 {
         let incompatible = be64(head, 72).unwrap_or(0);
         if incompatible & (1 << 2) != 0 {
-            return Err(bad(
-                "data_file",
-                "it keeps its data in an external file".into(),
-            ));
+            return Err(bad(Check::DataFile, Finding::ExternalData));
         }
         // dirty, corrupt, data file, compression type, extended L2: anything else is unknown.
         let unknown = incompatible & !0b1_1111;
         if unknown != 0 {
             return Err(bad(
-                "unknown_features",
-                format!("unknown incompatible features {unknown:#x}"),
+                Check::UnknownFeatures,
+                Finding::UnknownFeatures(unknown),
             ));
         }
     }
@@ -80,12 +74,12 @@ pub(super) fn qcow2(head: &[u8]) -> Result<Option<u64>, Problem> {
 
 /// LUKS: only version 1.
 pub(super) fn luks(head: &[u8]) -> Result<Option<u64>, Problem> {
-    let version = be16(head, 6).ok_or(Problem::Truncated(Format::Luks, "header"))?;
+    let version = be16(head, 6).ok_or(Problem::Truncated(Format::Luks, Section::Header))?;
     if version != 1 {
         return Err(Problem::Unsafe {
             format: Format::Luks,
-            check: "version",
-            reason: format!("LUKS version {version} is not accepted, only version 1"),
+            check: Check::Version,
+            finding: Finding::LuksVersion(version),
         });
     }
     Ok(None)
@@ -116,19 +110,19 @@ pub(super) fn has_mbr(head: &[u8]) -> bool {
 /// The MBR's partition entries are sound: boot flags 0 or 0x80, and a protective (0xEE)
 /// partition, if any, is alone and starts at sector 1.
 pub(super) fn mbr(head: &[u8]) -> Result<(), Problem> {
-    let bad = |reason: &str| Problem::Unsafe {
+    let bad = |finding| Problem::Unsafe {
         format: Format::Gpt,
-        check: "mbr",
-        reason: reason.into(),
+        check: Check::Mbr,
+        finding,
     };
     let mut used = 0;
     let mut protective = None;
     for i in 0..4 {
         let e = head
             .get(446 + 16 * i..462 + 16 * i)
-            .ok_or(Problem::Truncated(Format::Gpt, "MBR"))?;
+            .ok_or(Problem::Truncated(Format::Gpt, Section::Mbr))?;
         if e[0] != 0 && e[0] != 0x80 {
-            return Err(bad("a partition has an invalid boot flag"));
+            return Err(bad(Finding::BadBootFlag));
         }
         match e[4] {
             0 => {}
@@ -140,8 +134,8 @@ pub(super) fn mbr(head: &[u8]) -> Result<(), Problem> {
         }
     }
     match protective {
-        Some(_) if used > 1 => Err(bad("the protective MBR has other partitions")),
-        Some(start) if start != 1 => Err(bad("the protective partition does not start at 1")),
+        Some(_) if used > 1 => Err(bad(Finding::OtherPartitions)),
+        Some(start) if start != 1 => Err(bad(Finding::ProtectiveNotAtOne)),
         _ => Ok(()),
     }
 }
@@ -159,27 +153,21 @@ pub(super) const VHDX_SIZE_GUID: [u8; 16] = [
 pub(super) fn vhdx_metadata_region(table: &[u8]) -> Result<(u64, u64), Problem> {
     let f = Format::Vhdx;
     if !table.starts_with(b"regi") {
-        return Err(Problem::Damaged(
-            f,
-            "its region table has no signature".into(),
-        ));
+        return Err(Problem::Damaged(f, Finding::NoRegionTableSignature));
     }
     let count = le32(table, 8).unwrap_or(0).min(2047) as usize;
     (0..count)
         .filter_map(|i| table.get(16 + 32 * i..48 + 32 * i))
         .find(|e| e[..16] == VHDX_METADATA_GUID)
         .and_then(|e| Some((le64(e, 16)?, le32(e, 24)? as u64)))
-        .ok_or_else(|| Problem::Damaged(f, "it has no metadata region".into()))
+        .ok_or(Problem::Damaged(f, Finding::NoMetadataRegion))
 }
 
 /// The virtual disk size item's offset within the metadata region.
 pub(super) fn vhdx_size_item(meta: &[u8]) -> Result<u64, Problem> {
     let f = Format::Vhdx;
     if !meta.starts_with(b"metadata") {
-        return Err(Problem::Damaged(
-            f,
-            "its metadata table has no signature".into(),
-        ));
+        return Err(Problem::Damaged(f, Finding::NoMetadataSignature));
     }
     let count = le16(meta, 10).unwrap_or(0).min(2047) as usize;
     (0..count)
@@ -187,7 +175,7 @@ pub(super) fn vhdx_size_item(meta: &[u8]) -> Result<u64, Problem> {
         .find(|e| e[..16] == VHDX_SIZE_GUID)
         .and_then(|e| le32(e, 16))
         .map(u64::from)
-        .ok_or_else(|| Problem::Damaged(f, "it has no virtual disk size".into()))
+        .ok_or(Problem::Damaged(f, Finding::NoVirtualSize))
 }
 
 /// The fields of a VMDK sparse extent header (also its footer).
@@ -254,15 +242,15 @@ pub(super) fn check_descriptor(bytes: &[u8]) -> Result<(), Problem> {
                 (Some(a), Some(b)) if b > a => &line[a + 1..b],
                 _ => {
                     return Err(unsafe_vmdk(
-                        "descriptor",
-                        format!("the extent line {line:?} has no file name"),
+                        Check::Descriptor,
+                        Finding::ExtentWithoutName(line.to_string()),
                     ))
                 }
             };
             if name.contains('/') {
                 return Err(unsafe_vmdk(
-                    "descriptor",
-                    format!("the extent file name {name:?} contains '/'"),
+                    Check::Descriptor,
+                    Finding::ExtentPath(name.to_string()),
                 ));
             }
             extents += 1;
@@ -272,8 +260,8 @@ pub(super) fn check_descriptor(bytes: &[u8]) -> Result<(), Problem> {
             }
         } else {
             return Err(unsafe_vmdk(
-                "descriptor",
-                format!("unexpected descriptor line {line:?}"),
+                Check::Descriptor,
+                Finding::UnexpectedLine(line.to_string()),
             ));
         }
     }
@@ -281,16 +269,14 @@ pub(super) fn check_descriptor(bytes: &[u8]) -> Result<(), Problem> {
         Some("monolithicSparse" | "streamOptimized") => {}
         Some(other) => {
             return Err(unsafe_vmdk(
-                "descriptor",
-                format!(
-                    "createType {other} is not allowed (only monolithicSparse and streamOptimized)"
-                ),
+                Check::Descriptor,
+                Finding::CreateType(other.to_string()),
             ))
         }
-        None => return Err(unsafe_vmdk("descriptor", "it has no createType".into())),
+        None => return Err(unsafe_vmdk(Check::Descriptor, Finding::NoCreateType)),
     }
     if extents == 0 {
-        return Err(unsafe_vmdk("descriptor", "it names no extent".into()));
+        return Err(unsafe_vmdk(Check::Descriptor, Finding::NoExtent));
     }
     Ok(())
 }

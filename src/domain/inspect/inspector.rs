@@ -269,18 +269,18 @@ impl Inspector {
             Format::Qcow2 => qcow2(head),
             Format::Qed => Err(Problem::Unsafe {
                 format,
-                check: "qed",
-                reason: "QED images are not accepted".into(),
+                check: Check::Qed,
+                finding: Finding::QedRefused,
             }),
             Format::Luks => luks(head),
             Format::Vhd => be64(head, 40)
                 .map(Some)
-                .ok_or(Problem::Truncated(format, "footer copy")),
+                .ok_or(Problem::Truncated(format, Section::FooterCopy)),
             Format::Vhdx => self.vhdx(),
             Format::Vmdk => self.vmdk(len),
             Format::Vdi => le64(head, 0x170)
                 .map(Some)
-                .ok_or(Problem::Truncated(format, "header")),
+                .ok_or(Problem::Truncated(format, Section::Header)),
             Format::Iso => Ok(iso_size(head)),
             Format::Gpt => mbr(head).map(|()| None),
         }
@@ -290,17 +290,17 @@ impl Inspector {
         let f = Format::Vhdx;
         let table = self.bytes(Part::VhdxRegionTable);
         if (table.len() as u64) < VHDX_TABLE_LEN {
-            return Err(Problem::Truncated(f, "region table"));
+            return Err(Problem::Truncated(f, Section::RegionTable));
         }
         vhdx_metadata_region(table)?;
         let meta = self.region(Part::VhdxMetadata);
         if !meta.is_some_and(|m| m.complete()) {
-            return Err(Problem::Truncated(f, "metadata region"));
+            return Err(Problem::Truncated(f, Section::MetadataRegion));
         }
         vhdx_size_item(self.bytes(Part::VhdxMetadata))?;
         le64(self.bytes(Part::VhdxVirtualSize), 0)
             .map(Some)
-            .ok_or(Problem::Truncated(f, "virtual disk size item"))
+            .ok_or(Problem::Truncated(f, Section::SizeItem))
     }
 
     fn vmdk(&self, len: u64) -> Result<Option<u64>, Problem> {
@@ -309,24 +309,18 @@ impl Inspector {
         if !head.starts_with(b"KDMV") {
             // A descriptor file on its own: its data lives in other files.
             check_descriptor(head)?;
-            return Err(unsafe_vmdk(
-                "descriptor",
-                "a descriptor file without its data refers to other files".into(),
-            ));
+            return Err(unsafe_vmdk(Check::Descriptor, Finding::DescriptorOnly));
         }
-        let header = SparseHeader::parse(head).ok_or(Problem::Truncated(f, "header"))?;
+        let header = SparseHeader::parse(head).ok_or(Problem::Truncated(f, Section::Header))?;
         if header.descriptor_offset == 0 || header.descriptor_size == 0 {
-            return Err(unsafe_vmdk("descriptor", "it has no descriptor".into()));
+            return Err(unsafe_vmdk(Check::Descriptor, Finding::NoDescriptor));
         }
         if header.descriptor_size.saturating_mul(512) > MAX_DESCRIPTOR {
-            return Err(Problem::Damaged(
-                f,
-                "its descriptor is larger than 1 MiB".into(),
-            ));
+            return Err(Problem::Damaged(f, Finding::DescriptorTooLarge));
         }
         let desc = self.region(Part::VmdkDescriptor);
         if !desc.is_some_and(|d| d.complete()) {
-            return Err(Problem::Truncated(f, "descriptor"));
+            return Err(Problem::Truncated(f, Section::Descriptor));
         }
         check_descriptor(self.bytes(Part::VmdkDescriptor))?;
         if header.gd_offset == GD_AT_END {
@@ -336,34 +330,28 @@ impl Inspector {
             .capacity
             .checked_mul(512)
             .map(Some)
-            .ok_or_else(|| Problem::Damaged(f, "its capacity overflows".into()))
+            .ok_or(Problem::Damaged(f, Finding::CapacityOverflows))
     }
 
     /// A stream-optimized VMDK whose grain directory is "at the end" must end with a footer
     /// marker, a footer that repeats the header, and an end-of-stream marker.
     fn vmdk_footer(&self, header: &SparseHeader, len: u64) -> Result<(), Problem> {
         if self.tail_end != len || self.tail.len() < TAIL_LEN {
-            return Err(Problem::Truncated(Format::Vmdk, "footer"));
+            return Err(Problem::Truncated(Format::Vmdk, Section::Footer));
         }
         let (marker, rest) = self.tail.split_at(512);
         let (footer, eos) = rest.split_at(512);
         if le32(marker, 12) != Some(3) {
-            return Err(unsafe_vmdk("footer", "the footer marker is missing".into()));
+            return Err(unsafe_vmdk(Check::Footer, Finding::NoFooterMarker));
         }
         if eos.iter().any(|&b| b != 0) {
-            return Err(unsafe_vmdk(
-                "footer",
-                "the end-of-stream marker is missing".into(),
-            ));
+            return Err(unsafe_vmdk(Check::Footer, Finding::NoEndMarker));
         }
         let foot = SparseHeader::parse(footer)
             .filter(|_| footer.starts_with(b"KDMV"))
-            .ok_or_else(|| unsafe_vmdk("footer", "the footer is not a VMDK header".into()))?;
+            .ok_or_else(|| unsafe_vmdk(Check::Footer, Finding::FooterNotHeader))?;
         if foot.gd_offset == GD_AT_END || !foot.same_layout(header) {
-            return Err(unsafe_vmdk(
-                "footer",
-                "the footer disagrees with the header".into(),
-            ));
+            return Err(unsafe_vmdk(Check::Footer, Finding::FooterDisagrees));
         }
         Ok(())
     }

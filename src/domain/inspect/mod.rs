@@ -8,11 +8,12 @@
 //! (at most about 1.2 MiB, usually 64 KiB), never the whole image; every read of captured bytes is
 //! bounds-checked, so no input can make the inspector panic or look past what it was given.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A format the inspector can recognise. `Gpt`, `Luks` and `Qed` are not Glance disk formats;
 /// they are found inside uploads declared `raw` (and `Qed` is always refused).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Format {
     /// No other format matched: a plain disk.
     Raw,
@@ -60,54 +61,195 @@ impl fmt::Display for Format {
     }
 }
 
-/// Why the data cannot be trusted or understood.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why the data cannot be trusted or understood (typed, so the dashboard words it in the user's
+/// language; `Display` gives the API's words).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Problem {
     /// The format's header or a region it points at ends before the data does.
-    Truncated(Format, &'static str),
+    #[error("The {0} image is cut short: its {1} is incomplete.")]
+    Truncated(Format, Section),
     /// The header is there but does not make sense.
-    Damaged(Format, String),
+    #[error("The {0} image is damaged: {1}.")]
+    Damaged(Format, Finding),
     /// The data matches more than one format.
+    #[error("The data matches several formats ({}).", names(.0))]
     Ambiguous(Vec<Format>),
     /// A safety check failed: `check` is Glance's name for it.
+    #[error("The {format} image failed the {check} safety check: {finding}.")]
     Unsafe {
         /// The detected format.
         format: Format,
         /// The check: backing_file, data_file, unknown_features, descriptor, footer, mbr, ...
-        check: &'static str,
-        /// What was found, in words.
-        reason: String,
+        check: Check,
+        /// What was found.
+        finding: Finding,
     },
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn names(formats: &[Format]) -> String {
+    formats
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A part of an image's layout that the inspector reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Section {
+    /// The format's header.
+    #[error("header")]
+    Header,
+    /// A disk's master boot record.
+    #[error("MBR")]
+    Mbr,
+    /// VHD's copy of its footer at the start.
+    #[error("footer copy")]
+    FooterCopy,
+    /// VHDX's region table.
+    #[error("region table")]
+    RegionTable,
+    /// VHDX's metadata region.
+    #[error("metadata region")]
+    MetadataRegion,
+    /// VHDX's virtual disk size item.
+    #[error("virtual disk size item")]
+    SizeItem,
+    /// VMDK's embedded descriptor.
+    #[error("descriptor")]
+    Descriptor,
+    /// A stream-optimized VMDK's footer.
+    #[error("footer")]
+    Footer,
+}
+
+/// A safety check, by Glance's name for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Check {
+    /// qcow2: a backing file.
+    BackingFile,
+    /// qcow2: an external data file.
+    DataFile,
+    /// qcow2: a version or incompatible feature it does not know.
+    UnknownFeatures,
+    /// LUKS: only version 1.
+    Version,
+    /// QED is never accepted.
+    Qed,
+    /// The MBR's partition entries.
+    Mbr,
+    /// VMDK's descriptor.
+    Descriptor,
+    /// A stream-optimized VMDK's footer.
+    Footer,
+}
+
+impl Check {
+    /// Glance's name for the check.
+    pub fn name(self) -> &'static str {
         match self {
-            Problem::Truncated(format, what) => {
-                write!(
-                    f,
-                    "The {format} image is cut short: its {what} is incomplete."
-                )
-            }
-            Problem::Damaged(format, what) => write!(f, "The {format} image is damaged: {what}."),
-            Problem::Ambiguous(formats) => {
-                let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
-                write!(
-                    f,
-                    "The data matches several formats ({}).",
-                    names.join(", ")
-                )
-            }
-            Problem::Unsafe {
-                format,
-                check,
-                reason,
-            } => write!(
-                f,
-                "The {format} image failed the {check} safety check: {reason}."
-            ),
+            Check::BackingFile => "backing_file",
+            Check::DataFile => "data_file",
+            Check::UnknownFeatures => "unknown_features",
+            Check::Version => "version",
+            Check::Qed => "qed",
+            Check::Mbr => "mbr",
+            Check::Descriptor => "descriptor",
+            Check::Footer => "footer",
         }
     }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the inspector found wrong, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Finding {
+    /// qcow2 version other than 2 or 3.
+    #[error("version {0} is not 2 or 3")]
+    Qcow2Version(u32),
+    /// qcow2 backing file.
+    #[error("it names a backing file")]
+    BackingFile,
+    /// qcow2 external data file.
+    #[error("it keeps its data in an external file")]
+    ExternalData,
+    /// qcow2 incompatible feature bits it does not know.
+    #[error("unknown incompatible features {0:#x}")]
+    UnknownFeatures(u64),
+    /// LUKS version other than 1.
+    #[error("LUKS version {0} is not accepted, only version 1")]
+    LuksVersion(u16),
+    /// QED at all.
+    #[error("QED images are not accepted")]
+    QedRefused,
+    /// An MBR boot flag other than 0 or 0x80.
+    #[error("a partition has an invalid boot flag")]
+    BadBootFlag,
+    /// A protective MBR with other partitions.
+    #[error("the protective MBR has other partitions")]
+    OtherPartitions,
+    /// A protective partition not at sector 1.
+    #[error("the protective partition does not start at 1")]
+    ProtectiveNotAtOne,
+    /// VHDX region table without its signature.
+    #[error("its region table has no signature")]
+    NoRegionTableSignature,
+    /// VHDX without a metadata region.
+    #[error("it has no metadata region")]
+    NoMetadataRegion,
+    /// VHDX metadata table without its signature.
+    #[error("its metadata table has no signature")]
+    NoMetadataSignature,
+    /// VHDX without a virtual disk size.
+    #[error("it has no virtual disk size")]
+    NoVirtualSize,
+    /// A VMDK descriptor over 1 MiB.
+    #[error("its descriptor is larger than 1 MiB")]
+    DescriptorTooLarge,
+    /// A VMDK capacity that overflows.
+    #[error("its capacity overflows")]
+    CapacityOverflows,
+    /// A VMDK extent line without a quoted file name (the line, as written).
+    #[error("the extent line {0:?} has no file name")]
+    ExtentWithoutName(String),
+    /// A VMDK extent file name with a `/`.
+    #[error("the extent file name {0:?} contains '/'")]
+    ExtentPath(String),
+    /// A VMDK descriptor line it does not know.
+    #[error("unexpected descriptor line {0:?}")]
+    UnexpectedLine(String),
+    /// A VMDK createType other than monolithicSparse or streamOptimized.
+    #[error("createType {0} is not allowed (only monolithicSparse and streamOptimized)")]
+    CreateType(String),
+    /// A VMDK descriptor without createType.
+    #[error("it has no createType")]
+    NoCreateType,
+    /// A VMDK descriptor without an extent.
+    #[error("it names no extent")]
+    NoExtent,
+    /// A VMDK descriptor file on its own.
+    #[error("a descriptor file without its data refers to other files")]
+    DescriptorOnly,
+    /// A sparse VMDK without a descriptor.
+    #[error("it has no descriptor")]
+    NoDescriptor,
+    /// A stream-optimized VMDK without its footer marker.
+    #[error("the footer marker is missing")]
+    NoFooterMarker,
+    /// A stream-optimized VMDK without its end-of-stream marker.
+    #[error("the end-of-stream marker is missing")]
+    NoEndMarker,
+    /// A stream-optimized VMDK whose footer is not a header.
+    #[error("the footer is not a VMDK header")]
+    FooterNotHeader,
+    /// A stream-optimized VMDK whose footer disagrees with its header.
+    #[error("the footer disagrees with the header")]
+    FooterDisagrees,
 }
 
 /// What the inspector found.
@@ -134,10 +276,24 @@ pub enum Verdict {
         virtual_size: Option<u64>,
         /// A mismatch that was allowed (raw declared, richer format found; or mismatches not
         /// fatal by configuration).
-        warning: Option<String>,
+        warning: Option<Refusal>,
     },
     /// Refuse the data (Glance answers 415), saying why.
-    Refuse(String),
+    Refuse(Refusal),
+}
+
+/// Why uploaded data is refused (or, when tolerated, what is off about it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Refusal {
+    /// The data failed a check or could not be read.
+    #[error("{0}")]
+    Problem(Problem),
+    /// The data is another format than the declared one.
+    #[error("The data is a {detected} image, not the declared {declared}.")]
+    Mismatch { detected: Format, declared: String },
+    /// Declared raw, but another format was found (kept as raw).
+    #[error("Declared raw, but the data is a {detected} image; kept as raw.")]
+    KeptAsRaw { detected: Format },
 }
 
 /// Judges an inspected upload against its declared `disk_format`, as Glance does: a failed
@@ -146,10 +302,10 @@ pub enum Verdict {
 /// `require_match` (Glance's `require_image_format_match`, on by default).
 pub fn judge(declared: &str, found: &Inspection, size: u64, require_match: bool) -> Verdict {
     if let Some(p) = &found.problem {
-        return Verdict::Refuse(p.to_string());
+        return Verdict::Refuse(Refusal::Problem(p.clone()));
     }
-    let detected = found.format.name();
-    if detected == declared {
+    let detected = found.format;
+    if detected.name() == declared {
         return Verdict::Accept {
             virtual_size: found.virtual_size,
             warning: None,
@@ -158,9 +314,7 @@ pub fn judge(declared: &str, found: &Inspection, size: u64, require_match: bool)
     if declared == "raw" {
         return Verdict::Accept {
             virtual_size: Some(size),
-            warning: Some(format!(
-                "Declared raw, but the data is a {detected} image; kept as raw."
-            )),
+            warning: Some(Refusal::KeptAsRaw { detected }),
         };
     }
     if found.format == Format::Raw && UNINSPECTABLE.contains(&declared) {
@@ -169,7 +323,10 @@ pub fn judge(declared: &str, found: &Inspection, size: u64, require_match: bool)
             warning: None,
         };
     }
-    let msg = format!("The data is a {detected} image, not the declared {declared}.");
+    let msg = Refusal::Mismatch {
+        detected,
+        declared: declared.to_string(),
+    };
     if require_match {
         Verdict::Refuse(msg)
     } else {

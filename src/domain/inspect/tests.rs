@@ -101,7 +101,7 @@ fn mbr(entries: &[(u8, u8, u32)]) -> Vec<u8> {
 
 fn check_of(i: &Inspection) -> Option<&'static str> {
     match &i.problem {
-        Some(Problem::Unsafe { check, .. }) => Some(check),
+        Some(Problem::Unsafe { check, .. }) => Some(check.name()),
         _ => None,
     }
 }
@@ -134,7 +134,7 @@ fn qcow2_versions_size_and_safety() {
     let cut = inspect_bytes(&qcow2_header(3, 0, 0)[..80]);
     assert_eq!(
         cut.problem,
-        Some(Problem::Truncated(Format::Qcow2, "header"))
+        Some(Problem::Truncated(Format::Qcow2, Section::Header))
     );
 }
 
@@ -188,7 +188,7 @@ fn vhdx_size_is_found_through_its_tables() {
     let cut = inspect_bytes(&vhdx(1)[..0x38000]);
     assert_eq!(
         cut.problem,
-        Some(Problem::Truncated(Format::Vhdx, "region table"))
+        Some(Problem::Truncated(Format::Vhdx, Section::RegionTable))
     );
 }
 
@@ -322,9 +322,20 @@ fn judge_follows_glance() {
         99,
         true
     )));
+    let refused = judge("vmdk", &q, 99, true);
     assert_eq!(
-        judge("vmdk", &q, 99, true),
-        Verdict::Refuse("The data is a qcow2 image, not the declared vmdk.".into())
+        refused,
+        Verdict::Refuse(Refusal::Mismatch {
+            detected: Format::Qcow2,
+            declared: "vmdk".into(),
+        })
+    );
+    let Verdict::Refuse(why) = refused else {
+        unreachable!()
+    };
+    assert_eq!(
+        why.to_string(),
+        "The data is a qcow2 image, not the declared vmdk."
     );
     assert!(accept(None, true)(judge("vmdk", &q, 99, false)));
     assert!(matches!(

@@ -197,25 +197,133 @@ pub struct NamespaceFile {
     pub tags: Vec<Tag>,
 }
 
-/// A field that breaks Glance's rules; the message names the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Invalid(pub String);
+/// A definition that breaks Glance's rules (typed, so the dashboard words it in the user's
+/// language; `Display` gives the API's words). `at` is a field's path, such as
+/// `properties.cpu.minimum`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Invalid {
+    /// An empty name.
+    #[error("'{field}' must not be empty")]
+    Empty { field: String },
+    /// A name over its limit.
+    #[error("'{field}' is too long: {n} characters, at most {max}")]
+    TooLong { field: String, n: usize, max: usize },
+    /// Another field over its limit.
+    #[error("'{field}' is longer than {max} characters")]
+    LongerThan { field: String, max: usize },
+    /// `required` names a property the object lacks.
+    #[error("'required' names {0:?}, which is not one of the object's properties")]
+    RequiredUnknown(String),
+    /// Two objects of one name.
+    #[error("object {0:?} is defined twice")]
+    ObjectTwice(String),
+    /// Two tags of one name.
+    #[error("tag {0:?} is given twice")]
+    TagTwice(String),
+    /// A count that is not a whole number >= 0.
+    #[error("'{0}' must be a whole number >= 0")]
+    NotWholeNumber(String),
+    /// Not a JSON object.
+    #[error("'{0}' must be an object")]
+    NotAnObject(String),
+    /// A key Glance's property schema lacks.
+    #[error("'{at}' has an unknown key {key:?}")]
+    UnknownKey { at: String, key: String },
+    /// A required field is missing.
+    #[error("'{0}' is required")]
+    Required(String),
+    /// A type that is not one of Glance's.
+    #[error("'{at}' must be one of {:?}, not {found}", PROPERTY_TYPES)]
+    BadType { at: String, found: String },
+    /// Not a JSON list.
+    #[error("'{0}' must be a list")]
+    NotAList(String),
+    /// An `enum` value its own definition refuses.
+    #[error("'{at}' value {value}: {problem}")]
+    EnumValue {
+        at: String,
+        value: String,
+        problem: ValueProblem,
+    },
+    /// Not a number.
+    #[error("'{0}' must be a number")]
+    NotANumber(String),
+    /// A lower bound above its upper bound (`low`, `high`: the two keys).
+    #[error("'{at}.{low}' is greater than its {high}")]
+    Bounds {
+        at: String,
+        low: String,
+        high: String,
+    },
+    /// Not a string.
+    #[error("'{0}' must be a string")]
+    NotAString(String),
+    /// Not true or false.
+    #[error("'{0}' must be true or false")]
+    NotABoolean(String),
+    /// Operators that are not a list of `<op>` words.
+    #[error("'{0}' must be a list such as [\"<or>\", \"<all-in>\"]")]
+    BadOperators(String),
+    /// An item type that is not one of Glance's.
+    #[error("'{0}' is not a known type")]
+    UnknownType(String),
+}
 
-fn invalid(msg: impl Into<String>) -> Invalid {
-    Invalid(msg.into())
+/// Why a value does not fit its property definition (typed as [`Invalid`] is).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ValueProblem {
+    /// The wrong JSON type (`kind` is the definition's type).
+    #[error("is not of type {0}")]
+    NotOfType(String),
+    /// Not among the definition's `enum` (the allowed values, as JSON).
+    #[error("must be one of {}", .0.join(", "))]
+    NotOneOf(Vec<String>),
+    /// Below `minimum`.
+    #[error("must be at least {0}")]
+    AtLeast(String),
+    /// Above `maximum`.
+    #[error("must be at most {0}")]
+    AtMost(String),
+    /// Shorter than `minLength`.
+    #[error("must have at least {0} characters")]
+    MinChars(u64),
+    /// Longer than `maxLength`.
+    #[error("must have at most {0} characters")]
+    MaxChars(u64),
+    /// Fewer items than `minItems`.
+    #[error("has too few items")]
+    TooFewItems,
+    /// More items than `maxItems`.
+    #[error("has too many items")]
+    TooManyItems,
+    /// An array value without one of the definition's operators.
+    #[error("needs one of the operators {}", .0.join(", "))]
+    NeedsOperator(Vec<String>),
+    /// A form's text that is not a whole number.
+    #[error("must be a whole number")]
+    NotWhole,
+    /// A form's text that is not a number.
+    #[error("must be a number")]
+    NotNumeric,
+    /// A form's text that is not true or false.
+    #[error("must be true or false")]
+    NotTrueOrFalse,
 }
 
 /// Checks a name-like field: 1 to `max` characters.
 pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
     let n = value.chars().count();
     if n == 0 {
-        return Err(invalid(format!("'{field}' must not be empty")));
+        return Err(Invalid::Empty {
+            field: field.into(),
+        });
     }
     if n > max {
-        return Err(invalid(format!(
-            "'{field}' is too long: {n} characters, at most {max}"
-        )));
+        return Err(Invalid::TooLong {
+            field: field.into(),
+            n,
+            max,
+        });
     }
     Ok(())
 }
@@ -226,16 +334,18 @@ impl Namespace {
         check_name("namespace", &self.namespace, MAX_NAME)?;
         if let Some(d) = &self.display_name {
             if d.chars().count() > MAX_NAME {
-                return Err(invalid(format!(
-                    "'display_name' is longer than {MAX_NAME} characters"
-                )));
+                return Err(Invalid::LongerThan {
+                    field: "display_name".into(),
+                    max: MAX_NAME,
+                });
             }
         }
         if let Some(d) = &self.description {
             if d.chars().count() > MAX_DESCRIPTION {
-                return Err(invalid(format!(
-                    "'description' is longer than {MAX_DESCRIPTION} characters"
-                )));
+                return Err(Invalid::LongerThan {
+                    field: "description".into(),
+                    max: MAX_DESCRIPTION,
+                });
             }
         }
         if self
@@ -243,7 +353,10 @@ impl Namespace {
             .as_ref()
             .is_some_and(|o| o.0.chars().count() > 255)
         {
-            return Err(invalid("'owner' is longer than 255 characters"));
+            return Err(Invalid::LongerThan {
+                field: "owner".into(),
+                max: 255,
+            });
         }
         Ok(())
     }
@@ -258,9 +371,10 @@ impl Association {
             ("properties_target", &self.properties_target),
         ] {
             if v.as_ref().is_some_and(|v| v.chars().count() > MAX_NAME) {
-                return Err(invalid(format!(
-                    "'{field}' is longer than {MAX_NAME} characters"
-                )));
+                return Err(Invalid::LongerThan {
+                    field: field.into(),
+                    max: MAX_NAME,
+                });
             }
         }
         Ok(())
@@ -288,9 +402,7 @@ impl Object {
             .iter()
             .find(|r| !self.properties.contains_key(*r))
         {
-            return Err(invalid(format!(
-                "'required' names {r:?}, which is not one of the object's properties"
-            )));
+            return Err(Invalid::RequiredUnknown(r.clone()));
         }
         Ok(())
     }
@@ -357,14 +469,14 @@ impl NamespaceFile {
         for o in &self.objects {
             o.check()?;
             if !seen.insert(&o.name) {
-                return Err(invalid(format!("object {:?} is defined twice", o.name)));
+                return Err(Invalid::ObjectTwice(o.name.clone()));
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for t in &self.tags {
             check_name("tags.name", &t.name, MAX_NAME)?;
             if !seen.insert(&t.name) {
-                return Err(invalid(format!("tag {:?} is given twice", t.name)));
+                return Err(Invalid::TagTwice(t.name.clone()));
             }
         }
         Ok(())

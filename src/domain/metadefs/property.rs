@@ -14,7 +14,7 @@ pub(super) fn non_negative_int(
         Some(v) => v
             .as_u64()
             .map(Some)
-            .ok_or_else(|| invalid(format!("'{at}.{key}' must be a whole number >= 0"))),
+            .ok_or_else(|| Invalid::NotWholeNumber(format!("{at}.{key}"))),
     }
 }
 
@@ -25,34 +25,39 @@ pub fn check_property(name: &str, def: &Value) -> Result<(), Invalid> {
     let at = format!("properties.{name}");
     let p = def
         .as_object()
-        .ok_or_else(|| invalid(format!("'{at}' must be an object")))?;
+        .ok_or_else(|| Invalid::NotAnObject(at.clone()))?;
     if let Some(k) = p.keys().find(|k| !PROPERTY_KEYS.contains(&k.as_str())) {
-        return Err(invalid(format!("'{at}' has an unknown key {k:?}")));
+        return Err(Invalid::UnknownKey { at, key: k.clone() });
     }
     match p.get("title") {
         Some(Value::String(t)) if !t.is_empty() => {}
-        _ => return Err(invalid(format!("'{at}.title' is required"))),
+        _ => return Err(Invalid::Required(format!("{at}.title"))),
     }
     let kind = match p.get("type") {
         Some(Value::String(t)) if PROPERTY_TYPES.contains(&t.as_str()) => t.as_str(),
         Some(other) => {
-            return Err(invalid(format!(
-                "'{at}.type' must be one of {PROPERTY_TYPES:?}, not {other}"
-            )))
+            return Err(Invalid::BadType {
+                at: format!("{at}.type"),
+                found: other.to_string(),
+            })
         }
-        None => return Err(invalid(format!("'{at}.type' is required"))),
+        None => return Err(Invalid::Required(format!("{at}.type"))),
     };
     if let Some(e) = p.get("enum") {
         let list = e
             .as_array()
-            .ok_or_else(|| invalid(format!("'{at}.enum' must be a list")))?;
+            .ok_or_else(|| Invalid::NotAList(format!("{at}.enum")))?;
         for v in list {
-            check_type(kind, v).map_err(|why| invalid(format!("'{at}.enum' value {v}: {why}")))?;
+            check_type(kind, v).map_err(|problem| Invalid::EnumValue {
+                at: format!("{at}.enum"),
+                value: v.to_string(),
+                problem,
+            })?;
         }
     }
     for key in ["minimum", "maximum"] {
         if p.get(key).is_some_and(|v| !v.is_number()) {
-            return Err(invalid(format!("'{at}.{key}' must be a number")));
+            return Err(Invalid::NotANumber(format!("{at}.{key}")));
         }
     }
     if let (Some(lo), Some(hi)) = (
@@ -60,31 +65,25 @@ pub fn check_property(name: &str, def: &Value) -> Result<(), Invalid> {
         p.get("maximum").and_then(Value::as_f64),
     ) {
         if lo > hi {
-            return Err(invalid(format!(
-                "'{at}.minimum' is greater than its maximum"
-            )));
+            return Err(bounds(&at, "minimum", "maximum"));
         }
     }
     let min_len = non_negative_int(p, "minLength", &at)?;
     let max_len = non_negative_int(p, "maxLength", &at)?;
     if min_len.zip(max_len).is_some_and(|(lo, hi)| lo > hi) {
-        return Err(invalid(format!(
-            "'{at}.minLength' is greater than its maxLength"
-        )));
+        return Err(bounds(&at, "minLength", "maxLength"));
     }
     let min_items = non_negative_int(p, "minItems", &at)?;
     let max_items = non_negative_int(p, "maxItems", &at)?;
     if min_items.zip(max_items).is_some_and(|(lo, hi)| lo > hi) {
-        return Err(invalid(format!(
-            "'{at}.minItems' is greater than its maxItems"
-        )));
+        return Err(bounds(&at, "minItems", "maxItems"));
     }
     if p.get("pattern").is_some_and(|v| !v.is_string()) {
-        return Err(invalid(format!("'{at}.pattern' must be a string")));
+        return Err(Invalid::NotAString(format!("{at}.pattern")));
     }
     for key in ["readonly", "uniqueItems", "additionalItems"] {
         if p.get(key).is_some_and(|v| !v.is_boolean()) {
-            return Err(invalid(format!("'{at}.{key}' must be true or false")));
+            return Err(Invalid::NotABoolean(format!("{at}.{key}")));
         }
     }
     if let Some(ops) = p.get("operators") {
@@ -93,22 +92,20 @@ pub fn check_property(name: &str, def: &Value) -> Result<(), Invalid> {
                 .all(|o| o.as_str().is_some_and(|s| s.starts_with('<')))
         });
         if !ok {
-            return Err(invalid(format!(
-                "'{at}.operators' must be a list such as [\"<or>\", \"<all-in>\"]"
-            )));
+            return Err(Invalid::BadOperators(format!("{at}.operators")));
         }
     }
     if let Some(items) = p.get("items") {
         let items = items
             .as_object()
-            .ok_or_else(|| invalid(format!("'{at}.items' must be an object")))?;
+            .ok_or_else(|| Invalid::NotAnObject(format!("{at}.items")))?;
         if let Some(t) = items.get("type") {
             if !t.as_str().is_some_and(|t| PROPERTY_TYPES.contains(&t)) {
-                return Err(invalid(format!("'{at}.items.type' is not a known type")));
+                return Err(Invalid::UnknownType(format!("{at}.items.type")));
             }
         }
         if items.get("enum").is_some_and(|e| !e.is_array()) {
-            return Err(invalid(format!("'{at}.items.enum' must be a list")));
+            return Err(Invalid::NotAList(format!("{at}.items.enum")));
         }
     }
     Ok(())
@@ -124,7 +121,15 @@ pub fn default_problem(name: &str, def: &Value) -> Option<String> {
         .map(|why| format!("'properties.{name}.default' {d}: {why}"))
 }
 
-pub(super) fn check_type(kind: &str, v: &Value) -> Result<(), String> {
+fn bounds(at: &str, low: &str, high: &str) -> Invalid {
+    Invalid::Bounds {
+        at: at.into(),
+        low: low.into(),
+        high: high.into(),
+    }
+}
+
+pub(super) fn check_type(kind: &str, v: &Value) -> Result<(), ValueProblem> {
     let ok = match kind {
         "string" => v.is_string(),
         "integer" => v.is_i64() || v.is_u64(),
@@ -138,30 +143,30 @@ pub(super) fn check_type(kind: &str, v: &Value) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("is not of type {kind}"))
+        Err(ValueProblem::NotOfType(kind.into()))
     }
 }
 
 /// Checks a value against a property definition (type, enum, bounds, lengths, items). Pattern
 /// checks are left to the caller that has a regex engine.
-pub fn check_value(def: &Value, v: &Value) -> Result<(), String> {
+pub fn check_value(def: &Value, v: &Value) -> Result<(), ValueProblem> {
     let kind = def.get("type").and_then(Value::as_str).unwrap_or("string");
     check_type(kind, v)?;
     if let Some(list) = def.get("enum").and_then(Value::as_array) {
         if !list.contains(v) {
             let names: Vec<String> = list.iter().map(|x| x.to_string()).collect();
-            return Err(format!("must be one of {}", names.join(", ")));
+            return Err(ValueProblem::NotOneOf(names));
         }
     }
     if let Some(n) = v.as_f64() {
         if let Some(lo) = def.get("minimum").and_then(Value::as_f64) {
             if n < lo {
-                return Err(format!("must be at least {lo}"));
+                return Err(ValueProblem::AtLeast(lo.to_string()));
             }
         }
         if let Some(hi) = def.get("maximum").and_then(Value::as_f64) {
             if n > hi {
-                return Err(format!("must be at most {hi}"));
+                return Err(ValueProblem::AtMost(hi.to_string()));
             }
         }
     }
@@ -169,12 +174,12 @@ pub fn check_value(def: &Value, v: &Value) -> Result<(), String> {
         let n = s.chars().count() as u64;
         if let Some(lo) = def.get("minLength").and_then(Value::as_u64) {
             if n < lo {
-                return Err(format!("must have at least {lo} characters"));
+                return Err(ValueProblem::MinChars(lo));
             }
         }
         if let Some(hi) = def.get("maxLength").and_then(Value::as_u64) {
             if n > hi {
-                return Err(format!("must have at most {hi} characters"));
+                return Err(ValueProblem::MaxChars(hi));
             }
         }
     }
@@ -185,14 +190,14 @@ pub fn check_value(def: &Value, v: &Value) -> Result<(), String> {
             .and_then(Value::as_u64)
             .is_some_and(|lo| n < lo)
         {
-            return Err("has too few items".into());
+            return Err(ValueProblem::TooFewItems);
         }
         if def
             .get("maxItems")
             .and_then(Value::as_u64)
             .is_some_and(|hi| n > hi)
         {
-            return Err("has too many items".into());
+            return Err(ValueProblem::TooManyItems);
         }
         if let Some(item_def) = def.get("items") {
             for i in items {
@@ -230,13 +235,17 @@ pub fn format_array_value(op: Option<&str>, items: &[String]) -> String {
 
 /// Checks an array value given as stored text: a known operator when the definition has
 /// operators, then the items against the definition.
-pub fn check_array_text(def: &Value, raw: &str) -> Result<(), String> {
+pub fn check_array_text(def: &Value, raw: &str) -> Result<(), ValueProblem> {
     let (op, items) = parse_array_value(raw);
     if let Some(ops) = def.get("operators").and_then(Value::as_array) {
         let known: Vec<&str> = ops.iter().filter_map(Value::as_str).collect();
         match op.as_deref() {
             Some(o) if known.contains(&o) => {}
-            _ => return Err(format!("needs one of the operators {}", known.join(", "))),
+            _ => {
+                return Err(ValueProblem::NeedsOperator(
+                    known.iter().map(|o| o.to_string()).collect(),
+                ))
+            }
         }
     }
     let v = Value::Array(items.into_iter().map(Value::String).collect());

@@ -37,7 +37,7 @@ fn property_definitions_follow_glances_schema() {
         ),
     ];
     for (def, want) in cases {
-        let got = check_property("p", &def).unwrap_err().0;
+        let got = check_property("p", &def).unwrap_err().to_string();
         assert!(got.contains(want), "{def}: {got}");
     }
 }
@@ -82,18 +82,21 @@ fn values_are_checked_against_their_definition() {
     let def = json!({"title": "F", "type": "string", "enum": ["small", "large"]});
     assert_eq!(check_value(&def, &json!("small")), Ok(()));
     assert_eq!(
-        check_value(&def, &json!("tiny")).unwrap_err(),
+        check_value(&def, &json!("tiny")).unwrap_err().to_string(),
         "must be one of \"small\", \"large\""
     );
     let text = json!({"title": "L", "type": "string", "minLength": 2, "maxLength": 3});
     assert!(check_value(&text, &json!("a"))
         .unwrap_err()
+        .to_string()
         .contains("at least 2"));
     assert!(check_value(&text, &json!("abcd"))
         .unwrap_err()
+        .to_string()
         .contains("at most 3"));
     assert!(check_value(&json!({"type": "integer"}), &json!(1.5))
         .unwrap_err()
+        .to_string()
         .contains("integer"));
 }
 
@@ -112,15 +115,19 @@ fn array_values_carry_their_operator() {
     assert_eq!(check_array_text(&def, "<or> a,c"), Ok(()));
     assert!(check_array_text(&def, "a,c")
         .unwrap_err()
+        .to_string()
         .contains("operators <in>, <or>"));
     assert!(check_array_text(&def, "<all-in> a")
         .unwrap_err()
+        .to_string()
         .contains("operators"));
     assert!(check_array_text(&def, "<in> a,d")
         .unwrap_err()
+        .to_string()
         .contains("must be one of"));
     assert!(check_array_text(&def, "<in> a,b,c")
         .unwrap_err()
+        .to_string()
         .contains("too many"));
     let plain = json!({"title": "T", "type": "array"});
     assert_eq!(check_array_text(&plain, "x,y"), Ok(()));
@@ -134,7 +141,10 @@ fn namespace_files_and_access() {
     }))
     .unwrap();
     assert_eq!(doc.namespace.visibility, NamespaceVisibility::Private);
-    assert_eq!(doc.check().unwrap_err().0, "tag \"t\" is given twice");
+    assert_eq!(
+        doc.check().unwrap_err().to_string(),
+        "tag \"t\" is given twice"
+    );
     let o = &doc.objects[0];
     assert_eq!(o.body()["required"], json!(["x"]));
     assert!(o.body().get("name").is_none());

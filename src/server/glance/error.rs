@@ -1,6 +1,8 @@
 //! Glance's error answers. Handlers return `GlanceError`; the `negotiate` middleware renders it
 //! as webob does, by the request's `Accept`: JSON `{message, code, title}`, HTML, or plain text.
-//! One status table for every `ImageError`.
+//! One status table for every `ImageError`. Beyond Glance, a JSON body also carries the typed
+//! `reason`, so the dashboard's uploads (which talk to this API) word it in the user's language;
+//! clients that know only Glance's keys ignore it.
 
 use crate::server::images::ImageError;
 use axum::extract::Request;
@@ -17,6 +19,8 @@ pub struct GlanceError {
     pub message: String,
     /// Extra headers (`Accept-Patch`, `Content-Range`).
     pub headers: Vec<(HeaderName, String)>,
+    /// The typed reason, where the failure has one.
+    pub reason: Option<Box<crate::domain::reason::Reason>>,
 }
 
 impl GlanceError {
@@ -26,6 +30,7 @@ impl GlanceError {
             status,
             message: message.into(),
             headers: vec![],
+            reason: None,
         }
     }
     /// 400.
@@ -91,6 +96,16 @@ impl From<ImageError> for GlanceError {
             other => other.to_string(),
         };
         let mut g = GlanceError::new(status, message);
+        if let ImageError::NotFound(r)
+        | ImageError::Forbidden(r)
+        | ImageError::Conflict(r)
+        | ImageError::Invalid(r)
+        | ImageError::TooLarge(r)
+        | ImageError::UnsupportedMedia(r)
+        | ImageError::Gone(r) = &e
+        {
+            g.reason = Some(Box::new(r.clone()));
+        }
         if let ImageError::RangeNotSatisfiable(total) = e {
             g = g.with_header(header::CONTENT_RANGE, format!("bytes */{total}"));
         }
@@ -138,12 +153,14 @@ pub async fn negotiate(req: Request, next: Next) -> Response {
         .map(str::to_string);
     let mut resp = next.run(req).await;
     let status = resp.status();
-    let message = match resp.extensions_mut().remove::<GlanceError>() {
-        Some(e) => e.message,
+    let (message, reason) = match resp.extensions_mut().remove::<GlanceError>() {
+        Some(e) => (e.message, e.reason),
         None if status == StatusCode::METHOD_NOT_ALLOWED => {
-            "The method is not allowed for this resource.".into()
+            ("The method is not allowed for this resource.".into(), None)
         }
-        None if status == StatusCode::NOT_FOUND => "The resource could not be found.".into(),
+        None if status == StatusCode::NOT_FOUND => {
+            ("The resource could not be found.".into(), None)
+        }
         None => return resp,
     };
     let code = format!(
@@ -153,10 +170,13 @@ pub async fn negotiate(req: Request, next: Next) -> Response {
     );
     let title = status.canonical_reason().unwrap_or("Error");
     let (ctype, body) = match kind(accept.as_deref()) {
-        Kind::Json => (
-            "application/json",
-            serde_json::json!({"message": format!("{message}<br /><br />\n\n\n"), "code": code, "title": title}).to_string(),
-        ),
+        Kind::Json => {
+            let mut body = serde_json::json!({"message": format!("{message}<br /><br />\n\n\n"), "code": code, "title": title});
+            if let Some(r) = reason {
+                body["reason"] = serde_json::to_value(r).unwrap_or_default();
+            }
+            ("application/json", body.to_string())
+        }
         Kind::Html => (
             "text/html; charset=UTF-8",
             format!(

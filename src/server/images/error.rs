@@ -46,13 +46,8 @@ pub enum ImageError {
 impl From<FieldError> for ImageError {
     fn from(e: FieldError) -> Self {
         match e {
-            FieldError::ReadOnly(attribute) => {
-                ImageError::Forbidden(Reason::ReadOnly { attribute })
-            }
-            FieldError::Reserved(attribute) => {
-                ImageError::Forbidden(Reason::Reserved { attribute })
-            }
-            FieldError::Schema(detail) => ImageError::Invalid(Reason::Schema { detail }),
+            FieldError::Schema(_) => ImageError::Invalid(e.into()),
+            FieldError::ReadOnly(_) | FieldError::Reserved(_) => ImageError::Forbidden(e.into()),
         }
     }
 }

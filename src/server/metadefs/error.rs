@@ -34,6 +34,6 @@ impl MetadefError {
 
 impl From<crate::domain::metadefs::Invalid> for MetadefError {
     fn from(e: crate::domain::metadefs::Invalid) -> Self {
-        MetadefError::Invalid(Reason::invalid(e.0))
+        MetadefError::Invalid(Reason::Definition { problem: e })
     }
 }

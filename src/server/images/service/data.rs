@@ -314,9 +314,7 @@ impl ImageService {
             }
             Verdict::Refuse(why) => {
                 tracing::info!(image = %img.id, declared, detected = %found.format, "upload refused: {why}");
-                Err(ImageError::UnsupportedMedia(Reason::DataRefused {
-                    why: why.to_string(),
-                }))
+                Err(ImageError::UnsupportedMedia(Reason::DataRefused { why }))
             }
         }
     }

@@ -77,9 +77,12 @@ impl ImageService {
                 "id" => {
                     let s = value
                         .as_str()
-                        .ok_or_else(|| schema("id must be a string"))?;
-                    img.id = ImageId::parse(s)
-                        .map_err(|_| schema(format!("'{s}' does not match the UUID pattern")))?;
+                        .ok_or_else(|| wrong_type("id", Expected::String))?;
+                    img.id = ImageId::parse(s).map_err(|_| {
+                        schema(SchemaProblem::NotAUuid {
+                            value: s.to_string(),
+                        })
+                    })?;
                 }
                 "tags" => img.tags = tags_from(&value)?,
                 _ => self.set_field(actor, &mut img, &key, value, true)?,
@@ -118,9 +121,11 @@ impl ImageService {
         creating: bool,
     ) -> Result<(), ImageError> {
         if !check_key(key)? {
-            let s = value
-                .as_str()
-                .ok_or_else(|| schema(format!("the value of {key:?} must be a string")))?;
+            let s = value.as_str().ok_or_else(|| {
+                schema(SchemaProblem::ValueNotString {
+                    key: key.to_string(),
+                })
+            })?;
             check_extra_value(key, s)?;
             // Unreadable properties were split off: a key the caller cannot see is a new one.
             let op = if img.properties.contains_key(key) {
@@ -140,17 +145,17 @@ impl ImageService {
                         check_name(&s)?;
                         Some(s)
                     }
-                    _ => return Err(schema("name must be a string or null")),
+                    _ => return Err(wrong_type("name", Expected::StringOrNull)),
                 }
             }
             "visibility" => {
                 let s = value
                     .as_str()
-                    .ok_or_else(|| schema("visibility must be a string"))?;
+                    .ok_or_else(|| wrong_type("visibility", Expected::String))?;
                 let v = Visibility::parse(s).ok_or_else(|| {
-                    schema(format!(
-                        "'{s}' is not one of ['community', 'public', 'private', 'shared']"
-                    ))
+                    schema(SchemaProblem::NotAVisibility {
+                        value: s.to_string(),
+                    })
                 })?;
                 if v != img.visibility {
                     let rule = match v {
@@ -169,7 +174,7 @@ impl ImageService {
             "protected" | "os_hidden" => {
                 let b = value
                     .as_bool()
-                    .ok_or_else(|| schema(format!("{key} must be a boolean")))?;
+                    .ok_or_else(|| wrong_type(key, Expected::Boolean))?;
                 if key == "protected" {
                     img.protected = b;
                 } else {
@@ -177,14 +182,14 @@ impl ImageService {
                 }
             }
             "owner" => {
-                let owner = match value {
-                    Value::Null => None,
-                    Value::String(s) => Some(
-                        ProjectId::parse(&s)
-                            .map_err(|_| schema(format!("'{s}' is not a project id")))?,
-                    ),
-                    _ => return Err(schema("owner must be a string or null")),
-                };
+                let owner =
+                    match value {
+                        Value::Null => None,
+                        Value::String(s) => Some(ProjectId::parse(&s).map_err(|_| {
+                            schema(SchemaProblem::NotAProjectId { value: s.clone() })
+                        })?),
+                        _ => return Err(wrong_type("owner", Expected::StringOrNull)),
+                    };
                 if owner != img.owner {
                     allow(policy::can_set_owner(actor, owner.as_ref()), &img.id)?;
                 }
@@ -207,7 +212,7 @@ impl ImageService {
                         }
                         Some(s)
                     }
-                    _ => return Err(schema(format!("{key} must be a string or null"))),
+                    _ => return Err(wrong_type(key, Expected::StringOrNull)),
                 };
                 if key == "disk_format" {
                     img.disk_format = v;
@@ -218,7 +223,7 @@ impl ImageService {
             "min_ram" | "min_disk" => {
                 let n = value
                     .as_i64()
-                    .ok_or_else(|| schema(format!("{key} must be an integer")))?;
+                    .ok_or_else(|| wrong_type(key, Expected::Integer))?;
                 check_minimum(key, n)?;
                 if key == "min_ram" {
                     img.min_ram = n;
@@ -451,12 +456,12 @@ impl ImageService {
 fn tags_from(value: &Value) -> Result<Vec<String>, ImageError> {
     let arr = value
         .as_array()
-        .ok_or_else(|| schema("tags must be an array of strings"))?;
+        .ok_or_else(|| wrong_type("tags", Expected::Strings))?;
     let mut tags: Vec<String> = Vec::new();
     for t in arr {
         let s = t
             .as_str()
-            .ok_or_else(|| schema("tags must be an array of strings"))?;
+            .ok_or_else(|| wrong_type("tags", Expected::Strings))?;
         check_tag(s)?;
         if !tags.iter().any(|x| x == s) {
             tags.push(s.to_string());

@@ -189,9 +189,7 @@ impl ImageService {
             }));
         }
         if !req.all_stores_must_succeed && !self.stores.is_named() {
-            return Err(ImageError::Invalid(Reason::invalid(
-                "all_stores_must_succeed can only be false with several stores.",
-            )));
+            return Err(ImageError::Invalid(Reason::AllStoresNeedsStores));
         }
         if img.status != method.needs_status() {
             return Err(ImageError::Conflict(Reason::ImportNeedsStatus {
@@ -372,9 +370,7 @@ impl ImageService {
         }
         asked.retain(|s| !held.contains(s));
         if asked.is_empty() {
-            return Err(ImageError::Invalid(Reason::invalid(
-                "copy-image needs at least one store that does not hold the image yet.",
-            )));
+            return Err(ImageError::Invalid(Reason::NothingToCopy));
         }
         Ok(asked)
     }
@@ -403,7 +399,9 @@ impl ImageService {
         let marker = match marker {
             None => None,
             Some(m) => Some(self.repo.task(m).await?.ok_or_else(|| {
-                ImageError::Invalid(Reason::invalid(format!("Invalid marker {m}")))
+                ImageError::Invalid(Reason::TaskMarkerNotFound {
+                    marker: m.to_string(),
+                })
             })?),
         };
         self.repo.tasks(status, marker.as_ref(), limit).await
@@ -556,9 +554,9 @@ impl ImageService {
             .as_deref()
             .and_then(|i| ImageId::parse(i).ok())
             .ok_or(ImageError::Conflict(Reason::DeletedDuringImport))?;
-        let method = task.method().ok_or_else(|| {
-            ImageError::Invalid(Reason::invalid("The task names no import method."))
-        })?;
+        let method = task
+            .method()
+            .ok_or_else(|| ImageError::Invalid(Reason::TaskWithoutMethod))?;
         let img = self
             .repo
             .get(&id)

@@ -26,7 +26,8 @@ use super::repo::{ImageRepo, UploadResult};
 use crate::domain::ids::{ImageId, ProjectId};
 use crate::domain::image::{
     check_container_format, check_disk_format, check_extra_value, check_key, check_minimum,
-    check_name, check_tag, FieldError, Image, ImageStatus, Member, Visibility, MEMBER_STATUSES,
+    check_name, check_tag, Expected, FieldError, Image, ImageStatus, Member, SchemaProblem,
+    Visibility, MEMBER_STATUSES,
 };
 use crate::domain::inspect::{self, Inspection, Inspector, Verdict};
 use crate::domain::lifecycle::{transition, Event};
@@ -151,8 +152,15 @@ fn not_found(id: &ImageId) -> ImageError {
     ImageError::NotFound(Reason::ImageNotFound { id: id.to_string() })
 }
 
-fn schema(msg: impl Into<String>) -> ImageError {
-    ImageError::from(FieldError::Schema(msg.into()))
+fn schema(problem: SchemaProblem) -> ImageError {
+    ImageError::from(FieldError::Schema(problem))
+}
+
+fn wrong_type(key: &str, expected: Expected) -> ImageError {
+    schema(SchemaProblem::WrongType {
+        key: key.to_string(),
+        expected,
+    })
 }
 
 impl ImageService {
