@@ -744,8 +744,9 @@ pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
                 R::NoRole => td_string!(l, errors.no_role).to_string(),
             }
         }
-        // Field checks carry the validators' words.
-        E::Invalid { .. } => e.to_string(),
+        // Checks of what only a hand-made request sends (the forms check first); worded here
+        // rather than through `Display`, which would bring every reason's English into the wasm.
+        E::Invalid { field, message } => format!("{field} {message}"),
     }
 }
 

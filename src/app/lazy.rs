@@ -31,122 +31,90 @@ fn preload(view: &str) {
     let _ = view;
 }
 
-/// Create Image, with the format inspector.
-pub struct CreateImage;
+/// A lazy page: `$name` is the route's type, `$chunk` the start of its chunks' names
+/// (`__<name in snake case>_view_`), `$page` the page component.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $name:ident, $chunk:literal, $($page:ident)::+) => {
+        $(#[$doc])*
+        pub struct $name;
 
-#[lazy_route]
-impl LazyRoute for CreateImage {
-    fn data() -> Self {
-        preload("__create_image_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let CreateImage = this;
-        view! { <pages::create_image::CreateImagePage/> }.into_any()
-    }
+        #[lazy_route]
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                preload($chunk);
+                Self
+            }
+            fn view(this: Self) -> AnyView {
+                let $name = this;
+                view! { <$($page)::+/> }.into_any()
+            }
+        }
+    };
 }
 
-/// An image's details, with its import tasks and Update Metadata.
-pub struct Image;
-
-#[lazy_route]
-impl LazyRoute for Image {
-    fn data() -> Self {
-        preload("__image_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Image = this;
-        view! { <pages::image::ImagePage/> }.into_any()
-    }
-}
-
-/// Admin: the images in the trash.
-pub struct Trash;
-
-#[lazy_route]
-impl LazyRoute for Trash {
-    fn data() -> Self {
-        preload("__trash_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Trash = this;
-        view! { <pages::trash::TrashPage/> }.into_any()
-    }
-}
-
-/// Admin: the stores.
-pub struct Stores;
-
-#[lazy_route]
-impl LazyRoute for Stores {
-    fn data() -> Self {
-        preload("__stores_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Stores = this;
-        view! { <pages::stores::StoresPage/> }.into_any()
-    }
-}
-
-/// Admin: the metadata definition namespaces.
-pub struct Metadefs;
-
-#[lazy_route]
-impl LazyRoute for Metadefs {
-    fn data() -> Self {
-        preload("__metadefs_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Metadefs = this;
-        view! { <pages::metadefs::MetadefsPage/> }.into_any()
-    }
-}
-
-/// Admin: one metadata definition namespace.
-pub struct Metadef;
-
-#[lazy_route]
-impl LazyRoute for Metadef {
-    fn data() -> Self {
-        preload("__metadef_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Metadef = this;
-        view! { <pages::metadefs::MetadefPage/> }.into_any()
-    }
-}
-
-/// Identity: projects.
-pub struct Projects;
-
-#[lazy_route]
-impl LazyRoute for Projects {
-    fn data() -> Self {
-        preload("__projects_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Projects = this;
-        view! { <pages::projects::ProjectsPage/> }.into_any()
-    }
-}
-
-/// Identity: users.
-pub struct Users;
-
-#[lazy_route]
-impl LazyRoute for Users {
-    fn data() -> Self {
-        preload("__users_view_");
-        Self
-    }
-    fn view(this: Self) -> AnyView {
-        let Users = this;
-        view! { <pages::users::UsersPage/> }.into_any()
-    }
-}
+lazy_page!(
+    /// Create Image, with the format inspector.
+    CreateImage,
+    "__create_image_view_",
+    pages::create_image::CreateImagePage
+);
+lazy_page!(
+    /// An image's details, with its import tasks and Update Metadata.
+    Image,
+    "__image_view_",
+    pages::image::ImagePage
+);
+lazy_page!(
+    /// Admin: the images in the trash.
+    Trash,
+    "__trash_view_",
+    pages::trash::TrashPage
+);
+lazy_page!(
+    /// Admin: the stores.
+    Stores,
+    "__stores_view_",
+    pages::stores::StoresPage
+);
+lazy_page!(
+    /// Admin: the metadata definition namespaces.
+    Metadefs,
+    "__metadefs_view_",
+    pages::metadefs::MetadefsPage
+);
+lazy_page!(
+    /// Admin: one metadata definition namespace.
+    Metadef,
+    "__metadef_view_",
+    pages::metadefs::MetadefPage
+);
+lazy_page!(
+    /// Identity: projects.
+    Projects,
+    "__projects_view_",
+    pages::projects::ProjectsPage
+);
+lazy_page!(
+    /// Identity: users.
+    Users,
+    "__users_view_",
+    pages::users::UsersPage
+);
+lazy_page!(
+    /// The login page (its own chunk, so that the Images list loads without it).
+    Login,
+    "__login_view_",
+    pages::login::LoginPage
+);
+lazy_page!(
+    /// The project overview.
+    Overview,
+    "__overview_view_",
+    pages::overview::OverviewPage
+);
+lazy_page!(
+    /// Images shared with the project.
+    Shared,
+    "__shared_view_",
+    pages::shared::SharedPage
+);

@@ -82,13 +82,13 @@ pub fn App() -> impl IntoView {
         <div id="app" data-hydrated="false">
             <Router>
                 <Routes fallback=|| view! { <pages::NotFoundPage/> }>
-                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/login") view={Lazy::<lazy::Login>::new()}/>
                     <ParentRoute path=path!("") view=layout::Shell>
                         <Route path=path!("") view=|| view! { <Redirect path="/project"/> }/>
-                        <Route path=path!("/project") view=pages::overview::OverviewPage/>
+                        <Route path=path!("/project") view={Lazy::<lazy::Overview>::new()}/>
                         <Route path=path!("/project/images") view=pages::images::ProjectImagesPage/>
                         <Route path=path!("/project/images/create") view={Lazy::<lazy::CreateImage>::new()}/>
-                        <Route path=path!("/project/shared") view=pages::shared::SharedPage/>
+                        <Route path=path!("/project/shared") view={Lazy::<lazy::Shared>::new()}/>
                         <Route path=path!("/admin/images") view=pages::images::AdminImagesPage/>
                         <Route path=path!("/project/images/:id") view={Lazy::<lazy::Image>::new()}/>
                         <Route path=path!("/admin/trash") view={Lazy::<lazy::Trash>::new()}/>
