@@ -110,6 +110,8 @@ test('the language picker switches to Chinese, keeps it in the session, and back
   // Another page load in the same session stays in Chinese, whatever the browser asks for.
   await page.goto('/project/shared');
   await expect(page.getByRole('heading', { name: '共享给我的' })).toBeVisible();
+  // The picker works once the page is live (Shared with me loads its own chunk first).
+  await hydrated(page);
   await page.getByLabel('语言').selectOption('en');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByRole('heading', { name: 'Shared with me' })).toBeVisible();

@@ -2,7 +2,7 @@
 //! leptos_i18n into `i18n`), the language picker, the session's choice applied while rendering,
 //! and sizes and dates written the way each language writes them.
 
-use crate::app::i18n::{use_i18n, Locale};
+use crate::app::i18n::Locale;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 
@@ -34,36 +34,86 @@ pub fn native_name(l: Locale) -> &'static str {
 }
 
 /// The language the user chose, put on the request by the server (`server::http::language`)
-/// from the session, so the page renders in it; without a choice the catalog's negotiation of
-/// `Accept-Language` stands.
+/// from the session, so the page renders in it; without a choice `Accept-Language` decides.
 #[derive(Debug, Clone)]
 pub struct ChosenLanguage(pub String);
 
-/// Applies the session's choice while rendering on the server (the browser then reads it back
-/// from `<html lang>`). Renders nothing.
-#[component]
-pub fn FromSession() -> impl IntoView {
-    #[cfg(feature = "ssr")]
+/// The page's language, in the app's context. A page speaks one language from its first render
+/// to the next page load (choosing another reloads the page), so this is a plain value, not a
+/// signal. leptos_i18n's own context is not used: its server-side effect read its signal after
+/// a short render (a redirect) had disposed of it, a server panic.
+#[derive(Debug, Clone, Copy)]
+struct PageLanguage(Locale);
+
+/// Decides the page's language and puts it in the context: on the server the session's choice,
+/// else the best match for `Accept-Language`, else English; in the browser the one the server
+/// wrote in `<html lang>`. Called once, by `App`.
+pub fn provide() -> Locale {
+    let l = decide();
+    provide_context(PageLanguage(l));
+    l
+}
+
+#[cfg(feature = "ssr")]
+fn decide() -> Locale {
+    let Some(parts) = use_context::<axum::http::request::Parts>() else {
+        return Locale::default();
+    };
+    if let Some(l) = parts
+        .extensions
+        .get::<ChosenLanguage>()
+        .and_then(|c| parse(&c.0))
     {
-        let i18n = use_i18n();
-        let chosen = use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.extensions.get::<ChosenLanguage>().cloned())
-            .and_then(|c| parse(&c.0));
-        if let Some(l) = chosen {
-            i18n.set_locale_untracked(l);
-        }
+        return l;
     }
+    let header = parts
+        .headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Locale::find_locale(&accepted(header))
+}
+
+#[cfg(not(feature = "ssr"))]
+fn decide() -> Locale {
+    #[cfg(feature = "hydrate")]
+    if let Some(l) = document()
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .and_then(|tag| parse(&tag))
+    {
+        return l;
+    }
+    Locale::default()
+}
+
+/// An `Accept-Language` header's tags, most wanted first (`q=0` ones left out).
+#[cfg(any(feature = "ssr", test))]
+fn accepted(header: &str) -> Vec<String> {
+    let mut tags: Vec<(f32, usize, String)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(i, part)| {
+            let mut bits = part.split(';');
+            let tag = bits.next()?.trim();
+            let q = bits
+                .find_map(|b| b.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (!tag.is_empty() && tag != "*" && q > 0.0).then(|| (q, i, tag.to_string()))
+        })
+        .collect();
+    tags.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    tags.into_iter().map(|(_, _, t)| t).collect()
 }
 
 /// A `<select>` of the languages: the choice is kept in the session and the page reloads in it.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
-    let i18n = use_i18n();
+    let current = locale();
     let on_change = move |ev| {
         let Some(l) = parse(&event_target_value(&ev)) else {
             return;
         };
-        i18n.set_locale(l);
         // Kept in the session, then the page is loaded again in it: everything on it, including
         // what was worded when it was first shown (toasts, counts), speaks the new language.
         crate::app::browser_task(async move {
@@ -78,14 +128,14 @@ pub fn LanguagePicker() -> impl IntoView {
     view! {
         <select
             class="lang-picker"
-            aria-label=move || crate::app::i18n::t_string!(i18n, language).to_string()
+            aria-label=crate::app::i18n::td_string!(current, language)
             on:change=on_change
         >
             {Locale::get_all()
                 .iter()
                 .map(|&l| {
                     view! {
-                        <option value=l.as_str() selected=move || i18n.get_locale() == l>
+                        <option value=l.as_str() selected=current == l>
                             {native_name(l)}
                         </option>
                     }
@@ -106,7 +156,7 @@ pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
 
 /// The page's language, read once: pages render in one language (the picker reloads the page).
 pub fn locale() -> Locale {
-    use_i18n().get_locale_untracked()
+    use_context::<PageLanguage>().map_or_else(Locale::default, |p| p.0)
 }
 
 /// Why something was refused, in the language: the services' typed reasons, worded here. The
@@ -1430,6 +1480,19 @@ mod tests {
             "Das qcow2-Abbild hat die Sicherheitsprüfung backing_file nicht bestanden: es verweist \
              auf eine Basisdatei (backing file)."
         );
+    }
+
+    #[test]
+    fn accept_language_is_read_in_order_of_preference() {
+        assert_eq!(accepted("de-DE,de;q=0.9,en;q=0.5"), ["de-DE", "de", "en"]);
+        assert_eq!(accepted("en;q=0.2, zh-CN"), ["zh-CN", "en"]);
+        assert!(accepted("fr;q=0, *").is_empty());
+        let best = |h: &str| Locale::find_locale(&accepted(h));
+        assert_eq!(best("de-DE,de;q=0.9,en;q=0.5"), Locale::de);
+        assert_eq!(best("zh-CN,zh;q=0.9"), Locale::zh);
+        assert_eq!(best("fr-FR,en;q=0.1,de;q=0.5"), Locale::de);
+        assert_eq!(best("fr-FR"), Locale::en);
+        assert_eq!(best(""), Locale::en);
     }
 
     #[test]

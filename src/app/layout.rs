@@ -2,7 +2,7 @@
 //! (Project; Identity for admins only) and the page outlet. Anonymous visitors go to /login.
 
 use crate::app::components::ErrorBox;
-use crate::app::i18n::{t, t_string, use_i18n};
+use crate::app::i18n::td_string;
 use crate::server_fns::auth::{current_session, Logout, SessionInfo, SwitchProject};
 use crate::server_fns::AppError;
 use leptos::prelude::*;
@@ -14,9 +14,9 @@ use leptos_router::hooks::use_location;
 pub fn Shell() -> impl IntoView {
     let session = Resource::new_blocking(|| (), |_| current_session());
     let location = use_location();
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     view! {
-        <Suspense fallback=move || view! { <div class="loading">{t!(i18n, loading)}</div> }>
+        <Suspense fallback=move || view! { <div class="loading">{td_string!(l, loading)}</div> }>
             {move || Suspend::new(async move {
                 match session.await {
                     Ok(Some(info)) => view! { <Frame info/> }.into_any(),
@@ -64,7 +64,7 @@ fn Frame(info: SessionInfo) -> impl IntoView {
     });
     subscribe(live);
     let is_admin = info.is_admin();
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     view! {
         <div class="frame">
             <header class="topbar">
@@ -78,16 +78,16 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                 <UserMenu name=info.user_name.clone()/>
             </header>
             <div class="body">
-                <nav class="sidenav" aria-label=move || t_string!(i18n, nav.main)>
+                <nav class="sidenav" aria-label=move || td_string!(l, nav.main)>
                     <div class="nav-section">
-                        <h2>{t!(i18n, nav.project)}</h2>
-                        <A href="/project" exact=true>{t!(i18n, nav.overview)}</A>
-                        <A href="/project/images">{t!(i18n, nav.images)}</A>
+                        <h2>{td_string!(l, nav.project)}</h2>
+                        <A href="/project" exact=true>{td_string!(l, nav.overview)}</A>
+                        <A href="/project/images">{td_string!(l, nav.images)}</A>
                         <A href="/project/shared">
-                            {t!(i18n, nav.shared)}
+                            {td_string!(l, nav.shared)}
                             {move || {
                                 let n = pending.get();
-                                (n > 0).then(|| view! { <span class="count" aria-label=move || crate::app::lang::fill(t_string!(i18n, nav.pending), &[("n", &n)])>{n}</span> })
+                                (n > 0).then(|| view! { <span class="count" aria-label=move || crate::app::lang::fill(td_string!(l, nav.pending), &[("n", &n)])>{n}</span> })
                             }}
                         </A>
                     </div>
@@ -95,16 +95,16 @@ fn Frame(info: SessionInfo) -> impl IntoView {
                         .then(|| {
                             view! {
                                 <div class="nav-section">
-                                    <h2>{t!(i18n, nav.admin)}</h2>
-                                    <A href="/admin/images">{t!(i18n, nav.all_images)}</A>
-                                    <A href="/admin/metadefs">{t!(i18n, nav.metadefs)}</A>
-                                    <A href="/admin/stores">{t!(i18n, nav.stores)}</A>
-                                    <A href="/admin/trash">{t!(i18n, nav.trash)}</A>
+                                    <h2>{td_string!(l, nav.admin)}</h2>
+                                    <A href="/admin/images">{td_string!(l, nav.all_images)}</A>
+                                    <A href="/admin/metadefs">{td_string!(l, nav.metadefs)}</A>
+                                    <A href="/admin/stores">{td_string!(l, nav.stores)}</A>
+                                    <A href="/admin/trash">{td_string!(l, nav.trash)}</A>
                                 </div>
                                 <div class="nav-section">
-                                    <h2>{t!(i18n, nav.identity)}</h2>
-                                    <A href="/accounts/projects">{t!(i18n, nav.projects)}</A>
-                                    <A href="/accounts/users">{t!(i18n, nav.users)}</A>
+                                    <h2>{td_string!(l, nav.identity)}</h2>
+                                    <A href="/accounts/projects">{td_string!(l, nav.projects)}</A>
+                                    <A href="/accounts/users">{td_string!(l, nav.users)}</A>
                                 </div>
                             }
                         })}
@@ -135,7 +135,7 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
     });
     view! {
         <div class="project-switcher">
-            <label for="project-switcher">{t!(crate::app::i18n::use_i18n(), nav.project)}</label>
+            <label for="project-switcher">{td_string!(crate::app::lang::locale(), nav.project)}</label>
             <select
                 id="project-switcher"
                 on:change=move |ev| {
@@ -164,7 +164,7 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
 #[component]
 fn UserMenu(name: String) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     #[cfg(feature = "hydrate")]
     let close_events = move |_: leptos::ev::SubmitEvent| {
         if let Some(LiveSource(s)) = use_context::<LiveSource>() {
@@ -175,12 +175,12 @@ fn UserMenu(name: String) -> impl IntoView {
     let close_events = |_: leptos::ev::SubmitEvent| {};
     view! {
         <div class="user-menu">
-            <span class="user-name" title=move || t_string!(i18n, nav.logged_in_as)>
+            <span class="user-name" title=move || td_string!(l, nav.logged_in_as)>
                 {name}
             </span>
             <ActionForm action=logout on:submit=close_events>
                 <button type="submit" class="btn ghost">
-                    {t!(i18n, nav.log_out)}
+                    {td_string!(l, nav.log_out)}
                 </button>
             </ActionForm>
         </div>

@@ -8,8 +8,8 @@ pub mod lazy;
 pub mod pages;
 pub mod upload;
 
-// The catalogs' typed keys, `Locale`, `I18nContextProvider`, `use_i18n` and `t!` (leptos_i18n's
-// macro reads `[package.metadata.leptos-i18n]`; its build-script form would download CLDR data).
+// The catalogs' typed keys, `Locale` and `td_string!` (leptos_i18n's macro reads
+// `[package.metadata.leptos-i18n]`; its build-script form would download CLDR data).
 #[allow(deprecated)]
 mod catalog {
     leptos_i18n::load_locales!();
@@ -70,14 +70,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     components::provide_toasts();
-    // The language context (leptos_i18n's provider component would also render an empty inline
-    // <script> that the page's Content-Security-Policy refuses, so its parts are used instead).
-    #[allow(deprecated)]
-    let i18n = leptos_i18n::provide_i18n_context::<i18n::Locale>();
+    // The page's language (the session's choice, else Accept-Language; in the browser, the
+    // server's `<html lang>`). leptos_i18n's provider is not used: it renders an inline <script>
+    // the Content-Security-Policy refuses, and its context's server-side effect could outlive it.
+    let l = lang::provide();
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
-        // The language: the session's choice, else Accept-Language.
-        <lang::FromSession/>
         // `hydrate()` (lib.rs) turns this to "true" once the page, lazily loaded parts included, is live.
         <div id="app" data-hydrated="false">
             <Router>
@@ -103,6 +101,6 @@ pub fn App() -> impl IntoView {
             <components::Toaster/>
         </div>
         // After the page, so that it names the language the page was rendered in.
-        <leptos_meta::Html attr:lang=move || leptos_i18n::Locale::as_str(i18n.get_locale())/>
+        <leptos_meta::Html attr:lang=leptos_i18n::Locale::as_str(l)/>
     }
 }

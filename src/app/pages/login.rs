@@ -1,6 +1,6 @@
 //! The login page.
 
-use crate::app::i18n::{t, t_string, use_i18n};
+use crate::app::i18n::td_string;
 use crate::server_fns::auth::Login;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,24 +14,24 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let show = RwSignal::new(false);
     let error = move || login.value().get().and_then(|r| r.err());
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     view! {
-        <Title text=move || t_string!(i18n, login.title).to_string()/>
+        <Title text=move || td_string!(l, login.title).to_string()/>
         <div class="login-page">
             <div class="login-card">
                 <div class="login-brand">
                     <span class="logo" aria-hidden="true">"◐"</span>
                     <h1>"Glimpse"</h1>
                 </div>
-                <p class="muted">{t!(i18n, login.intro)}</p>
+                <p class="muted">{td_string!(l, login.intro)}</p>
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
                     <div class="field">
-                        <label for="username">{t!(i18n, login.user_name)}</label>
+                        <label for="username">{td_string!(l, login.user_name)}</label>
                         <input id="username" name="username" autocomplete="username" required autofocus/>
                     </div>
                     <div class="field">
-                        <label for="password">{t!(i18n, login.password)}</label>
+                        <label for="password">{td_string!(l, login.password)}</label>
                         <input
                             id="password"
                             name="password"
@@ -42,11 +42,11 @@ pub fn LoginPage() -> impl IntoView {
                     </div>
                     <label class="checkbox">
                         <input type="checkbox" on:change=move |ev| show.set(event_target_checked(&ev))/>
-                        {t!(i18n, login.show_password)}
+                        {td_string!(l, login.show_password)}
                     </label>
-                    {move || error().map(|e| view! { <p class="form-error" role="alert">{crate::app::lang::error(i18n.get_locale_untracked(), &e)}</p> })}
+                    {move || error().map(|e| view! { <p class="form-error" role="alert">{crate::app::lang::error(l, &e)}</p> })}
                     <button type="submit" class="btn primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { t_string!(i18n, login.submitting) } else { t_string!(i18n, login.submit) }}
+                        {move || if login.pending().get() { td_string!(l, login.submitting) } else { td_string!(l, login.submit) }}
                     </button>
                 </ActionForm>
                 <div class="login-lang">

@@ -4,7 +4,7 @@
 
 use crate::app::components::{image_type, short_time, ErrorBox, PageHeader, StatusBadge};
 use crate::app::components::{mutation, ConfirmDialog};
-use crate::app::i18n::{t, t_string, use_i18n};
+use crate::app::i18n::td_string;
 use crate::app::lang::{self, fill};
 use crate::app::layout::use_session;
 use crate::domain::ids::ImageId;
@@ -93,7 +93,7 @@ pub(super) fn with(q: &ParamsMap, key: &str, value: Option<String>) -> String {
 
 /// The kernel and ramdisk an AMI-style image boots with, when set: a second line under its name.
 pub(super) fn boot_files(img: &Image) -> Option<impl IntoView> {
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     let link = |label: &'static str, key: &str| {
         img.properties.get(key).map(|id| {
             let short: String = id.chars().take(8).collect();
@@ -103,8 +103,8 @@ pub(super) fn boot_files(img: &Image) -> Option<impl IntoView> {
         })
     };
     let (kernel, ramdisk) = (
-        link(t_string!(i18n, images.kernel), "kernel_id"),
-        link(t_string!(i18n, images.ramdisk), "ramdisk_id"),
+        link(td_string!(l, images.kernel), "kernel_id"),
+        link(td_string!(l, images.ramdisk), "ramdisk_id"),
     );
     (kernel.is_some() || ramdisk.is_some())
         .then(|| view! { <div class="boot-files">{kernel}{ramdisk}</div> })
@@ -173,33 +173,33 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
             }
         },
     );
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     let title = move || {
         if admin {
-            t_string!(i18n, images.admin_title)
+            td_string!(l, images.admin_title)
         } else {
-            t_string!(i18n, images.title)
+            td_string!(l, images.title)
         }
     };
     let subtitle = move || {
         if admin {
-            t_string!(i18n, images.admin_subtitle)
+            td_string!(l, images.admin_subtitle)
         } else {
-            t_string!(i18n, images.subtitle)
+            td_string!(l, images.subtitle)
         }
     };
     view! {
         <PageHeader title=title subtitle=subtitle/>
         <div class="toolbar">
             {match use_session().actor().as_ref().map(can_create) {
-                Some(Decision::Allow) => view! { <a class="btn primary" href="/project/images/create">{t!(i18n, images.create)}</a> }.into_any(),
+                Some(Decision::Allow) => view! { <a class="btn primary" href="/project/images/create">{td_string!(l, images.create)}</a> }.into_any(),
                 other => {
                     let why = move || match &other {
-                        Some(Decision::Forbidden(why)) => lang::reason(i18n.get_locale(), why),
-                        _ => t_string!(i18n, images.log_in_to_create).to_string(),
+                        Some(Decision::Forbidden(why)) => lang::reason(l, why),
+                        _ => td_string!(l, images.log_in_to_create).to_string(),
                     };
                     view! {
-                        <button type="button" class="btn primary" disabled title=why.clone()>{t!(i18n, images.create)}</button>
+                        <button type="button" class="btn primary" disabled title=why.clone()>{td_string!(l, images.create)}</button>
                         <span class="muted why-create">{why}</span>
                     }.into_any()
                 }
@@ -208,22 +208,21 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     usage.await.ok().map(|u| {
                         let text = move || {
-                            let l = i18n.get_locale();
-                            let count = if u.count_limit < 0 {
-                                let t = if u.count == 1 { t_string!(i18n, images.count_one) } else { t_string!(i18n, images.count_many) };
+                                                        let count = if u.count_limit < 0 {
+                                let t = if u.count == 1 { td_string!(l, images.count_one) } else { td_string!(l, images.count_many) };
                                 fill(t, &[("n", &u.count)])
                             } else {
-                                fill(t_string!(i18n, images.count_of), &[("n", &u.count), ("limit", &u.count_limit)])
+                                fill(td_string!(l, images.count_of), &[("n", &u.count), ("limit", &u.count_limit)])
                             };
                             let bytes = if u.size_limit_mib < 0 {
-                                fill(t_string!(i18n, images.bytes_unlimited), &[("size", &lang::size(l, u.bytes))])
+                                fill(td_string!(l, images.bytes_unlimited), &[("size", &lang::size(l, u.bytes))])
                             } else {
-                                fill(t_string!(i18n, images.bytes_of), &[("size", &lang::size(l, u.bytes)), ("limit", &lang::size(l, u.size_limit_mib * 1024 * 1024))])
+                                fill(td_string!(l, images.bytes_of), &[("size", &lang::size(l, u.bytes)), ("limit", &lang::size(l, u.size_limit_mib * 1024 * 1024))])
                             };
-                            fill(t_string!(i18n, images.usage), &[("count", &count), ("bytes", &bytes)])
+                            fill(td_string!(l, images.usage), &[("count", &count), ("bytes", &bytes)])
                         };
                         view! {
-                            <p class="usage" aria-label=move || t_string!(i18n, images.usage_label)>
+                            <p class="usage" aria-label=move || td_string!(l, images.usage_label)>
                                 {text}
                             </p>
                         }
@@ -233,7 +232,7 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
         </div>
         <Filters projects/>
         <BatchBar selected confirming version/>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, images.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(l, images.loading)}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
@@ -250,13 +249,13 @@ pub(super) fn Filters(
 ) -> impl IntoView {
     let query = use_query_map();
     let value = move |k: &str| query.read().get(k).unwrap_or_default();
-    let i18n = use_i18n();
+    let l = crate::app::lang::locale();
     let statuses = ImageStatus::ALL
         .into_iter()
         .filter(|s| *s != ImageStatus::Deleted && *s != ImageStatus::Killed);
     view! {
         <section class="card filters" aria-labelledby="filters-h">
-            <h2 id="filters-h" class="sr-only">{t!(i18n, images.filters)}</h2>
+            <h2 id="filters-h" class="sr-only">{td_string!(l, images.filters)}</h2>
             <form method="get" action=base() class="form-row" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 // Only the fields that hold a value go into the address.
                 if let Some(href) = clean_form_query(&ev) {
@@ -268,9 +267,9 @@ pub(super) fn Filters(
                     {move || Suspend::new(async move {
                         projects.await.map(|list| view! {
                             <div class="field">
-                                <label for="f-owner">{t!(i18n, images.project)}</label>
+                                <label for="f-owner">{td_string!(l, images.project)}</label>
                                 <select id="f-owner" name="owner">
-                                    <option value="">{t!(i18n, images.all_projects)}</option>
+                                    <option value="">{td_string!(l, images.all_projects)}</option>
                                     {list.into_iter().map(|p| {
                                         let id = p.id.to_string();
                                         let selected = value("owner") == id;
@@ -285,33 +284,33 @@ pub(super) fn Filters(
                     move || (!value(k).is_empty()).then(|| view! { <input type="hidden" name=k value=value(k)/> })
                 }).collect_view()}
                 <div class="field">
-                    <label for="f-search">{t!(i18n, images.name_contains)}</label>
-                    <input id="f-search" name="search" type="search" placeholder=move || t_string!(i18n, images.name_placeholder) value=move || value("search")/>
+                    <label for="f-search">{td_string!(l, images.name_contains)}</label>
+                    <input id="f-search" name="search" type="search" placeholder=move || td_string!(l, images.name_placeholder) value=move || value("search")/>
                 </div>
                 {move || (!value("name").is_empty()).then(|| view! { <input type="hidden" name="name" value=value("name")/> })}
                 <div class="field">
-                    <label for="f-status">{t!(i18n, images.status)}</label>
+                    <label for="f-status">{td_string!(l, images.status)}</label>
                     <select id="f-status" name="status">
-                        <option value="">{t!(i18n, images.any)}</option>
+                        <option value="">{td_string!(l, images.any)}</option>
                         {statuses
-                            .map(|s| view! { <option value=s.as_str() selected=move || value("status") == s.as_str()>{move || lang::status(i18n.get_locale(), s)}</option> })
+                            .map(|s| view! { <option value=s.as_str() selected=move || value("status") == s.as_str()>{move || lang::status(l, s)}</option> })
                             .collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-visibility">{t!(i18n, images.visibility)}</label>
+                    <label for="f-visibility">{td_string!(l, images.visibility)}</label>
                     <select id="f-visibility" name="visibility">
-                        <option value="">{t!(i18n, images.default)}</option>
+                        <option value="">{td_string!(l, images.default)}</option>
                         {["public", "community", "shared", "private", "all"]
                             .into_iter()
-                            .map(|v| view! { <option value=v selected=move || value("visibility") == v>{move || lang::visibility(i18n.get_locale(), v)}</option> })
+                            .map(|v| view! { <option value=v selected=move || value("visibility") == v>{move || lang::visibility(l, v)}</option> })
                             .collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-format">{t!(i18n, images.disk_format)}</label>
+                    <label for="f-format">{td_string!(l, images.disk_format)}</label>
                     <select id="f-format" name="disk_format">
-                        <option value="">{t!(i18n, images.any)}</option>
+                        <option value="">{td_string!(l, images.any)}</option>
                         {DISK_FORMATS
                             .into_iter()
                             .map(|f| view! { <option value=f selected=move || value("disk_format") == f>{f}</option> })
@@ -319,27 +318,27 @@ pub(super) fn Filters(
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-protected">{t!(i18n, images.protected)}</label>
+                    <label for="f-protected">{td_string!(l, images.protected)}</label>
                     <select id="f-protected" name="protected">
-                        <option value="">{t!(i18n, images.any)}</option>
-                        <option value="true" selected=move || value("protected") == "true">{t!(i18n, images.yes)}</option>
-                        <option value="false" selected=move || value("protected") == "false">{t!(i18n, images.no)}</option>
+                        <option value="">{td_string!(l, images.any)}</option>
+                        <option value="true" selected=move || value("protected") == "true">{td_string!(l, images.yes)}</option>
+                        <option value="false" selected=move || value("protected") == "false">{td_string!(l, images.no)}</option>
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-tag">{t!(i18n, images.tag)}</label>
+                    <label for="f-tag">{td_string!(l, images.tag)}</label>
                     <input id="f-tag" name="tag" value=move || value("tag")/>
                 </div>
                 <div class="field small">
-                    <label for="f-min">{t!(i18n, images.min_size)}</label>
+                    <label for="f-min">{td_string!(l, images.min_size)}</label>
                     <input id="f-min" name="size_min" inputmode="numeric" value=move || value("size_min")/>
                 </div>
                 <div class="field small">
-                    <label for="f-max">{t!(i18n, images.max_size)}</label>
+                    <label for="f-max">{td_string!(l, images.max_size)}</label>
                     <input id="f-max" name="size_max" inputmode="numeric" value=move || value("size_max")/>
                 </div>
                 <div class="field actions">
-                    <button type="submit" class="btn primary">{t!(i18n, images.apply)}</button>
+                    <button type="submit" class="btn primary">{td_string!(l, images.apply)}</button>
                     <a class="btn ghost-dark" href=move || {
                         let mut q = query.get();
                         for f in FILTERS {
@@ -349,7 +348,7 @@ pub(super) fn Filters(
                         q.remove("before");
                         q.remove("owner");
                         format!("{}{}", base(), q.to_query_string())
-                    }>{t!(i18n, images.clear)}</a>
+                    }>{td_string!(l, images.clear)}</a>
                 </div>
             </form>
         </section>
