@@ -96,14 +96,19 @@ pub struct PropertyAccess {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unavailable {
     /// Edit, Update Metadata and Protect/Unprotect (`modify_image`).
+    #[serde(default, deserialize_with = "crate::domain::reason::via_value::option")]
     pub modify: Option<Reason>,
     /// Delete (`delete_image`; also refused while protected).
+    #[serde(default, deserialize_with = "crate::domain::reason::via_value::option")]
     pub delete: Option<Reason>,
     /// Deactivate/Reactivate (`deactivate`/`reactivate`; only active or deactivated images).
+    #[serde(default, deserialize_with = "crate::domain::reason::via_value::option")]
     pub activate: Option<Reason>,
     /// Manage Members (`add_member`).
+    #[serde(default, deserialize_with = "crate::domain::reason::via_value::option")]
     pub members: Option<Reason>,
     /// Download (`download_image`; only when there is data).
+    #[serde(default, deserialize_with = "crate::domain::reason::via_value::option")]
     pub download: Option<Reason>,
 }
 

@@ -2,7 +2,7 @@
 //! on it and show the message. Internal failures are logged on the server and cross as `Internal`
 //! with no detail.
 
-use crate::domain::reason::Reason;
+use crate::domain::reason::{via_value, Reason};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -18,16 +18,16 @@ pub enum AppError {
     LoginRefused(LoginRefusal),
     /// Not allowed, with the reason (typed, so the dashboard words it in the user's language).
     #[error("{0}")]
-    Forbidden(Reason),
+    Forbidden(#[serde(deserialize_with = "via_value::deserialize")] Reason),
     /// Not found.
     #[error("{0}")]
-    NotFound(Reason),
+    NotFound(#[serde(deserialize_with = "via_value::deserialize")] Reason),
     /// A conflict (name taken, wrong state).
     #[error("{0}")]
-    Conflict(Reason),
+    Conflict(#[serde(deserialize_with = "via_value::deserialize")] Reason),
     /// Bad input a service refused, with the reason (typed, so the dashboard words it).
     #[error("{0}")]
-    Refused(Reason),
+    Refused(#[serde(deserialize_with = "via_value::deserialize")] Reason),
     /// A field failed validation.
     #[error("{field} {message}")]
     Invalid {
