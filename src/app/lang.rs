@@ -1195,6 +1195,13 @@ mod tests {
         ];
         for r in &all {
             assert_eq!(reason(Locale::en, r), r.to_string(), "{r:?}");
+            // Its wire form reads back as the same reason.
+            let json = serde_json::to_string(r).unwrap();
+            assert_eq!(
+                &serde_json::from_str::<crate::domain::reason::Reason>(&json).unwrap(),
+                r,
+                "{json}"
+            );
             for l in [Locale::de, Locale::zh] {
                 let words = reason(l, r);
                 assert!(!words.contains('{'), "{l:?} {r:?}: {words}");

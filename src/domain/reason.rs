@@ -39,8 +39,8 @@ pub enum NamespacePart {
     Associations,
 }
 
-/// Why: see the module's documentation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Why: see the module's documentation. Serialised in a compact wire form (`wire!`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     // What is not there (or the caller may not know of it).
     /// Something the caller may not know exists.
@@ -308,10 +308,157 @@ pub enum Reason {
     },
 }
 
+/// Implements `Serialize` and `Deserialize` for `Reason` in its wire form (see `wire!` below).
+macro_rules! wire {
+    (
+        units: [$($u:ident),* $(,)?],
+        tuples: [$($t:ident),* $(,)?],
+        structs: [$($s:ident { $($f:ident),* }),* $(,)?] $(,)?
+    ) => {
+        impl Serialize for Reason {
+            fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut out = ser.serialize_seq(None)?;
+                match self {
+                    $(Reason::$u => out.serialize_element(stringify!($u))?,)*
+                    $(Reason::$t(a) => {
+                        out.serialize_element(stringify!($t))?;
+                        out.serialize_element(a)?;
+                    })*
+                    $(Reason::$s { $($f),* } => {
+                        out.serialize_element(stringify!($s))?;
+                        $(out.serialize_element($f)?;)*
+                    })*
+                }
+                out.end()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Reason {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Wire;
+                impl<'de> serde::de::Visitor<'de> for Wire {
+                    type Value = Reason;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a reason: its name, then its fields")
+                    }
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                        self,
+                        mut items: A,
+                    ) -> Result<Reason, A::Error> {
+                        let name: String = next(&mut items)?;
+                        Ok(match name.as_str() {
+                            $(stringify!($u) => Reason::$u,)*
+                            $(stringify!($t) => Reason::$t(next(&mut items)?),)*
+                            $(stringify!($s) => Reason::$s { $($f: next(&mut items)?),* },)*
+                            other => return Err(serde::de::Error::unknown_variant(other, &[])),
+                        })
+                    }
+                }
+                d.deserialize_seq(Wire)
+            }
+        }
+    };
+}
+
+/// The next field of a reason's wire form.
+fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+    items: &mut A,
+) -> Result<T, A::Error> {
+    items
+        .next_element()?
+        .ok_or_else(|| serde::de::Error::custom("a reason lacks a field"))
+}
+
+// Reason's wire form: a JSON array of the variant's name and then its fields in order
+// (`["NotAMember", "p1", "i1"]`). Written out rather than derived: serde's derived decoder for
+// ~100 variants, every struct variant's field names matched both as a map and as a sequence, was
+// the largest single item of the browser's wasm. Writing and reading are generated from this one
+// list, and the writer's `match` on every variant keeps the list complete.
+wire! {
+    units: [
+        Hidden, AdminOnlyIdentity, AdminOnlyMetadefs, AdminOnlyPublic, AdminOnlyOwner,
+        AdminOnlyTrash, AdminOnlyStoresDetail, LastLocation, MultiStoreOff, NotAuthorized,
+        NotAuthorizedToCreate, ReadersCannotCreate, ReadersCannotDownload, ReadersCannotCommunity,
+        CannotSeeImage, Deactivated, OnlySharedHaveMembers, OnlyTheMemberDecides, UnprotectFirst,
+        NoDataYet, OwnProjectDisable, OwnProjectDelete, OwnAdminRole, OwnAccountDisable,
+        OwnAccountDelete, NoRoleOnProject, StatusChangedMeanwhile, AlreadySaving, FormatsFirst,
+        SizeMismatch, MemberIdRequired, DeletedDuringUpload, ImportFormatsFirst, AdminOnlyCopy,
+        AdminOnlyTasks, DeletedDuringImport, ImportInterrupted, AllStoresNeedsStores,
+        NothingToCopy, TaskWithoutMethod,
+    ],
+    tuples: [ReadersCannot, AnotherProjects],
+    structs: [
+        ImageNotFound { id },
+        ImageHasNoData { id },
+        TagNotFound { tag },
+        NotAMember { member, image },
+        MarkerNotFound { marker },
+        TokenNotFound { prefix },
+        UserNotFound { id },
+        ProjectNotFound { id },
+        LimitNotFound { id },
+        RoleAssignmentNotFound { role, user, project },
+        NamespaceNotFound { namespace },
+        NamespaceMarkerNotFound { marker },
+        ItemNotFound { kind, name, namespace },
+        NoSuchStore { id },
+        NotInStore { store, image },
+        NotPendingDelete { id },
+        NotAssociated { namespace, resource_type },
+        NotActive { status },
+        PolicyRefuses { rule },
+        ImageProtected { id },
+        NamespaceProtected { namespace, part },
+        ReplaceOnlyWhenQueued { attribute },
+        BaseProperty { name },
+        ReadOnly { attribute },
+        Reserved { attribute },
+        CannotChangeActivation { reactivate, status },
+        NoActivationInStatus { status },
+        ImageExists { id },
+        PropertyPresent { key },
+        PropertyMissing { key },
+        MemberExists { member, image },
+        Transition { from, event },
+        ProjectNameTaken { name },
+        UserNameTaken { name },
+        LimitExists { project, resource },
+        NamespaceExists { namespace },
+        ItemTaken { kind, name, namespace },
+        AlreadyAssociated { namespace, resource_type },
+        NotAProjectId { value },
+        NoSuchProject { id },
+        BadMemberStatus { status },
+        BadSortKey { requested, allowed },
+        Schema { problem },
+        Definition { problem },
+        TooManyProperties { max },
+        TooManyTags { max },
+        TooManyMembers { max },
+        ImageCountQuota { limit },
+        SizeCap { bytes },
+        UploadsRunning { running, limit },
+        StorageQuota { limit_mib, used_bytes },
+        DataRefused { why },
+        DataGone { id },
+        ImportMethodDisabled { method },
+        ImportNeedsStatus { method, status },
+        ImportRunning { task },
+        UriRefused { why },
+        StoreHasImage { store },
+        TaskNotFound { id },
+        SourceFailed { why },
+        ConversionFailed { why },
+        TaskMarkerNotFound { marker },
+        UnknownProject { name },
+    ],
+}
+
 /// Reads a `Reason` through a `serde_json::Value`, for the types that carry one to the browser
-/// (`AppError`, `policy::Unavailable`): its derived decoder, large with ~100 variants, is then
-/// compiled once, over `Value`, instead of once per JSON reader that meets it; the wasm is the
-/// smaller for it (measured: see README, "A new user's first visit"). The JSON is unchanged.
+/// (`AppError`, `policy::Unavailable`): its decoder and those of the typed problems inside it are
+/// then compiled once, over `Value`, instead of once per JSON reader that meets them; the wasm is
+/// the smaller for it (README, "A new user's first visit"). The JSON is unchanged.
 pub mod via_value {
     use super::Reason;
     use serde::{de::Error, Deserialize, Deserializer};
@@ -625,7 +772,22 @@ mod tests {
         };
         let json = serde_json::to_vec(&u).unwrap();
         assert_eq!(serde_json::from_slice::<Unavailable>(&json).unwrap(), u);
-        assert!(serde_json::from_str::<AppError>(r#"{"Refused": {"NoSuchVariant": {}}}"#).is_err());
+        assert!(serde_json::from_str::<AppError>(r#"{"Refused": ["NoSuchVariant"]}"#).is_err());
+        // The wire form: the name, then the fields in order; a missing or extra field is refused.
+        let r = Reason::NotAMember {
+            member: "p1".into(),
+            image: "i1".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"["NotAMember","p1","i1"]"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Reason::Hidden).unwrap(),
+            r#"["Hidden"]"#
+        );
+        assert!(serde_json::from_str::<Reason>(r#"["NotAMember","p1"]"#).is_err());
+        assert!(serde_json::from_str::<Reason>(r#"["NotAMember","p1","i1","x"]"#).is_err());
     }
 
     use super::*;
