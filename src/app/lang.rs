@@ -1,6 +1,7 @@
 //! The dashboard's languages: the message catalogs (`src/app/locales/*.json`, compiled by
-//! leptos_i18n into `i18n`), the language picker, the session's choice applied while rendering,
-//! and sizes and dates written the way each language writes them.
+//! leptos_i18n into `i18n`), the page's language (the session's choice, `Accept-Language`, or
+//! `<html lang>` in the browser), the language picker, sizes and dates written the way each
+//! language writes them, and every typed refusal in words.
 
 use crate::app::i18n::Locale;
 use leptos::prelude::*;

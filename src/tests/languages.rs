@@ -22,6 +22,20 @@ async fn login_page(app: &TestApp, accept_language: Option<&str>, cookie: Option
     a.text()
 }
 
+/// Logs in to the dashboard as the admin, in the session `cookie` names (if any).
+async fn login_admin(app: &TestApp, cookie: Option<&str>) -> Answer {
+    app.server_fn(
+        Login::PATH,
+        cookie,
+        &[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ],
+    )
+    .await
+}
+
 async fn choose(app: &TestApp, cookie: Option<&str>, lang: &str) -> Answer {
     app.server_fn(SetLanguage::PATH, cookie, &[("lang", lang)])
         .await
@@ -64,18 +78,10 @@ async fn the_choice_kept_in_the_session_wins_and_outlives_logout() {
     );
 
     // Logging in rotates the session and keeps the choice; changing it again is heard at once.
-    let a = app
-        .server_fn(
-            Login::PATH,
-            Some(&cookie),
-            &[
-                ("username", "admin"),
-                ("password", ADMIN_PASSWORD),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    let cookie = a.session_cookie().expect("rotated session");
+    let cookie = login_admin(&app, Some(&cookie))
+        .await
+        .session_cookie()
+        .expect("rotated session");
     let a = choose(&app, Some(&cookie), "de").await;
     assert!(a.status.is_success(), "{}", a.text());
     let req = Request::builder()
@@ -122,18 +128,10 @@ async fn refusals_from_the_image_rules_arrive_typed_and_are_worded_in_the_langua
     use glimpse::server_fns::AppError;
 
     let app = TestApp::new().await;
-    let a = app
-        .server_fn(
-            Login::PATH,
-            None,
-            &[
-                ("username", "admin"),
-                ("password", ADMIN_PASSWORD),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    let cookie = a.session_cookie().expect("logged in");
+    let cookie = login_admin(&app, None)
+        .await
+        .session_cookie()
+        .expect("logged in");
     let form = |name: String| NewImageForm {
         name,
         disk_format: "raw".into(),

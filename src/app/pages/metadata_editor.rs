@@ -106,30 +106,29 @@ fn starting_value(def: &Value) -> String {
 
 /// Why a value cannot be saved, if it cannot: the image property rules, then the definition.
 fn problem(def: Option<&Value>, key: &str, raw: &str) -> Option<String> {
-    // The language is read only to word a problem (the checks also run where no page is).
-    let l = lang::locale;
+    let l = lang::locale();
     if let Err(e) = check_extra_value(key, raw) {
-        return Some(lang::field_error(l(), &e));
+        return Some(lang::field_error(l, &e));
     }
     let def = def?;
     if def.get("type").and_then(Value::as_str) == Some("array") {
         return check_array_text(def, raw)
             .err()
-            .map(|e| lang::value_problem(l(), &e));
+            .map(|e| lang::value_problem(l, &e));
     }
     let v = match typed(def, raw) {
         Ok(v) => v,
-        Err(e) => return Some(lang::value_problem(l(), &e)),
+        Err(e) => return Some(lang::value_problem(l, &e)),
     };
     if let Err(e) = check_value(def, &v) {
-        return Some(lang::value_problem(l(), &e));
+        return Some(lang::value_problem(l, &e));
     }
     if !matches_pattern(def, raw) {
         let p = def
             .get("pattern")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        return Some(fill(td_string!(l(), editor.must_match), &[("pattern", &p)]));
+        return Some(fill(td_string!(l, editor.must_match), &[("pattern", &p)]));
     }
     None
 }
