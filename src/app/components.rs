@@ -46,6 +46,21 @@ impl Toasts {
             );
         }
     }
+
+    /// Shows a failure, in the page's language: at once, or once the words of a typed problem
+    /// have loaded (`lang::error_later`).
+    pub fn push_error(&self, e: AppError) {
+        let l = lang::locale();
+        match lang::error_now(l, &e) {
+            Some(words) => self.push(ToastKind::Error, words),
+            None => {
+                let toasts = *self;
+                crate::app::browser_task(async move {
+                    toasts.push(ToastKind::Error, lang::error_later(l, e).await)
+                });
+            }
+        }
+    }
 }
 
 /// Provides the toast list.
@@ -72,7 +87,6 @@ where
 {
     let action = ServerAction::<S>::new();
     let toasts = use_toasts();
-    let l = lang::locale();
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             match result {
@@ -82,7 +96,7 @@ where
                     }
                     then(&v);
                 }
-                Err(e) => toasts.push(ToastKind::Error, lang::error(l, &e)),
+                Err(e) => toasts.push_error(e),
             }
         }
     });
@@ -139,7 +153,20 @@ pub fn FlagBadge(on: bool, #[prop(into)] yes: String, #[prop(into)] no: String) 
 /// An error box for a failed load.
 #[component]
 pub fn ErrorBox(error: AppError) -> impl IntoView {
-    view! { <div class="error-box" role="alert">{lang::error(lang::locale(), &error)}</div> }
+    let l = lang::locale();
+    match lang::error_now(l, &error) {
+        Some(words) => view! { <div class="error-box" role="alert">{words}</div> }.into_any(),
+        // A typed problem: worded once its words have loaded (at once on the server).
+        None => view! {
+            <Suspense fallback=|| ()>
+                {Suspend::new(async move {
+                    let words = lang::error_later(l, error).await;
+                    view! { <div class="error-box" role="alert">{words}</div> }
+                })}
+            </Suspense>
+        }
+        .into_any(),
+    }
 }
 
 /// Clears a form after its action succeeded (ActionForm keeps the typed values otherwise).

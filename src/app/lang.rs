@@ -162,7 +162,42 @@ pub fn locale() -> Locale {
 
 /// Why something was refused, in the language: the services' typed reasons, worded here. The
 /// English catalog holds the words `Reason`'s `Display` gives the APIs (a test holds them equal).
+/// Every reason, the typed problems' too (in the browser, only lazily loaded code calls this).
 pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
+    use crate::app::i18n::td_string;
+    use crate::domain::reason::Reason::*;
+    match r {
+        Schema { problem } => fill(
+            td_string!(l, reason.schema),
+            &[("detail", &schema_problem(l, problem))],
+        ),
+        DataRefused { why } => fill(
+            td_string!(l, reason.data_refused),
+            &[("why", &refusal(l, why))],
+        ),
+        UriRefused { why } => fill(
+            td_string!(l, reason.uri_refused),
+            &[("why", &uri_problem(l, why))],
+        ),
+        Definition { problem } => metadef_invalid(l, problem),
+        Later(later) => match later.resolve() {
+            Ok(r) => reason(l, &r),
+            Err(wire) => wire,
+        },
+        _ => reason_now(l, r).unwrap_or_default(),
+    }
+}
+
+/// Why a policy refuses an action, in the language (a policy's reasons carry no typed problem,
+/// so this is `reason_now` and never waits).
+pub fn decision(l: Locale, r: &crate::domain::reason::Reason) -> String {
+    reason_now(l, r).unwrap_or_default()
+}
+
+/// `reason`, but `None` for a reason with a typed problem (a schema check, a metadata
+/// definition, the format inspector, a URI filter): the wasm's first chunk words the others
+/// without holding the typed problems' words, and leaves those to `error_later`.
+pub fn reason_now(l: Locale, r: &crate::domain::reason::Reason) -> Option<String> {
     use crate::app::i18n::td_string;
     use crate::domain::reason::{ImageAction, NamespacePart, Reason::*};
     fn verb(l: Locale, a: ImageAction) -> &'static str {
@@ -186,13 +221,13 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         format!("{s:?}")
     }
     fn mib(l: Locale, bytes: i64) -> String {
-        let v = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+        let v = crate::domain::image::one_decimal(bytes, 1024 * 1024);
         match l {
             Locale::de => v.replace('.', ","),
             _ => v,
         }
     }
-    match r {
+    Some(match r {
         Hidden => td_string!(l, reason.hidden).to_string(),
         ImageNotFound { id } => fill(td_string!(l, reason.image_not_found), &[("id", &id)]),
         ImageHasNoData { id } => fill(td_string!(l, reason.image_has_no_data), &[("id", &id)]),
@@ -378,11 +413,6 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             td_string!(l, reason.bad_sort_key),
             &[("requested", &requested), ("allowed", &allowed.join(", "))],
         ),
-        Schema { problem } => fill(
-            td_string!(l, reason.schema),
-            &[("detail", &schema_problem(l, problem))],
-        ),
-        Definition { problem } => metadef_invalid(l, problem),
         TooManyProperties { max } => {
             fill(td_string!(l, reason.too_many_properties), &[("max", &max)])
         }
@@ -404,10 +434,6 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             td_string!(l, reason.storage_quota),
             &[("limit", &limit_mib), ("used", &mib(l, *used_bytes))],
         ),
-        DataRefused { why } => fill(
-            td_string!(l, reason.data_refused),
-            &[("why", &refusal(l, why))],
-        ),
         DeletedDuringUpload => td_string!(l, reason.deleted_during_upload).to_string(),
         DataGone { id } => fill(td_string!(l, reason.data_gone), &[("id", &id)]),
         ImportMethodDisabled { method } => fill(
@@ -420,10 +446,6 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
         ),
         ImportFormatsFirst => td_string!(l, reason.import_formats_first).to_string(),
         ImportRunning { task } => fill(td_string!(l, reason.import_running), &[("task", &task)]),
-        UriRefused { why } => fill(
-            td_string!(l, reason.uri_refused),
-            &[("why", &uri_problem(l, why))],
-        ),
         StoreHasImage { store } => {
             fill(td_string!(l, reason.store_has_image), &[("store", &store)])
         }
@@ -445,7 +467,10 @@ pub fn reason(l: Locale, r: &crate::domain::reason::Reason) -> String {
             td_string!(l, reason.unknown_project),
             &[("name", &format!("{name:?}"))],
         ),
-    }
+        Schema { .. } | Definition { .. } | DataRefused { .. } | UriRefused { .. } | Later(_) => {
+            return None
+        }
+    })
 }
 
 /// Why a web-download's URI is refused, in the language.
@@ -776,13 +801,26 @@ pub fn value_problem(l: Locale, p: &crate::domain::metadefs::ValueProblem) -> St
     }
 }
 
-/// A server function's failure, in the language.
+/// A server function's failure, in the language (every failure; in the browser, only lazily
+/// loaded code calls this).
 pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
-    use crate::app::i18n::td_string;
     use crate::server_fns::AppError as E;
     match e {
-        E::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
         E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) | E::Refused(r) => reason(l, r),
+        _ => error_now(l, e).unwrap_or_default(),
+    }
+}
+
+/// `error`, but `None` for a reason with a typed problem (see `reason_now`): then
+/// `error_later` words it, once the code that does has loaded.
+pub fn error_now(l: Locale, e: &crate::server_fns::AppError) -> Option<String> {
+    use crate::app::i18n::td_string;
+    use crate::server_fns::AppError as E;
+    Some(match e {
+        E::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
+        E::Forbidden(r) | E::NotFound(r) | E::Conflict(r) | E::Refused(r) => {
+            return reason_now(l, r)
+        }
         E::Internal => td_string!(l, errors.internal).to_string(),
         E::Transport(why) => fill(td_string!(l, errors.transport), &[("why", why)]),
         E::LoginRefused(r) => {
@@ -798,7 +836,14 @@ pub fn error(l: Locale, e: &crate::server_fns::AppError) -> String {
         // Checks of what only a hand-made request sends (the forms check first); worded here
         // rather than through `Display`, which would bring every reason's English into the wasm.
         E::Invalid { field, message } => format!("{field} {message}"),
-    }
+    })
+}
+
+/// `error` in a chunk of its own (`cargo leptos build --split`), loaded when a failure with a
+/// typed problem is first shown on a page whose code does not hold those words.
+#[leptos::lazy]
+pub fn error_later(l: Locale, e: crate::server_fns::AppError) -> String {
+    error(l, &e)
 }
 
 /// An image status in the language (the API's word stays English).
@@ -1203,12 +1248,45 @@ mod tests {
                 r,
                 "{json}"
             );
+            // The browser's first chunk keeps a reason with a typed problem in its wire form:
+            // it words every other reason at once, and that one once `error_later` has loaded,
+            // with the same words either way.
+            let later = crate::domain::reason::Reason::from_wire_later(
+                serde_json::from_str(&json).unwrap(),
+            )
+            .unwrap();
+            let typed = matches!(
+                r,
+                Schema { .. } | Definition { .. } | DataRefused { .. } | UriRefused { .. }
+            );
+            assert_eq!(matches!(later, Later(_)), typed, "{r:?}");
+            assert_eq!(
+                serde_json::to_value(&later).unwrap(),
+                serde_json::from_str::<serde_json::Value>(&json).unwrap()
+            );
+            let failure = crate::server_fns::AppError::Refused(later.clone());
+            for l in [Locale::en, Locale::de, Locale::zh] {
+                assert_eq!(reason(l, &later), reason(l, r), "{l:?} {r:?}");
+                assert_eq!(error(l, &failure), reason(l, r), "{l:?} {r:?}");
+                match reason_now(l, &later) {
+                    Some(words) => assert_eq!(words, reason(l, r), "{l:?} {r:?}"),
+                    None => assert!(typed, "{l:?} {r:?} waits for no reason"),
+                }
+                assert_eq!(error_now(l, &failure).is_none(), typed, "{l:?} {r:?}");
+            }
             for l in [Locale::de, Locale::zh] {
                 let words = reason(l, r);
                 assert!(!words.contains('{'), "{l:?} {r:?}: {words}");
                 assert_ne!(words, r.to_string(), "{l:?} {r:?} is still English");
             }
         }
+        // A wire form that names a typed problem but does not decode is shown as it came.
+        let broken = crate::domain::reason::Reason::from_wire_later(serde_json::json!([
+            "Schema",
+            "not a problem"
+        ]))
+        .unwrap();
+        assert_eq!(reason(Locale::de, &broken), r#"["Schema","not a problem"]"#);
     }
 
     #[test]

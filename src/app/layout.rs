@@ -127,10 +127,7 @@ fn ProjectSwitcher(info: SessionInfo) -> impl IntoView {
         Some(Ok(())) => {
             let _ = window().location().reload();
         }
-        Some(Err(e)) => toasts.push(
-            crate::app::components::ToastKind::Error,
-            crate::app::lang::error(crate::app::lang::locale(), &e),
-        ),
+        Some(Err(e)) => toasts.push_error(e),
         None => {}
     });
     view! {

@@ -529,17 +529,32 @@ pub const MEMBER_STATUSES: [&str; 3] = ["pending", "accepted", "rejected"];
 /// Human units for a byte count, as the dashboard shows sizes ("1.5 GiB").
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
+    let (mut unit, mut scale) = (0, 1i64);
+    while unit < UNITS.len() - 1 && bytes / scale >= 1024 {
+        scale *= 1024;
         unit += 1;
     }
     if unit == 0 {
         format!("{bytes} B")
     } else {
-        format!("{v:.1} {}", UNITS[unit])
+        format!("{} {}", one_decimal(bytes, scale), UNITS[unit])
     }
+}
+
+/// `n / d` (d > 0) with one decimal, rounded half to even as `format!("{:.1}")` rounds a float.
+/// Integer arithmetic: formatting a float would bring the float formatter (~14 KB) into the
+/// browser's wasm.
+pub fn one_decimal(n: i64, d: i64) -> String {
+    let (num, den) = (
+        i128::from(n).unsigned_abs() * 10,
+        i128::from(d).unsigned_abs(),
+    );
+    let (mut tenths, rest) = (num / den, num % den);
+    if rest * 2 > den || (rest * 2 == den && tenths % 2 == 1) {
+        tenths += 1;
+    }
+    let sign = if n < 0 && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
@@ -673,5 +688,20 @@ mod tests {
         assert_eq!(human_size(512), "512 B");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.0 GiB");
+        // The same digits as formatting the float, rounding included.
+        for (n, d) in [
+            (1280, 1024),
+            (1331, 1024),
+            (1126, 1024),
+            (5 << 20, 3 << 20),
+            (-1536, 1024),
+        ] {
+            assert_eq!(
+                super::one_decimal(n, d),
+                format!("{:.1}", n as f64 / d as f64),
+                "{n}/{d}"
+            );
+        }
+        assert_eq!(human_size(1024 * 1024 - 1), "1024.0 KiB");
     }
 }

@@ -306,6 +306,47 @@ pub enum Reason {
     UnknownProject {
         name: String,
     },
+    /// A reason carrying a typed problem (schema, definition, data, URI) that the browser keeps
+    /// in its wire form until it is worded: decoding and wording those problems is code that
+    /// only the pages showing them load (`Reason::from_wire_later`, `app::lang::error_later`).
+    /// Never made on the server.
+    Later(Later),
+}
+
+/// The wire form of a reason decoded later (`Reason::Later`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Later(serde_json::Value);
+
+impl Later {
+    /// The reason itself, typed problem included (its wire form if that does not decode).
+    pub fn resolve(&self) -> Result<Reason, String> {
+        Reason::from_wire(self.0.clone()).map_err(|_| self.0.to_string())
+    }
+}
+
+/// A visitor that reads a reason's wire form: its name, then the fields of the variant the
+/// name picks among `$arm`s (which read them from `$items`).
+macro_rules! wire_reader {
+    ($(#[$doc:meta])* $name:ident, $items:ident, $($arm:tt)*) => {
+        $(#[$doc])*
+        struct $name;
+        impl<'de> serde::de::Visitor<'de> for $name {
+            type Value = Reason;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a reason: its name, then its fields")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut $items: A,
+            ) -> Result<Reason, A::Error> {
+                let name: String = next(&mut $items)?;
+                Ok(match name.as_str() {
+                    $($arm)*
+                    other => return Err(serde::de::Error::unknown_variant(other, &[])),
+                })
+            }
+        }
+    };
 }
 
 /// Implements `Serialize` and `Deserialize` for `Reason` in its wire form (see `wire!` below).
@@ -313,11 +354,15 @@ macro_rules! wire {
     (
         units: [$($u:ident),* $(,)?],
         tuples: [$($t:ident),* $(,)?],
-        structs: [$($s:ident { $($f:ident),* }),* $(,)?] $(,)?
+        structs: [$($s:ident { $($f:ident),* }),* $(,)?],
+        typed_problems: [$($h:ident { $($hf:ident),* }),* $(,)?] $(,)?
     ) => {
         impl Serialize for Reason {
             fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeSeq;
+                if let Reason::Later(Later(wire)) = self {
+                    return wire.serialize(ser);
+                }
                 let mut out = ser.serialize_seq(None)?;
                 match self {
                     $(Reason::$u => out.serialize_element(stringify!($u))?,)*
@@ -329,36 +374,64 @@ macro_rules! wire {
                         out.serialize_element(stringify!($s))?;
                         $(out.serialize_element($f)?;)*
                     })*
+                    $(Reason::$h { $($hf),* } => {
+                        out.serialize_element(stringify!($h))?;
+                        $(out.serialize_element($hf)?;)*
+                    })*
+                    Reason::Later(_) => {}
                 }
                 out.end()
             }
         }
 
-        impl<'de> Deserialize<'de> for Reason {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct Wire;
-                impl<'de> serde::de::Visitor<'de> for Wire {
-                    type Value = Reason;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str("a reason: its name, then its fields")
-                    }
-                    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                        self,
-                        mut items: A,
-                    ) -> Result<Reason, A::Error> {
-                        let name: String = next(&mut items)?;
-                        Ok(match name.as_str() {
-                            $(stringify!($u) => Reason::$u,)*
-                            $(stringify!($t) => Reason::$t(next(&mut items)?),)*
-                            $(stringify!($s) => Reason::$s { $($f: next(&mut items)?),* },)*
-                            other => return Err(serde::de::Error::unknown_variant(other, &[])),
-                        })
-                    }
-                }
-                d.deserialize_seq(Wire)
-            }
+        wire_reader!(
+            /// Reads the reasons without a typed problem.
+            Plain, items,
+            $(stringify!($u) => Reason::$u,)*
+            $(stringify!($t) => Reason::$t(next(&mut items)?),)*
+            $(stringify!($s) => Reason::$s { $($f: next(&mut items)?),* },)*
+        );
+        wire_reader!(
+            /// Reads the reasons with a typed problem.
+            WithProblem, items,
+            $(stringify!($h) => Reason::$h { $($hf: next(&mut items)?),* },)*
+        );
+
+        /// Whether a wire form names a reason with a typed problem.
+        fn has_problem(wire: &serde_json::Value) -> bool {
+            matches!(wire.get(0).and_then(serde_json::Value::as_str), Some($(stringify!($h))|*))
         }
     };
+}
+
+impl Reason {
+    /// Decodes a reason's wire form.
+    pub fn from_wire(wire: serde_json::Value) -> Result<Reason, serde_json::Error> {
+        use serde::Deserializer;
+        if has_problem(&wire) {
+            wire.deserialize_seq(WithProblem)
+        } else {
+            wire.deserialize_seq(Plain)
+        }
+    }
+
+    /// Decodes a reason's wire form, except one with a typed problem, which stays in its wire
+    /// form (`Reason::Later`): what the browser's first chunk does, so that the typed problems'
+    /// decoders and words load only with a page that shows one (`app::lang::error_later`).
+    pub fn from_wire_later(wire: serde_json::Value) -> Result<Reason, serde_json::Error> {
+        use serde::Deserializer;
+        if has_problem(&wire) {
+            Ok(Reason::Later(Later(wire)))
+        } else {
+            wire.deserialize_seq(Plain)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Reason::from_wire(serde_json::Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The next field of a reason's wire form.
@@ -431,8 +504,6 @@ wire! {
         NoSuchProject { id },
         BadMemberStatus { status },
         BadSortKey { requested, allowed },
-        Schema { problem },
-        Definition { problem },
         TooManyProperties { max },
         TooManyTags { max },
         TooManyMembers { max },
@@ -440,12 +511,10 @@ wire! {
         SizeCap { bytes },
         UploadsRunning { running, limit },
         StorageQuota { limit_mib, used_bytes },
-        DataRefused { why },
         DataGone { id },
         ImportMethodDisabled { method },
         ImportNeedsStatus { method, status },
         ImportRunning { task },
-        UriRefused { why },
         StoreHasImage { store },
         TaskNotFound { id },
         SourceFailed { why },
@@ -453,27 +522,40 @@ wire! {
         TaskMarkerNotFound { marker },
         UnknownProject { name },
     ],
+    typed_problems: [
+        Schema { problem },
+        Definition { problem },
+        DataRefused { why },
+        UriRefused { why },
+    ],
 }
 
-/// Reads a `Reason` through a `serde_json::Value`, for the types that carry one to the browser
-/// (`AppError`, `policy::Unavailable`): its decoder and those of the typed problems inside it are
-/// then compiled once, over `Value`, instead of once per JSON reader that meets them; the wasm is
-/// the smaller for it (README, "A new user's first visit"). The JSON is unchanged.
+/// Reads a `Reason` for the types that carry one to the browser (`AppError`,
+/// `policy::Unavailable`, the image API's error body). In the browser a reason with a typed
+/// problem stays in its wire form (`Reason::Later`), so that the first chunk of the wasm holds
+/// neither the typed problems' decoders nor their words; on the server (and in tests) it is
+/// decoded whole. The JSON is the same either way.
 pub mod via_value {
     use super::Reason;
     use serde::{de::Error, Deserialize, Deserializer};
 
+    fn decode(wire: serde_json::Value) -> Result<Reason, serde_json::Error> {
+        #[cfg(feature = "ssr")]
+        return Reason::from_wire(wire);
+        #[cfg(not(feature = "ssr"))]
+        return Reason::from_wire_later(wire);
+    }
+
     /// `#[serde(deserialize_with)]` for a `Reason`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Reason, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Reason::deserialize(v).map_err(D::Error::custom)
+        decode(serde_json::Value::deserialize(d)?).map_err(D::Error::custom)
     }
 
     /// `#[serde(deserialize_with)]` for an `Option<Reason>` (`null` is `None`).
     pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Reason>, D::Error> {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Null => Ok(None),
-            v => Reason::deserialize(v).map(Some).map_err(D::Error::custom),
+            wire => decode(wire).map(Some).map_err(D::Error::custom),
         }
     }
 }
@@ -686,8 +768,8 @@ impl fmt::Display for Reason {
                 used_bytes,
             } => write!(
                 f,
-                "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {:.1} MiB.",
-                *used_bytes as f64 / (1024.0 * 1024.0)
+                "Image storage quota exceeded: the project may store {limit_mib} MiB and uses {} MiB.",
+                crate::domain::image::one_decimal(*used_bytes, 1024 * 1024)
             ),
 
             DataRefused { why } => write!(
@@ -734,6 +816,10 @@ impl fmt::Display for Reason {
             TaskMarkerNotFound { marker } => write!(f, "Invalid marker {marker}"),
             TaskWithoutMethod => f.write_str("The task names no import method."),
             UnknownProject { name } => write!(f, "{name:?} is not a project name or id"),
+            Later(later) => match later.resolve() {
+                Ok(reason) => fmt::Display::fmt(&reason, f),
+                Err(wire) => f.write_str(&wire),
+            },
             ImportInterrupted => {
                 f.write_str("The import was interrupted; the image went back to queued.")
             }

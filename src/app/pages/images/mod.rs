@@ -195,7 +195,7 @@ pub fn ImagesPage(admin: bool) -> impl IntoView {
                 Some(Decision::Allow) => view! { <a class="btn primary" href="/project/images/create">{td_string!(l, images.create)}</a> }.into_any(),
                 other => {
                     let why = move || match &other {
-                        Some(Decision::Forbidden(why)) => lang::reason(l, why),
+                        Some(Decision::Forbidden(why)) => lang::decision(l, why),
                         _ => td_string!(l, images.log_in_to_create).to_string(),
                     };
                     view! {

@@ -316,7 +316,7 @@ pub(super) fn RowActions(
 
 /// A menu entry the caller cannot use: disabled, with the policy's reason under its label.
 pub(super) fn disabled_item(label: &'static str, why: Reason) -> AnyView {
-    let why = lang::reason(lang::locale(), &why);
+    let why = lang::decision(lang::locale(), &why);
     let title = why.clone();
     view! {
         <button type="button" class="menu-item" disabled title=title>
