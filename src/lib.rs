@@ -19,6 +19,8 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     // hydrate_from_async sets up Leptos' executor itself.
     wasm_bindgen_futures::spawn_local(async {
+        // A page not in English hydrates with its language's words (`app::words`).
+        app::words::load().await;
         let body = leptos::prelude::document().body().expect("a <body>");
         leptos::mount::hydrate_from_async(body, app::App)
             .await

@@ -7,14 +7,22 @@ pub mod layout;
 pub mod lazy;
 pub mod pages;
 pub mod upload;
+pub mod words;
 
 // The catalogs' typed keys, `Locale` and `td_string!` (leptos_i18n's macro reads
 // `[package.metadata.leptos-i18n]`; its build-script form would download CLDR data).
 #[allow(deprecated)]
-mod catalog {
+pub(crate) mod catalog {
     leptos_i18n::load_locales!();
 }
-pub use catalog::i18n;
+/// The catalogs' keys and `Locale`, and `td_string!`: leptos_i18n's on the server; in the browser
+/// the same key's English through the page's loaded words (`words`), so that the wasm holds the
+/// English catalog only.
+pub mod i18n {
+    pub use super::catalog::i18n::*;
+    #[cfg(feature = "hydrate")]
+    pub use crate::td_string_loaded as td_string;
+}
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -74,6 +82,8 @@ pub fn App() -> impl IntoView {
     // server's `<html lang>`). leptos_i18n's provider is not used: it renders an inline <script>
     // the Content-Security-Policy refuses, and its context's server-side effect could outlive it.
     let l = lang::provide();
+    #[cfg(feature = "ssr")]
+    words::serve::head(l);
     view! {
         <Title formatter=|t: String| if t.is_empty() { "Glimpse".to_string() } else { format!("{t} · Glimpse") }/>
         // `hydrate()` (lib.rs) turns this to "true" once the page, lazily loaded parts included, is live.

@@ -311,6 +311,7 @@ pub async fn router(
     let app = assets::serve(Router::new(), &pkg, &build)
         .route("/healthcheck", get(http::healthcheck))
         .route("/events", get(live::events))
+        .route("/words/{file}", get(crate::app::words::serve::words))
         // keystoneauth discovers versions at the endpoint with and without a trailing slash
         // (the nested image service answers `/image/` itself).
         .route("/identity/", get(keystone::versions))

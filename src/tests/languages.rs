@@ -41,6 +41,70 @@ async fn choose(app: &TestApp, cookie: Option<&str>, lang: &str) -> Answer {
         .await
 }
 
+/// A page not in English names and preloads its language's words, which the browser loads before
+/// hydrating (the wasm holds English only): an asset cached for a year under a name that changes
+/// with the words. An English page names none.
+#[tokio::test]
+async fn a_page_not_in_english_names_its_words_and_they_are_cached() {
+    let app = TestApp::new().await;
+    let en = login_page(&app, None, None).await;
+    assert!(
+        !en.contains("glimpse-words") && !en.contains("/words/"),
+        "{en}"
+    );
+    let de = login_page(&app, Some("de"), None).await;
+    let url = de
+        .split(r#"name="glimpse-words" content=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no words named: {de}"))
+        .to_string();
+    assert!(
+        url.starts_with("/words/de-") && url.ends_with(".json"),
+        "{url}"
+    );
+    assert!(
+        de.contains(&format!(
+            r#"<link as="fetch" crossorigin="anonymous" href="{url}" rel="preload">"#
+        )),
+        "{de}"
+    );
+    let get = |uri: String| {
+        let app = &app;
+        async move {
+            app.send(Request::builder().uri(uri).body(Body::empty()).unwrap())
+                .await
+        }
+    };
+    let words = get(url.clone()).await;
+    assert_eq!(words.status, StatusCode::OK);
+    assert_eq!(
+        words.header("cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        words.header("content-type").as_deref(),
+        Some("application/json")
+    );
+    let words = words.json();
+    assert_eq!(words["User name"], "Benutzername");
+    assert_eq!(words["Log in"], "Anmelden");
+    let zh = login_page(&app, Some("zh"), None).await;
+    assert!(zh.contains("/words/zh-") && !zh.contains(&url), "{zh}");
+    // Only the current words answer: an old or made-up name is not found.
+    for wrong in [
+        "/words/de-0000000000000000.json",
+        "/words/en.json",
+        "/words/xx-1.json",
+    ] {
+        assert_eq!(
+            get(wrong.to_string()).await.status,
+            StatusCode::NOT_FOUND,
+            "{wrong}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_login_page_speaks_the_browsers_language() {
     let app = TestApp::new().await;
