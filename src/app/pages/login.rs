@@ -44,7 +44,11 @@ pub fn LoginPage() -> impl IntoView {
                         <input type="checkbox" on:change=move |ev| show.set(event_target_checked(&ev))/>
                         {td_string!(l, login.show_password)}
                     </label>
-                    {move || error().map(|e| view! { <p class="form-error" role="alert">{crate::app::lang::error(l, &e)}</p> })}
+                    {move || error().map(|e| match crate::app::lang::error_now(l, &e) {
+                        Some(words) => view! { <p class="form-error" role="alert">{words}</p> }.into_any(),
+                        // Never at login; worded lazily, as everywhere, if it were.
+                        None => view! { <crate::app::components::ErrorBox error=e/> }.into_any(),
+                    })}
                     <button type="submit" class="btn primary wide" disabled=move || login.pending().get()>
                         {move || if login.pending().get() { td_string!(l, login.submitting) } else { td_string!(l, login.submit) }}
                     </button>
