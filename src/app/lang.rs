@@ -952,7 +952,7 @@ mod tests {
 
     /// Texts that read the same in every language: names and technical words.
     const SAME_EVERYWHERE: &[&str] = &[
-        "Glimpse", "ID", "OK", "—", "Status", "Name", "Kernel", "Ramdisk", "Import",
+        "Glimpse", "ID", "OK", "—", "Status", "Name", "Kernel", "Ramdisk", "Import", "Format",
     ];
 
     #[test]

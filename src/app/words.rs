@@ -1,8 +1,10 @@
 //! The dashboard's words in the browser. The wasm holds the English catalog only (the reference,
 //! and what a missing word falls back to): a page in another language first loads that
 //! language's words once, from an asset the server builds from the same leptos_i18n catalogs
-//! (`/words/<lang>-<hash>.json`, cached for a year; the page's head preloads it). In the browser,
+//! (`/words/<lang>-<hash>.tsv`, cached for a year; the page's head preloads it). In the browser,
 //! `td_string!(l, key)` is `tr(l, <the key's English>)`; on the server it is leptos_i18n's own.
+//! The asset is one line per English word, sorted, `<English>\t<words>`: read without a parser
+//! and searched by halves (no words hold a tab or a line break; a test holds that).
 
 use super::i18n::Locale;
 
@@ -12,11 +14,11 @@ pub fn tr(l: Locale, en: &'static str) -> &'static str {
     if l == Locale::en {
         return en;
     }
-    LOADED
-        .get()
-        .and_then(|words| words.get(en))
-        .copied()
-        .unwrap_or(en)
+    let words = LOADED.get().map_or(&[][..], Vec::as_slice);
+    match words.binary_search_by(|(e, _)| (*e).cmp(en)) {
+        Ok(i) => words[i].1,
+        Err(_) => en,
+    }
 }
 
 /// `td_string!` in the browser: the key's English (only the English catalog is compiled in) through
@@ -31,9 +33,9 @@ macro_rules! td_string_loaded {
     };
 }
 
+/// The loaded words: (English, words), sorted by the English.
 #[cfg(feature = "hydrate")]
-static LOADED: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
-    std::sync::OnceLock::new();
+static LOADED: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
 
 /// The `<meta>` that names the page's words asset (on a page not in English).
 pub const META: &str = "glimpse-words";
@@ -71,13 +73,11 @@ pub async fn load() {
         leptos::logging::warn!("the page's words did not load from {url}");
         return;
     };
-    let Ok(words) = serde_json::from_str::<std::collections::HashMap<String, String>>(&text) else {
-        return;
-    };
     // Loaded once and kept for the page's life, as a compiled-in catalog would be.
-    let words = words
-        .into_iter()
-        .map(|(en, w)| (&*en.leak(), &*w.leak()))
+    let text: &'static str = text.leak();
+    let words = text
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
         .collect();
     _ = LOADED.set(words);
 }
@@ -90,9 +90,10 @@ pub mod serve {
     use std::collections::BTreeMap;
     use std::sync::OnceLock;
 
-    /// A language's words: the JSON (English words to the language's) and its address.
+    /// A language's words (a line per English word, sorted: `<English>\t<words>`) and their
+    /// address.
     pub struct Asset {
-        pub json: String,
+        pub text: String,
         pub url: String,
     }
 
@@ -147,18 +148,18 @@ pub mod serve {
                         .iter()
                         .filter_map(|(k, e)| Some((e.as_str(), theirs.get(k)?.as_str())))
                         .collect();
-                    let json = serde_json::to_string(&map).expect("strings serialise");
+                    let text: String = map.iter().map(|(e, w)| format!("{e}\t{w}\n")).collect();
                     use sha2::Digest;
-                    let hash = hex::encode(&sha2::Sha256::digest(json.as_bytes())[..8]);
-                    let url = format!("/words/{}-{hash}.json", l.as_str());
-                    (l, Asset { json, url })
+                    let hash = hex::encode(&sha2::Sha256::digest(text.as_bytes())[..8]);
+                    let url = format!("/words/{}-{hash}.tsv", l.as_str());
+                    (l, Asset { text, url })
                 })
                 .collect()
         });
         all.iter().find(|(k, _)| *k == l).map(|(_, a)| a)
     }
 
-    /// `GET /words/<lang>-<hash>.json`: the language's words, cached for a year (a change to the
+    /// `GET /words/<lang>-<hash>.tsv`: the language's words, cached for a year (a change to the
     /// catalogs is a new address); any other name is not found.
     pub async fn words(
         axum::extract::Path(file): axum::extract::Path<String>,
@@ -172,10 +173,13 @@ pub mod serve {
         match found {
             Some(a) => (
                 [
-                    (header::CONTENT_TYPE, "application/json"),
+                    (
+                        header::CONTENT_TYPE,
+                        "text/tab-separated-values; charset=utf-8",
+                    ),
                     (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
                 ],
-                a.json.clone(),
+                a.text.clone(),
             )
                 .into_response(),
             None => axum::http::StatusCode::NOT_FOUND.into_response(),
@@ -221,10 +225,20 @@ mod tests {
                 }
             }
             let a = asset(l).unwrap();
-            let map: std::collections::HashMap<String, String> =
-                serde_json::from_str(&a.json).unwrap();
+            let lines: Vec<(&str, &str)> = a
+                .text
+                .lines()
+                .map(|line| line.split_once('\t').unwrap())
+                .collect();
+            // Sorted as the browser searches them, and one tab a line.
+            assert!(
+                lines.windows(2).all(|w| w[0].0 < w[1].0),
+                "{l:?}: not sorted"
+            );
+            assert!(a.text.lines().all(|line| line.matches('\t').count() == 1));
             for (key, english) in &en {
-                assert_eq!(map[english], theirs[key], "{l:?} {key}");
+                let i = lines.binary_search_by(|(e, _)| (*e).cmp(english)).unwrap();
+                assert_eq!(lines[i].1, theirs[key], "{l:?} {key}");
             }
             assert!(a.url.starts_with(&format!("/words/{}-", l.as_str())));
         }

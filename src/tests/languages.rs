@@ -60,7 +60,7 @@ async fn a_page_not_in_english_names_its_words_and_they_are_cached() {
         .unwrap_or_else(|| panic!("no words named: {de}"))
         .to_string();
     assert!(
-        url.starts_with("/words/de-") && url.ends_with(".json"),
+        url.starts_with("/words/de-") && url.ends_with(".tsv"),
         "{url}"
     );
     assert!(
@@ -84,18 +84,21 @@ async fn a_page_not_in_english_names_its_words_and_they_are_cached() {
     );
     assert_eq!(
         words.header("content-type").as_deref(),
-        Some("application/json")
+        Some("text/tab-separated-values; charset=utf-8")
     );
-    let words = words.json();
-    assert_eq!(words["User name"], "Benutzername");
-    assert_eq!(words["Log in"], "Anmelden");
+    let words = words.text();
+    assert!(
+        words.lines().any(|l| l == "User name\tBenutzername"),
+        "{words}"
+    );
+    assert!(words.lines().any(|l| l == "Log in\tAnmelden"), "{words}");
     let zh = login_page(&app, Some("zh"), None).await;
     assert!(zh.contains("/words/zh-") && !zh.contains(&url), "{zh}");
     // Only the current words answer: an old or made-up name is not found.
     for wrong in [
-        "/words/de-0000000000000000.json",
-        "/words/en.json",
-        "/words/xx-1.json",
+        "/words/de-0000000000000000.tsv",
+        "/words/en.tsv",
+        "/words/xx-1.tsv",
     ] {
         assert_eq!(
             get(wrong.to_string()).await.status,
