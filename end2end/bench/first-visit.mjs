@@ -20,7 +20,7 @@ async function visit(context, path, throttle = true) {
   cdp.on('Network.responseReceived', (e) => {
     const url = e.response.url;
     const kind = url.endsWith('.wasm') ? 'wasm' : url.endsWith('.js') ? 'js' : url.endsWith('.css') ? 'css'
-      : e.type === 'Document' ? 'html' : 'other';
+      : url.includes('/words/') ? 'words' : e.type === 'Document' ? 'html' : 'other';
     kinds.set(e.requestId, kind);
   });
   cdp.on('Network.loadingFinished', (e) => {
@@ -41,7 +41,7 @@ async function visit(context, path, throttle = true) {
 const kib = (n) => `${((n ?? 0) / 1024).toFixed(1)} KiB`;
 const show = (label, r) => console.log(
   `${label}: ${kib(r.bytes.total)} on the wire (html ${kib(r.bytes.html)}, js ${kib(r.bytes.js)}, ` +
-  `wasm ${kib(r.bytes.wasm)}, css ${kib(r.bytes.css)}, other ${kib(r.bytes.other)}); hydrated after ${r.hydrated.toFixed(2)} s`);
+  `wasm ${kib(r.bytes.wasm)}, css ${kib(r.bytes.css)}, other ${kib((r.bytes.other ?? 0) + (r.bytes.words ?? 0))}); hydrated after ${r.hydrated.toFixed(2)} s`);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
 try {
@@ -68,6 +68,14 @@ try {
   show('warm Images page (same browser)', warm);
   const again = (warm.bytes.wasm ?? 0) + (warm.bytes.js ?? 0);
   console.log(`warm visit: wasm and js fetched again ${kib(again)} (target: none)`);
+  // The same page in German: the wasm holds English only, and the page's words come as one more
+  // asset, cached as the wasm is.
+  const german = await browser.newContext({ locale: 'de-DE' });
+  await german.addCookies(cookies);
+  const de = await visit(german, '/project/images');
+  show('cold Images page in German (empty cache)', de);
+  const deWarm = await visit(german, '/project/images');
+  console.log(`German words: ${kib(de.bytes.words)} cold (counted in "other" above), ${kib(deWarm.bytes.words)} warm`);
   // A page whose code is split off (a chunk of its own): opened from the Images page, what it
   // fetches and how long until its form answers.
   const p = await fresh.newPage();
