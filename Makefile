@@ -23,10 +23,12 @@ export OPENSSL_INCLUDE_DIR := /usr/include
 export OPENSSL_LIB_DIR      = $(realpath $(dir $(shell gcc -print-file-name=libcrypto.a)))
 
 ## bench: transfer speed, peak RSS, memory under logins, and list latency on SQLite and on a
-## throwaway PostgreSQL, on a release build (prints figures)
+## throwaway PostgreSQL, on a release build (prints figures). The bench's server is built as
+## `make run` builds it, component types erased (Cargo.toml's always-erase-components; the
+## exported RUSTFLAGS says the same to cargo bench).
 bench: tools tools-release s3s-fs chromium e2e-deps
 	env -u RUSTFLAGS cargo leptos build --release --precompress --split
-	.ci/with-postgres .ci/with-s3-signed env -u RUSTFLAGS cargo bench --features ssr --bench api
+	.ci/with-postgres .ci/with-s3-signed cargo bench --features ssr --bench api
 	.ci/bench-web
 
 ## bench-web: only a new user's first visit in chromium over a Fast-3G-like link (bytes on the
